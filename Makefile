@@ -1,0 +1,50 @@
+# kbnet: a thin front door over meson.  Each target installs what is missing
+# and prepares hugepages itself, so a fresh Debian 12 machine needs only
+#   make demo     # two VMs talking TCP through kbswitch
+#   make test     # every test, ending with "N passed, N failed"
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+PREFIX     ?= /usr/local
+
+.PHONY: all deps hugepages build build-asan test demo bench install clean help
+
+all: build
+
+help:
+	@echo "make demo | test | bench | build | build-asan | install | clean"
+
+deps:
+	@scripts/install-deps.sh
+
+hugepages:
+	@scripts/hugepages.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --prefix=$(PREFIX)
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dbuildtype=debug
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+build-asan: deps $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+
+test: build build-asan hugepages
+	tests/run $(FILTER)
+
+demo: build hugepages
+	scripts/demo.sh
+
+bench: build hugepages
+	@scripts/install-deps.sh --bench
+	bench/run
+
+install: build
+	meson install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,169 @@
+/* dpdk_api.h: the DPDK layer under the TCP/IP stack (layer 2 of one VM).
+ *
+ * Section 3 of the developer manual.  The layer owns the VM's one-queue
+ * vNIC (a virtio-user vdev on the switch's vhost-user socket, or a PCI
+ * virtio device inside a real guest), answers and resolves ARP, filters on
+ * the VM's IP, and spreads received packets over the application cores with
+ * a software Toeplitz RSS, because a virtio NIC has one queue and no RSS.
+ *
+ * Modes (conf key `mode`):
+ *   single  Case I: one application core; get_rx_count() reads the vNIC
+ *           itself and addBufferToRing() sends in batches.
+ *   1kb     Case II, one RxTx thread on the last core runs rx_main_loop(),
+ *           which also drains the per-core tx rings round-robin.
+ *   2kb     Case II, rx_main_loop() on the last core, tx_main_loop() on the
+ *           last but one.
+ * The application cores are the ones left (cores 0..n_app-1).
+ *
+ * Threading contract: every data-path call takes the per-core context
+ * `struct dpdk_core *` first and must be called only from the thread that
+ * owns that core (the one that called dpdk_core_attach()).  No locks on the
+ * data path.  The layer never includes TCP; it only reads the IPv4/TCP/UDP
+ * header fields it needs for filtering and RSS.
+ *
+ * Zero copy: a received packet stays in its mbuf from the vNIC to the stack;
+ * buffers returned by get_buffer_rx() stay valid until the same core's next
+ * get_rx_count().  get_buffer_tx() hands out an mbuf's data area with room
+ * for the Ethernet header in front. */
+#ifndef DPDK_API_H
+#define DPDK_API_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kb_conf.h"
+#include "kb_err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DPDK_MAX_CORES     16
+#define DPDK_MAX_BURST     32
+#define DPDK_ETH_HLEN      14
+#define DPDK_MTU           1500   /* largest L3 packet get_buffer_tx() holds */
+
+enum dpdk_mode { DPDK_MODE_SINGLE = 0, DPDK_MODE_1KB = 1, DPDK_MODE_2KB = 2 };
+
+struct dpdk_layer;   /* the VM: port, pools, rings, threads */
+struct dpdk_core;    /* one application core's view */
+
+/* What the layer was configured with; read-only for the stack. */
+struct dpdk_info {
+	enum dpdk_mode mode;
+	int n_app_cores;        /* cores the stack runs on: 0..n_app_cores-1 */
+	uint32_t ip;            /* network byte order */
+	uint8_t prefix;
+	uint32_t gateway;       /* 0 when none */
+	uint8_t mac[6];
+	uint16_t port_id;
+	bool rx_cksum_offload;  /* the port verifies IPv4/TCP checksums */
+	bool tx_cksum_offload;  /* the port fills TCP/IPv4 checksums (see below) */
+};
+
+/* Per-core counters; every drop has one. */
+struct dpdk_core_stats {
+	uint64_t rx_pkts;          /* delivered to the stack */
+	uint64_t rx_bytes;
+	uint64_t rx_filtered;      /* not for our IP */
+	uint64_t rx_malformed;     /* runt, bad version/IHL/length/checksum */
+	uint64_t rx_ring_full;     /* soft-RSS ring to this core was full */
+	uint64_t tx_pkts;
+	uint64_t tx_bytes;
+	uint64_t tx_ring_full;     /* this core's tx ring was full */
+	uint64_t tx_nobuf;         /* get_buffer_tx() found the pool empty */
+	uint64_t tx_noarp;         /* dropped waiting for ARP (hold queue full or timeout) */
+	uint64_t tx_dropped;       /* NIC refused */
+};
+
+/* Counters of the layer as a whole (NIC and the rx/tx threads). */
+struct dpdk_layer_stats {
+	uint64_t nic_rx, nic_tx, nic_tx_dropped;
+	uint64_t arp_req_rx, arp_reply_rx, arp_req_tx, arp_reply_tx;
+	uint64_t arp_learned;
+	uint64_t non_ip_dropped;   /* neither IPv4 nor ARP */
+	uint64_t idle_sleeps;      /* rx/tx threads' back-off */
+};
+
+/* Bring up DPDK for one VM from its config file: EAL (memory, the port as a
+ * vdev or PCI device), mbuf pool, rings, and in 1kb/2kb mode the Rx/Tx
+ * threads.  argv0 names the process in EAL's messages.
+ * Returns NULL with a "file:line:col: ..." error for a bad config. */
+struct dpdk_layer *dpdk_init(const char *conf_path, struct kb_err *err);
+
+/* Same, from a config already loaded by a layer above (mtcp_init), which
+ * claims its own keys and then calls kb_conf_check_unused().  This one
+ * claims only the layer's keys. */
+struct dpdk_layer *dpdk_init_conf(struct kb_conf *conf, struct kb_err *err);
+
+/* Stop the threads, close the port, free everything. NULL is fine. */
+void dpdk_destroy(struct dpdk_layer *dl);
+
+const struct dpdk_info *dpdk_get_info(const struct dpdk_layer *dl);
+
+/* The context of application core `core` (0..n_app_cores-1); the calling
+ * thread becomes its owner (registered with EAL so mempool caches work). */
+struct dpdk_core *dpdk_core_attach(struct dpdk_layer *dl, int core);
+
+/* ---- data path, seed names ---- */
+
+/* Single mode: flush pending tx, read a burst from the vNIC, handle ARP,
+ * filter, keep what is ours.  1kb/2kb: take a burst from this core's rx ring.
+ * Frees the buffers of the previous burst. Returns how many are ready. */
+int get_rx_count(struct dpdk_core *c);
+
+/* The next packet of the burst get_rx_count() announced: its IPv4 header
+ * and L3 length.  NULL when the burst is used up. */
+uint8_t *get_buffer_rx(struct dpdk_core *c, uint16_t *len);
+
+/* An empty buffer for one IPv4 packet of up to DPDK_MTU bytes, with room
+ * for the Ethernet header in front.  NULL (counted in tx_nobuf) when the
+ * pool is empty.  Must be handed to addBufferToRing() or dpdk_free_tx(). */
+uint8_t *get_buffer_tx(struct dpdk_core *c);
+
+/* Prepend the Ethernet header (destination from ARP for the packet's next
+ * hop; an unresolved one triggers an ARP request and the packet is held in
+ * a bounded queue), then send it (single: batched, flushed by the next
+ * get_rx_count() or dpdk_flush_tx()) or queue it on this core's tx ring.
+ * Returns 0, or -1 when the packet was dropped (and counted). */
+int addBufferToRing(struct dpdk_core *c, uint8_t *buf, uint16_t len);
+
+/* Give back an unused buffer from get_buffer_tx(). */
+void dpdk_free_tx(struct dpdk_core *c, uint8_t *buf);
+
+/* Push out anything batched on this core now. */
+void dpdk_flush_tx(struct dpdk_core *c);
+
+/* Block (adaptive back-off, per the layer's idle settings) until this core
+ * may have packets or timeout_us passes; lets an idle stack give its CPU
+ * away.  Returns at once when packets are waiting. */
+void dpdk_wait_rx(struct dpdk_core *c, uint32_t timeout_us);
+
+/* The Rx (1kb: RxTx) and Tx thread bodies.  dpdk_init() launches them on
+ * the last and last-but-one cores; public because the seed names them.
+ * They run until dpdk_destroy(). arg is the struct dpdk_layer *. */
+int rx_main_loop(void *arg);
+int tx_main_loop(void *arg);
+
+/* ---- soft RSS (public so the stack picks ports that come back home) ---- */
+
+/* Symmetric Toeplitz over (saddr, daddr, sport, dport), all network order:
+ * hash(a,b,p,q) == hash(b,a,q,p).  Table-driven. */
+uint32_t dpdk_softrss_hash(uint32_t saddr, uint32_t daddr, uint16_t sport,
+			   uint16_t dport);
+
+/* The application core a received packet with these fields is delivered
+ * to (the layer's own mapping of the hash). */
+int dpdk_rss_core(const struct dpdk_layer *dl, uint32_t saddr, uint32_t daddr,
+		  uint16_t sport, uint16_t dport);
+
+/* ---- statistics ---- */
+void dpdk_core_stats(const struct dpdk_core *c, struct dpdk_core_stats *out);
+void dpdk_layer_stats(const struct dpdk_layer *dl, struct dpdk_layer_stats *out);
+void dpdk_print_stats(const struct dpdk_layer *dl, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

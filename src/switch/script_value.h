@@ -1,0 +1,72 @@
+/* script_value: the values of the BESS script language, as the evaluator
+ * hands them to the pipeline builder.
+ *
+ * Every value remembers where it was written, so a module's Init can blame
+ * the exact argument ("file:line:col: ...") through script_err_at(). */
+#ifndef SCRIPT_VALUE_H
+#define SCRIPT_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kb_err.h"
+
+struct script_pos {
+	const char *file;   /* owned by the script; valid while it is alive */
+	int line;           /* 1-based */
+	int col;            /* 1-based */
+};
+
+enum script_vtype {
+	SV_NONE,
+	SV_BOOL,
+	SV_INT,
+	SV_STR,
+	SV_LIST,
+	SV_DICT,
+	SV_OBJ,   /* a reference to a named module or port; .s holds its name */
+};
+
+struct script_value;
+
+struct script_kv {
+	char *key;
+	struct script_value *val;
+};
+
+struct script_value {
+	enum script_vtype type;
+	struct script_pos pos;
+	union {
+		bool b;
+		int64_t i;
+		char *s;                                              /* SV_STR, SV_OBJ */
+		struct { struct script_value **items; size_t n; } list;
+		struct { struct script_kv *items; size_t n; } dict;   /* keys are strings */
+	};
+};
+
+/* Keyword arguments of a constructor or command call, in source order. */
+struct script_args {
+	struct script_kv *items;
+	size_t n;
+	struct script_pos pos;   /* the call's opening parenthesis */
+};
+
+const char *script_vtype_name(enum script_vtype t);
+
+/* The value of key in args or dict, or NULL. */
+const struct script_value *script_args_get(const struct script_args *a, const char *key);
+const struct script_value *script_dict_get(const struct script_value *dict, const char *key);
+
+/* Positioned error at a value (or at a call when v is NULL). Returns -1. */
+int script_err_at(struct kb_err *err, const struct script_pos *pos,
+		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+struct script_value *script_value_new(enum script_vtype t, struct script_pos pos);
+struct script_value *script_value_clone(const struct script_value *v);
+void script_value_free(struct script_value *v);
+void script_args_free(struct script_args *a);
+
+#endif

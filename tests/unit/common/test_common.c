@@ -1,0 +1,128 @@
+#include <arpa/inet.h>
+
+#include "kb_conf.h"
+#include "kb_idle.h"
+#include "kb_parse.h"
+#include "kbtest.h"
+
+static void mac_parse(void)
+{
+	uint8_t m[6] = { 0 };
+	char buf[18];
+
+	CHECK_EQ(kb_parse_mac("02:00:00:00:00:0a", m), 0);
+	CHECK_EQ(m[0], 2);
+	CHECK_EQ(m[5], 10);
+	CHECK_STR(kb_fmt_mac(m, buf), "02:00:00:00:00:0a");
+	CHECK_EQ(kb_parse_mac("ff-ff-ff-ff-ff-ff", m), 0);
+	CHECK_EQ(m[3], 0xff);
+	CHECK_EQ(kb_parse_mac("02:00:00:00:00", m), -1);
+	CHECK_EQ(kb_parse_mac("02:00:00:00:00:0a:", m), -1);
+	CHECK_EQ(kb_parse_mac("0g:00:00:00:00:0a", m), -1);
+}
+
+static void ipv4_and_cidr(void)
+{
+	uint32_t ip;
+	uint8_t pfx;
+	char buf[16];
+
+	CHECK_EQ(kb_parse_ipv4("10.0.0.1", &ip), 0);
+	CHECK_EQ(ip, htonl(0x0a000001));
+	CHECK_STR(kb_fmt_ipv4(ip, buf), "10.0.0.1");
+	CHECK_EQ(kb_parse_ipv4("10.0.0", &ip), -1);
+	CHECK_EQ(kb_parse_cidr("10.0.0.0/24", &ip, &pfx), 0);
+	CHECK_EQ(pfx, 24);
+	CHECK_EQ(kb_parse_cidr("10.0.0.9", &ip, &pfx), 0);
+	CHECK_EQ(pfx, 32);
+	CHECK_EQ(kb_parse_cidr("10.0.0.0/33", &ip, &pfx), -1);
+}
+
+static void ints_and_bools(void)
+{
+	long long v;
+	bool b;
+
+	CHECK_EQ(kb_parse_int("0x20", 0, 100, &v), 0);
+	CHECK_EQ(v, 32);
+	CHECK_EQ(kb_parse_int("101", 0, 100, &v), -1);
+	CHECK_EQ(kb_parse_int("12a", 0, 100, &v), -1);
+	CHECK_EQ(kb_parse_int("", 0, 100, &v), -1);
+	CHECK_EQ(kb_parse_bool("Yes", &b), 0);
+	CHECK(b);
+	CHECK_EQ(kb_parse_bool("off", &b), 0);
+	CHECK(!b);
+	CHECK_EQ(kb_parse_bool("maybe", &b), -1);
+	CHECK(kb_is_pow2(1024));
+	CHECK(!kb_is_pow2(1000));
+	CHECK(!kb_is_pow2(0));
+}
+
+static void conf_reads_and_claims(void)
+{
+	struct kb_conf c;
+	struct kb_err err;
+	char buf[600];
+	long long n = 1;
+	uint32_t ip = 0;
+
+	CHECK_EQ(kb_conf_load_str(&c, "vm.conf",
+				  "# comment\n"
+				  "num_cores = 2   # trailing\n"
+				  "\n"
+				  "ip = 10.0.0.1\n"
+				  "arp = 10.0.0.2 02:00:00:00:00:02\n"
+				  "arp = 10.0.0.3 02:00:00:00:00:03\n"
+				  "  typo_key = 3\n", &err), 0);
+	CHECK_EQ(kb_conf_int(&c, "num_cores", 1, 16, &n, &err), 0);
+	CHECK_EQ(n, 2);
+	CHECK_EQ(kb_conf_ipv4(&c, "ip", &ip, &err), 0);
+	CHECK_EQ(ip, htonl(0x0a000001));
+	int arps = 0;
+
+	for (struct kb_conf_entry *e = NULL; (e = kb_conf_next(&c, "arp", e));)
+		arps++;
+	CHECK_EQ(arps, 2);
+	CHECK_EQ(kb_conf_check_unused(&c, &err), -1);
+	CHECK_STR(kb_err_str(&err, buf, sizeof(buf)), "vm.conf:7:3: unknown key 'typo_key'");
+	kb_conf_free(&c);
+}
+
+static void conf_bad_values_are_positioned(void)
+{
+	struct kb_conf c;
+	struct kb_err err;
+	char buf[600];
+	long long n = 1;
+
+	CHECK_EQ(kb_conf_load_str(&c, "a.conf", "x = 1\nnum_cores =  99\n", &err), 0);
+	CHECK_EQ(kb_conf_int(&c, "num_cores", 1, 16, &n, &err), -1);
+	CHECK_STR(kb_err_str(&err, buf, sizeof(buf)),
+		  "a.conf:2:14: num_cores: expected an integer in 1..16, got '99'");
+	CHECK_EQ(n, 1);
+	kb_conf_free(&c);
+	CHECK_EQ(kb_conf_load_str(&c, "b.conf", "ok = 1\n  bad line\n", &err), -1);
+	CHECK_STR(kb_err_str(&err, buf, sizeof(buf)), "b.conf:2:7: expected '=' after key 'bad'");
+}
+
+static void idle_backs_off_and_resets(void)
+{
+	struct kb_idle s;
+
+	kb_idle_init(&s, false, 10);
+	for (int i = 0; i < 400; i++)
+		kb_idle_account(&s, 0);
+	CHECK(s.yields > 0);
+	CHECK(s.sleeps > 0);
+	CHECK(s.sleep_ns <= 10000);
+	kb_idle_account(&s, 5);
+	CHECK_EQ(s.empty, 0);
+	kb_idle_init(&s, true, 10);
+	for (int i = 0; i < 400; i++)
+		kb_idle_account(&s, 0);
+	CHECK_EQ(s.yields + s.sleeps, 0);
+}
+
+KBTEST_MAIN(T(mac_parse), T(ipv4_and_cidr), T(ints_and_bools),
+	    T(conf_reads_and_claims), T(conf_bad_values_are_positioned),
+	    T(idle_backs_off_and_resets))
