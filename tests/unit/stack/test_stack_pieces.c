@@ -1,0 +1,312 @@
+/* Unit tests of the stack's pure pieces: sequence arithmetic, checksums,
+ * reassembly, send buffer, SACK scoreboard, RTT/RTO, Reno and CUBIC,
+ * and the timer wheel. */
+#include <arpa/inet.h>
+#include <stdint.h>
+
+#include "inet_cksum.h"
+#include "kbtest.h"
+#include "tcp_cc.h"
+#include "tcp_rcvbuf.h"
+#include "tcp_rtt.h"
+#include "tcp_sack.h"
+#include "tcp_seq.h"
+#include "tcp_sndbuf.h"
+#include "tcp_timer.h"
+
+static void seq_wraparound(void)
+{
+	CHECK(seq_lt(0xfffffff0u, 0x10));
+	CHECK(seq_gt(0x10, 0xfffffff0u));
+	CHECK(seq_leq(5, 5) && seq_geq(5, 5));
+	CHECK(!seq_lt(5, 5));
+	CHECK(seq_in(0xffffffffu, 0xfffffff0u, 0x20));
+	CHECK(!seq_in(0x20, 0xfffffff0u, 0x20));
+	CHECK_EQ(seq_max(0xfffffff0u, 3), 3);
+	CHECK_EQ(seq_min(0xfffffff0u, 3), 0xfffffff0u);
+	CHECK(seq_lt(0x7fffffffu, 0x80000000u));
+}
+
+static void cksum_full_and_incremental(void)
+{
+	/* RFC 1071 example bytes: 00 01 f2 03 f4 f5 f6 f7 -> sum ddf2 */
+	uint8_t b[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+
+	CHECK_EQ(ntohs(inet_cksum(b, 8)), (uint16_t)~0xddf2);
+	/* a real IPv4 header (checksum b861) */
+	uint8_t ip[20] = { 0x45, 0, 0, 0x73, 0, 0, 0x40, 0, 0x40, 0x11, 0xb8, 0x61,
+			   0xc0, 0xa8, 0, 1, 0xc0, 0xa8, 0, 0xc7 };
+
+	CHECK_EQ(inet_cksum(ip, 20), 0);
+	ip[10] = ip[11] = 0;
+	CHECK_EQ(ntohs(inet_cksum(ip, 20)), 0xb861);
+	/* odd length and chaining pieces equals one pass */
+	uint8_t d[13];
+
+	for (int i = 0; i < 13; i++)
+		d[i] = (uint8_t)(i * 37 + 1);
+	CHECK_EQ(inet_fold(inet_sum(d + 6, 7, inet_sum(d, 6, 0))), inet_cksum(d, 13));
+	/* incremental update: change the TTL/proto word and the source */
+	ip[10] = 0xb8; ip[11] = 0x61;
+	uint16_t ck, old16, new16;
+	uint32_t old32, new32;
+
+	memcpy(&ck, ip + 10, 2);
+	memcpy(&old16, ip + 8, 2);
+	ip[8] = 0x3f;
+	memcpy(&new16, ip + 8, 2);
+	ck = inet_cksum_update16(ck, old16, new16);
+	memcpy(&old32, ip + 12, 4);
+	ip[12] = 10; ip[13] = 1; ip[14] = 2; ip[15] = 3;
+	memcpy(&new32, ip + 12, 4);
+	ck = inet_cksum_update32(ck, old32, new32);
+	memcpy(ip + 10, &ck, 2);
+	CHECK_EQ(inet_cksum(ip, 20), 0);
+}
+
+static void reassembly_in_order_and_ooo(void)
+{
+	struct tcp_rcvbuf rb;
+	uint8_t data[100], out[100];
+	uint32_t adv;
+	const uint32_t base = 0xffffffc0u;   /* wraps during the test */
+
+	for (int i = 0; i < 100; i++)
+		data[i] = (uint8_t)i;
+	CHECK_EQ(rcvbuf_init(&rb, 64, base), 0);
+	CHECK_EQ(rcvbuf_window(&rb), 64);
+	/* [20,30) and [40,50) out of order, then [0,20) fills the first gap */
+	CHECK_EQ(rcvbuf_insert(&rb, base + 40, data + 40, 10, &adv), RCV_OOO);
+	CHECK_EQ(rcvbuf_insert(&rb, base + 20, data + 20, 10, &adv), RCV_OOO);
+	CHECK_EQ(rb.n_ooo, 2);
+	uint32_t blk[4][2];
+
+	CHECK_EQ(rcvbuf_sack_blocks(&rb, blk, 4), 2);
+	CHECK_EQ(blk[0][0], base + 20);   /* most recent first */
+	CHECK_EQ(blk[1][1], base + 50);
+	CHECK_EQ(rcvbuf_insert(&rb, base + 20, data + 20, 10, &adv), RCV_OLD);
+	CHECK_EQ(rcvbuf_insert(&rb, base, data, 20, &adv), RCV_IN_ORDER);
+	CHECK_EQ(adv, 30);
+	CHECK_EQ(rb.nxt, base + 30);
+	/* overlapping segment that bridges the rest */
+	CHECK_EQ(rcvbuf_insert(&rb, base + 25, data + 25, 20, &adv), RCV_IN_ORDER);
+	CHECK_EQ(rb.nxt, base + 50);
+	CHECK_EQ(rb.n_ooo, 0);
+	/* beyond the window is trimmed: cap 64, head at base */
+	CHECK_EQ(rcvbuf_insert(&rb, base + 50, data + 50, 50, &adv), RCV_IN_ORDER);
+	CHECK_EQ(rb.nxt, base + 64);
+	CHECK_EQ(rcvbuf_window(&rb), 0);
+	CHECK_EQ(rcvbuf_read(&rb, out, 100), 64);
+	CHECK(memcmp(out, data, 64) == 0);
+	/* ring wrap: after reading, the next bytes land at the ring start */
+	CHECK_EQ(rcvbuf_insert(&rb, base + 64, data + 64, 36, &adv), RCV_IN_ORDER);
+	CHECK_EQ(rcvbuf_read(&rb, out, 100), 36);
+	CHECK(memcmp(out, data + 64, 36) == 0);
+	rcvbuf_free(&rb);
+}
+
+static void reassembly_range_limit(void)
+{
+	struct tcp_rcvbuf rb;
+	uint8_t d[4] = { 1, 2, 3, 4 };
+	uint32_t adv;
+
+	CHECK_EQ(rcvbuf_init(&rb, 4096, 1000), 0);
+	for (int i = 0; i < RCVBUF_MAX_OOO; i++)
+		CHECK_EQ(rcvbuf_insert(&rb, 1000 + 10 * (i + 1), d, 2, &adv), RCV_OOO);
+	CHECK_EQ(rcvbuf_insert(&rb, 1000 + 10 * (RCVBUF_MAX_OOO + 1), d, 2, &adv), RCV_NO_RANGE);
+	/* touching an existing range still works */
+	CHECK_EQ(rcvbuf_insert(&rb, 1012, d, 2, &adv), RCV_OOO);
+	CHECK_EQ(rb.n_ooo, RCVBUF_MAX_OOO);
+	rcvbuf_free(&rb);
+}
+
+static void sndbuf_ring(void)
+{
+	struct tcp_sndbuf sb;
+	uint8_t d[300], out[300];
+
+	for (int i = 0; i < 300; i++)
+		d[i] = (uint8_t)(i * 7);
+	CHECK_EQ(sndbuf_init(&sb, 100, 0xfffffff0u), 0);
+	CHECK_EQ(sndbuf_write(&sb, d, 300), 100);
+	CHECK_EQ(sndbuf_space(&sb), 0);
+	sndbuf_ack(&sb, 0xfffffff0u + 60);
+	CHECK_EQ(sndbuf_space(&sb), 60);
+	CHECK_EQ(sndbuf_write(&sb, d + 100, 50), 50);
+	sndbuf_peek(&sb, 0xfffffff0u + 90, out, 40);   /* spans the ring end */
+	CHECK(memcmp(out, d + 90, 40) == 0);
+	sndbuf_ack(&sb, 0xfffffff0u + 500);             /* clamped */
+	CHECK_EQ(sb.len, 0);
+	CHECK_EQ(sb.una_seq, 0xfffffff0u + 150);
+	sndbuf_free(&sb);
+}
+
+static void sack_scoreboard(void)
+{
+	struct tcp_scoreboard sb = { 0 };
+	const uint32_t mss = 100, una = 1000;
+	uint32_t b[4][2] = { { 1200, 1300 }, { 1400, 1500 }, { 1600, 1700 }, { 900, 1100 } };
+
+	/* the last block is below una: ignored */
+	CHECK_EQ(sack_update(&sb, una, 2000, (const uint32_t (*)[2])b, 4), 3);
+	CHECK_EQ(sb.n, 3);
+	CHECK(sack_is_sacked(&sb, 1250));
+	CHECK(!sack_is_sacked(&sb, 1300));
+	CHECK_EQ(sack_bytes_above(&sb, 1000), 300);
+	/* three discontiguous ranges above 1000 -> lost; above 1300 only two
+	 * ranges and 200 bytes (not > 2*mss) -> not lost */
+	CHECK(sack_is_lost(&sb, 1000, mss));
+	CHECK(!sack_is_lost(&sb, 1300, mss));
+	uint32_t s, l;
+
+	CHECK(sack_next_lost(&sb, una, una, mss, &s, &l));
+	CHECK_EQ(s, 1000);
+	CHECK_EQ(l, 100);
+	CHECK(sack_next_lost(&sb, una, 1100, mss, &s, &l));
+	CHECK_EQ(s, 1100);
+	CHECK_EQ(l, 100);
+	CHECK(!sack_next_lost(&sb, una, 1200, mss, &s, &l));   /* 1300 not lost */
+	/* pipe: holes 1000-1200 lost (0), 1300-1400 and 1500-1600 not lost
+	 * (200), above 1700 to 2000 (300) = 500; retransmitting 1000-1100 adds 100 */
+	CHECK_EQ(sack_pipe(&sb, una, 2000, una, mss), 500);
+	CHECK_EQ(sack_pipe(&sb, una, 2000, 1100, mss), 600);
+	/* merging and pruning as una advances */
+	uint32_t b2[1][2] = { { 1300, 1400 } };
+
+	sack_update(&sb, 1250, 2000, (const uint32_t (*)[2])b2, 1);
+	CHECK_EQ(sb.n, 2);
+	CHECK_EQ(sb.r[0].s, 1250);
+	CHECK_EQ(sb.r[0].e, 1500);
+	/* beyond snd_max: rejected */
+	uint32_t b3[1][2] = { { 2100, 2200 } };
+
+	CHECK_EQ(sack_update(&sb, 1250, 2000, (const uint32_t (*)[2])b3, 1), 0);
+}
+
+static void rtt_estimator(void)
+{
+	struct tcp_rtt r;
+
+	rtt_init(&r, TCP_RTO_INIT_US, TCP_RTO_MIN_US, TCP_RTO_MAX_US);
+	CHECK_EQ(rtt_timeout(&r), 1000000);
+	rtt_sample(&r, 100000);       /* 100 ms */
+	CHECK_EQ(r.srtt, 100000);
+	CHECK_EQ(r.rttvar, 50000);
+	CHECK_EQ(rtt_timeout(&r), 300000);   /* srtt + 4 * rttvar */
+	rtt_sample(&r, 200000);
+	/* rttvar = 3/4*50000 + 1/4*100000 = 62500; srtt = 7/8*100000 + 25000 */
+	CHECK_EQ(r.rttvar, 62500);
+	CHECK_EQ(r.srtt, 112500);
+	CHECK_EQ(rtt_timeout(&r), 362500);
+	rtt_sample(&r, 10);           /* tiny RTTs hit the floor */
+	for (int i = 0; i < 50; i++)
+		rtt_sample(&r, 10);
+	CHECK_EQ(rtt_timeout(&r), TCP_RTO_MIN_US);
+	rtt_backoff(&r);
+	CHECK_EQ(rtt_timeout(&r), 2 * TCP_RTO_MIN_US);
+	for (int i = 0; i < 20; i++)
+		rtt_backoff(&r);
+	CHECK_EQ(rtt_timeout(&r), TCP_RTO_MAX_US);
+	rtt_sample(&r, 10);           /* a new sample clears the backoff */
+	CHECK_EQ(rtt_timeout(&r), TCP_RTO_MIN_US);
+}
+
+static void reno_window(void)
+{
+	struct tcp_cc cc;
+	const uint32_t mss = 1000;
+
+	cc_init(&cc, TCP_CC_RENO, mss);
+	CHECK_EQ(cc.cwnd, 10 * mss);
+	cc_on_ack(&cc, 5000, 0, 0);            /* slow start, ABC L=2 */
+	CHECK_EQ(cc.cwnd, 12 * mss);
+	cc_on_loss(&cc, 12 * mss);
+	CHECK_EQ(cc.ssthresh, 6 * mss);
+	CHECK_EQ(cc.cwnd, 6 * mss);
+	/* congestion avoidance: one MSS per window acked */
+	for (int i = 0; i < 6; i++)
+		cc_on_ack(&cc, mss, 0, 0);
+	CHECK_EQ(cc.cwnd, 7 * mss);
+	cc_on_rto(&cc, 7 * mss);
+	CHECK_EQ(cc.cwnd, mss);
+	CHECK_EQ(cc.ssthresh, 3500);
+	cc_on_loss(&cc, 1000);                 /* floor of two segments */
+	CHECK_EQ(cc.ssthresh, 2 * mss);
+}
+
+static void cubic_window(void)
+{
+	struct tcp_cc cc;
+	const uint32_t mss = 1000;
+	uint64_t now = 1000000;
+
+	cc_init(&cc, TCP_CC_CUBIC, mss);
+	cc.cwnd = 100 * mss;
+	cc.ssthresh = 100 * mss;
+	cc_on_loss(&cc, 100 * mss);
+	CHECK_EQ(cc.cwnd, 70 * mss);           /* beta 0.7 */
+	CHECK(cc.w_max > 99.9 && cc.w_max < 100.1);
+	/* K = cbrt(100 * 0.3 / 0.4) = 4.217 s: the window climbs back to
+	 * w_max about K seconds into the epoch, concave before, convex after */
+	uint32_t at2 = 0, at4 = 0, at6 = 0;
+
+	for (int ms = 0; ms <= 6000; ms++) {
+		now += 1000;
+		/* one window of ACKs per 100 ms RTT, spread over it (at short
+		 * RTTs the TCP-friendly region would dominate, as it should) */
+		cc_on_ack(&cc, cc.cwnd / 100, now, 100000);
+		if (ms == 2000) at2 = cc.cwnd;
+		if (ms == 4000) at4 = cc.cwnd;
+		if (ms == 6000) at6 = cc.cwnd;
+	}
+	printf("cubic cwnd at 2/4/6 s: %u %u %u\n", at2, at4, at6);
+	CHECK(at2 > 70 * mss && at2 < 100 * mss);
+	CHECK(at4 > 95 * mss && at4 <= 101 * mss);   /* plateau near w_max */
+	CHECK(at6 > at4);
+	/* the concave part rose faster early than it does near the plateau */
+	CHECK(at2 - 70 * mss > at4 - at2);
+	/* fast convergence: a loss below the previous w_max lowers w_max further */
+	cc.cwnd = 80 * mss;
+	cc.w_max = 100;
+	cc_on_loss(&cc, 80 * mss);
+	CHECK(cc.w_max > 67.9 && cc.w_max < 68.1);   /* 80 * (1 + 0.7) / 2 */
+	CHECK_EQ(cc.cwnd, 56 * mss);
+}
+
+static int fired_ids[16], n_fired;
+
+static void on_fire(void *arg, struct tw_timer *t)
+{
+	struct tw_timer *base = arg;
+
+	fired_ids[n_fired++] = (int)(t - base);
+}
+
+static void timer_wheel(void)
+{
+	static struct timer_wheel tw;
+	struct tw_timer t[4] = { 0 };
+
+	tw_init(&tw, 0, 1000);
+	tw_arm(&tw, &t[0], 0, 5000);
+	tw_arm(&tw, &t[1], 0, 3000);
+	tw_arm(&tw, &t[2], 0, (uint64_t)TW_SLOTS * 1000 + 5000);  /* > one turn */
+	tw_arm(&tw, &t[3], 0, 4000);
+	tw_cancel(&tw, &t[3]);
+	CHECK_EQ(tw_run(&tw, 2999, on_fire, t), 0);
+	CHECK_EQ(tw_run(&tw, 3000, on_fire, t), 1);
+	CHECK_EQ(fired_ids[0], 1);
+	CHECK_EQ(tw_run(&tw, 6000, on_fire, t), 1);   /* t[2] shares the slot, not due */
+	CHECK_EQ(fired_ids[1], 0);
+	CHECK(t[2].armed);
+	/* a long gap still fires it exactly once */
+	CHECK_EQ(tw_run(&tw, 10ull * TW_SLOTS * 1000, on_fire, t), 1);
+	CHECK_EQ(fired_ids[2], 2);
+	CHECK_EQ(tw.n_armed, 0);
+}
+
+KBTEST_MAIN(T(seq_wraparound), T(cksum_full_and_incremental),
+	    T(reassembly_in_order_and_ooo), T(reassembly_range_limit),
+	    T(sndbuf_ring), T(sack_scoreboard), T(rtt_estimator),
+	    T(reno_window), T(cubic_window), T(timer_wheel))
