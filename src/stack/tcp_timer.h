@@ -17,6 +17,7 @@ struct tw_timer {
 	struct tw_timer *next, *prev;
 	uint64_t expire;    /* tick */
 	bool armed;
+	uint8_t kind;       /* owner's tag: which timer of its struct this is */
 };
 
 struct timer_wheel {

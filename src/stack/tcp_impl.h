@@ -1,0 +1,115 @@
+/* tcp_impl.h: what the stack's own files share (wire formats, output,
+ * pcb lifecycle).  Not for the socket layer. */
+#ifndef KB_TCP_IMPL_H
+#define KB_TCP_IMPL_H
+
+#include <stddef.h>
+
+#include "tcp.h"
+#include "tcp_seq.h"
+
+#define IPPROTO_TCP_ 6
+#define IPPROTO_ICMP_ 1
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_PSH 0x08
+#define TH_ACK 0x10
+#define TH_URG 0x20
+
+#define TCP_OPT_EOL 0
+#define TCP_OPT_NOP 1
+#define TCP_OPT_MSS 2
+#define TCP_OPT_WS 3
+#define TCP_OPT_SACK_PERM 4
+#define TCP_OPT_SACK 5
+#define TCP_OPT_TS 8
+#define TCP_TS_LEN 12          /* NOP NOP TS: what every segment carries */
+#define TCP_MAX_WSCALE 14
+#define TCP_DEFAULT_MSS 536    /* RFC 1122 when the peer sends none */
+#define TCP_FIN_WAIT2_US 60000000ull
+
+struct kb_iphdr {
+	uint8_t vihl, tos;
+	uint16_t tot_len, id, frag;
+	uint8_t ttl, proto;
+	uint16_t cksum;
+	uint32_t saddr, daddr;
+} __attribute__((packed));
+
+struct kb_tcphdr {
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t doff;          /* high nibble: header length in words */
+	uint8_t flags;
+	uint16_t win, cksum, urg;
+} __attribute__((packed));
+
+/* A parsed incoming segment (host order except addresses and ports). */
+struct tcp_seg {
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+	uint32_t seq, ack, wnd;
+	uint8_t flags;
+	const uint8_t *data;
+	uint32_t len;
+	bool has_mss, has_ws, sack_perm, has_ts;
+	uint16_t mss;
+	uint8_t ws;
+	uint32_t tsval, tsecr;
+	int n_sack;
+	uint32_t sack[4][2];
+};
+
+enum { TW_KIND_REXMT = 1, TW_KIND_DELACK = 2, TW_KIND_MISC = 3 };
+
+/* RCV.NXT: data received in order, plus the FIN. */
+static inline uint32_t tcp_rcv_nxt(const struct tcp_pcb *p)
+{
+	return p->rb.nxt + (p->fin_rcvd ? 1 : 0);
+}
+
+/* Data end plus the FIN when queued: the sequence space to be sent. */
+static inline uint32_t tcp_snd_end(const struct tcp_pcb *p)
+{
+	return p->fin_queued ? p->fin_seq + 1 : sndbuf_end(&p->sb);
+}
+
+/* tcp_out.c */
+/* Build and send one segment; payload from the send buffer.  Returns the
+ * payload bytes sent (fewer than len when options need the room; the FIN
+ * is then left off), or -1 without a buffer. */
+int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags);
+/* Retransmit from seq: returns payload bytes sent or -1. */
+void tcp_output(struct tcp_pcb *p);
+void tcp_send_ack(struct tcp_pcb *p);
+int tcp_rexmit_at(struct tcp_pcb *p, uint32_t seq);
+void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s);
+void tcp_send_rst(struct tcp_pcb *p);
+void tcp_arm_rexmt(struct tcp_pcb *p);
+uint32_t tcp_rcv_window(const struct tcp_pcb *p);
+/* After the application read: ACK at once if the window opened enough. */
+void tcp_window_update(struct tcp_pcb *p);
+
+/* tcp_stack.c */
+struct tcp_pcb *tcp_lookup(struct tcp_stack *st, uint32_t laddr, uint16_t lport,
+			   uint32_t raddr, uint16_t rport);
+struct tcp_listener *tcp_find_listener(struct tcp_stack *st, uint32_t laddr,
+				       uint16_t lport);
+struct tcp_pcb *tcp_pcb_new(struct tcp_stack *st, uint32_t laddr, uint16_t lport,
+			    uint32_t raddr, uint16_t rport);
+/* The connection is over (err 0: orderly).  Frees it when nobody owns
+ * it; the caller must not touch p afterwards. */
+void tcp_pcb_closed(struct tcp_pcb *p, int err);
+void tcp_notify(struct tcp_pcb *p, unsigned ev);
+/* Negotiated options are known: size segments and the window. */
+void tcp_pcb_established(struct tcp_pcb *p);
+void tcp_enter_time_wait(struct tcp_pcb *p);
+uint32_t tcp_ts_now(const struct tcp_stack *st);
+
+/* tcp_in.c */
+void tcp_input(struct tcp_stack *st, const struct kb_iphdr *ip,
+	       const uint8_t *tcp, uint16_t len);
+
+#endif

@@ -1,0 +1,597 @@
+/* tcp_in.c: segment arrival (RFC 793 3.9 as amended by RFC 5961 for
+ * RST/SYN/ACK checks, RFC 7323 for PAWS, RFC 5681/6582/6675 for loss
+ * recovery). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "inet_cksum.h"
+#include "tcp_impl.h"
+
+/* Returns -1 for options that run past the header. */
+static int parse_opts(struct tcp_seg *s, const uint8_t *o, int len)
+{
+	int i = 0;
+
+	while (i < len) {
+		uint8_t kind = o[i];
+
+		if (kind == TCP_OPT_EOL)
+			break;
+		if (kind == TCP_OPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || o[i + 1] < 2 || i + o[i + 1] > len)
+			return -1;
+		uint8_t ol = o[i + 1];
+		const uint8_t *v = o + i + 2;
+
+		switch (kind) {
+		case TCP_OPT_MSS:
+			if (ol == 4) {
+				s->has_mss = true;
+				s->mss = (uint16_t)(v[0] << 8 | v[1]);
+			}
+			break;
+		case TCP_OPT_WS:
+			if (ol == 3) {
+				s->has_ws = true;
+				s->ws = v[0] > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : v[0];
+			}
+			break;
+		case TCP_OPT_SACK_PERM:
+			if (ol == 2)
+				s->sack_perm = true;
+			break;
+		case TCP_OPT_TS:
+			if (ol == 10) {
+				uint32_t a, b;
+
+				memcpy(&a, v, 4);
+				memcpy(&b, v + 4, 4);
+				s->has_ts = true;
+				s->tsval = ntohl(a);
+				s->tsecr = ntohl(b);
+			}
+			break;
+		case TCP_OPT_SACK:
+			if ((ol - 2) % 8)
+				return -1;
+			for (int k = 0; k < (ol - 2) / 8 && s->n_sack < 4; k++) {
+				uint32_t a, b;
+
+				memcpy(&a, v + 8 * k, 4);
+				memcpy(&b, v + 8 * k + 4, 4);
+				s->sack[s->n_sack][0] = ntohl(a);
+				s->sack[s->n_sack][1] = ntohl(b);
+				s->n_sack++;
+			}
+			break;
+		default:
+			break;
+		}
+		i += ol;
+	}
+	return 0;
+}
+
+static void take_syn_opts(struct tcp_pcb *p, const struct tcp_seg *s)
+{
+	const struct tcp_cfg *c = &p->st->cfg;
+
+	p->peer_mss = s->has_mss && s->mss >= 64 ? s->mss : TCP_DEFAULT_MSS;
+	p->ws_ok = c->wscale && s->has_ws;
+	p->snd_wscale = p->ws_ok ? s->ws : 0;
+	p->sack_ok = c->sack && s->sack_perm;
+	p->ts_ok = c->timestamps && s->has_ts;
+	if (p->ts_ok)
+		p->ts_recent = s->tsval;
+}
+
+/* A SYN for a listener: a new pcb in SYN_RCVD, bounded by the backlog. */
+static void listen_input(struct tcp_stack *st, struct tcp_listener *l,
+			 const struct tcp_seg *s)
+{
+	struct tcp_pcb *p;
+
+	if (s->flags & TH_RST)
+		return;
+	if (s->flags & TH_ACK) {
+		tcp_send_reset_for(st, s);
+		return;
+	}
+	if (!(s->flags & TH_SYN))
+		return;
+	if (l->n_pending >= l->backlog) {
+		/* no SYN cookies: a full backlog drops, the client retries */
+		st->stats.syn_backlog_drop++;
+		return;
+	}
+	p = tcp_pcb_new(st, s->daddr, s->dport, s->saddr, s->sport);
+	if (!p) {
+		st->stats.syn_max_conns_drop++;
+		return;
+	}
+	p->state = TCP_SYN_RCVD;
+	p->listener = l;
+	p->detached = true;   /* nobody owns it until accept */
+	l->n_pending++;
+	take_syn_opts(p, s);
+	p->irs = s->seq;
+	rcvbuf_reset(&p->rb, s->seq + 1);
+	p->snd_wnd = s->wnd;
+	p->max_snd_wnd = s->wnd;
+	p->snd_wl1 = s->seq;
+	p->snd_wl2 = p->iss;
+	tcp_xmit(p, p->iss, 0, TH_SYN | TH_ACK);
+	p->snd_nxt = p->snd_max = p->iss + 1;
+	p->rtt_start = st->now;
+	tcp_arm_rexmt(p);
+}
+
+static void syn_sent_input(struct tcp_pcb *p, const struct tcp_seg *s)
+{
+	struct tcp_stack *st = p->st;
+	bool ack_ok = false;
+
+	if (s->flags & TH_ACK) {
+		if (seq_leq(s->ack, p->iss) || seq_gt(s->ack, p->snd_max)) {
+			tcp_send_reset_for(st, s);
+			return;
+		}
+		ack_ok = true;
+	}
+	if (s->flags & TH_RST) {
+		if (ack_ok) {
+			st->stats.rst_rx++;
+			tcp_pcb_closed(p, ECONNREFUSED);
+		}
+		return;
+	}
+	if (!(s->flags & TH_SYN))
+		return;
+	take_syn_opts(p, s);
+	p->irs = s->seq;
+	rcvbuf_reset(&p->rb, s->seq + 1);
+	if (ack_ok) {
+		p->snd_una = s->ack;
+		p->state = TCP_ESTABLISHED;
+		p->snd_wnd = s->wnd;   /* not scaled in a SYN */
+		p->max_snd_wnd = s->wnd;
+		p->snd_wl1 = s->seq;
+		p->snd_wl2 = s->ack;
+		if (p->nrexmt == 0)
+			rtt_sample(&p->rtt, (uint32_t)(st->now - p->rtt_start));
+		p->nrexmt = 0;
+		tw_cancel(&st->tw, &p->t_rexmt);
+		tcp_pcb_established(p);
+		tcp_send_ack(p);
+		tcp_notify(p, TCP_EV_OUT);
+		return;
+	}
+	/* simultaneous open (RFC 793 figure 8) */
+	p->state = TCP_SYN_RCVD;
+	p->snd_wnd = s->wnd;
+	p->max_snd_wnd = s->wnd;
+	p->snd_wl1 = s->seq;
+	tcp_xmit(p, p->iss, 0, TH_SYN | TH_ACK);
+}
+
+static bool seq_acceptable(const struct tcp_pcb *p, const struct tcp_seg *s, uint32_t seglen)
+{
+	uint32_t nxt = tcp_rcv_nxt(p);
+	uint32_t wnd = rcvbuf_window(&p->rb);
+
+	if (p->fin_rcvd)
+		wnd = 0;
+	/* Linux's test: the segment ends at or after RCV.NXT and starts at or
+	 * before the window's right edge; a zero window still takes ACKs */
+	return seq_geq(s->seq + seglen, nxt) && seq_leq(s->seq, nxt + wnd);
+}
+
+static void enter_recovery(struct tcp_pcb *p)
+{
+	struct tcp_stack *st = p->st;
+
+	p->in_recovery = true;
+	p->recover = p->snd_max;
+	cc_on_loss(&p->cc, p->snd_max - p->snd_una);
+	p->high_rxt = p->snd_una;
+	if (p->sack_ok) {
+		st->stats.sack_recovery++;
+	} else {
+		st->stats.fast_rexmt++;
+		p->cc.cwnd = p->cc.ssthresh + 3 * p->mss;
+	}
+	int sent = tcp_rexmit_at(p, p->snd_una);
+
+	if (sent >= 0)
+		p->high_rxt = p->snd_una + (sent ? (uint32_t)sent : 1);
+	tcp_arm_rexmt(p);
+}
+
+/* The ACK field. Returns false when the segment must be dropped. */
+static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
+{
+	struct tcp_stack *st = p->st;
+
+	/* RFC 5961 5.2: an ACK for data never sent, or far below SND.UNA */
+	if (seq_gt(s->ack, p->snd_max)) {
+		st->stats.ack_too_new++;
+		tcp_send_ack(p);
+		return false;
+	}
+	if (seq_lt(s->ack, p->snd_una - p->max_snd_wnd)) {
+		st->stats.ack_too_old++;
+		tcp_send_ack(p);
+		return false;
+	}
+	if (p->state == TCP_SYN_RCVD) {
+		if (seq_leq(s->ack, p->snd_una)) {
+			tcp_send_reset_for(st, s);
+			return false;
+		}
+		p->state = TCP_ESTABLISHED;
+		p->snd_wnd = s->wnd << p->snd_wscale;
+		p->max_snd_wnd = p->snd_wnd;
+		p->snd_wl1 = s->seq;
+		p->snd_wl2 = s->ack;
+		if (p->nrexmt == 0)
+			rtt_sample(&p->rtt, (uint32_t)(st->now - p->rtt_start));
+		p->nrexmt = 0;
+		tcp_pcb_established(p);
+		if (p->listener) {
+			struct tcp_listener *l = p->listener;
+
+			if (l->acc_tail)
+				l->acc_tail->acc_next = p;
+			else
+				l->acc_head = p;
+			l->acc_tail = p;
+			l->n_acc++;
+			if (l->user && st->ops.event)
+				st->ops.event(st->ops.arg, l->user, TCP_EV_IN);
+		} else {
+			tcp_notify(p, TCP_EV_OUT);
+		}
+	}
+	if (p->sack_ok && s->n_sack)
+		sack_update(&p->sack, s->ack, p->snd_max, (const uint32_t (*)[2])s->sack, s->n_sack);
+
+	uint32_t old_wnd = p->snd_wnd;
+	bool wnd_update = seq_lt(p->snd_wl1, s->seq) ||
+			  (p->snd_wl1 == s->seq && seq_leq(p->snd_wl2, s->ack));
+
+	if (wnd_update) {
+		p->snd_wnd = s->wnd << p->snd_wscale;
+		if (p->snd_wnd > p->max_snd_wnd)
+			p->max_snd_wnd = p->snd_wnd;
+		p->snd_wl1 = s->seq;
+		p->snd_wl2 = s->ack;
+	}
+
+	if (seq_gt(s->ack, p->snd_una)) {
+		uint32_t acked = s->ack - p->snd_una;
+		uint32_t flight_before = p->snd_max - p->snd_una;
+		bool had_space = sndbuf_space(&p->sb) > 0;
+
+		if (p->rtt_timing && seq_gt(s->ack, p->rtt_seq)) {
+			rtt_sample(&p->rtt, (uint32_t)(st->now - p->rtt_start));
+			p->rtt_timing = false;
+		}
+		p->nrexmt = 0;
+		p->rtt.backoff = 0;
+		sndbuf_ack(&p->sb, s->ack);
+		p->snd_una = s->ack;
+		if (seq_lt(p->snd_nxt, p->snd_una))
+			p->snd_nxt = p->snd_una;
+		if (p->in_recovery) {
+			if (seq_geq(s->ack, p->recover)) {
+				/* full ACK: leave recovery (RFC 6582 3.2 step 3) */
+				uint32_t flight = p->snd_max - p->snd_una;
+
+				p->in_recovery = false;
+				p->cc.cwnd = p->cc.ssthresh;
+				if (!p->sack_ok && flight + p->mss < p->cc.cwnd)
+					p->cc.cwnd = flight + p->mss;
+				p->dupacks = 0;
+			} else if (!p->sack_ok) {
+				/* partial ACK: resend the next hole, deflate */
+				tcp_rexmit_at(p, p->snd_una);
+				p->cc.cwnd = p->cc.cwnd > acked ? p->cc.cwnd - acked : p->mss;
+				if (acked >= p->mss)
+					p->cc.cwnd += p->mss;
+				tcp_arm_rexmt(p);
+			} else {
+				tcp_arm_rexmt(p);
+			}
+			if (seq_lt(p->high_rxt, p->snd_una))
+				p->high_rxt = p->snd_una;
+		} else {
+			p->dupacks = 0;
+			/* grow only when the window was the limit (RFC 7661's
+			 * idea): an app- or rwnd-limited flow would otherwise
+			 * claim a window it never tested */
+			if (flight_before >= p->cc.cwnd / 2)
+				cc_on_ack(&p->cc, acked, st->now, p->rtt.srtt);
+		}
+		if (p->snd_una == p->snd_max)
+			tw_cancel(&st->tw, &p->t_rexmt);
+		else if (!p->in_recovery)
+			tcp_arm_rexmt(p);
+		if (!had_space || sndbuf_space(&p->sb) >= p->sb.cap / 2)
+			tcp_notify(p, TCP_EV_OUT);
+	} else if (s->ack == p->snd_una && !s->len && !(s->flags & (TH_SYN | TH_FIN)) &&
+		   p->snd_max != p->snd_una && (s->wnd << p->snd_wscale) == old_wnd) {
+		/* duplicate ACK (RFC 5681 section 2) */
+		p->dupacks++;
+		if (!p->in_recovery) {
+			bool lost = p->dupacks >= TCP_DUPTHRESH ||
+				    (p->sack_ok && sack_is_lost(&p->sack, p->snd_una, p->mss));
+
+			/* RFC 6582: not again for data sent before the last
+			 * recovery or RTO ended */
+			if (lost && seq_geq(s->ack, p->recover))
+				enter_recovery(p);
+		} else if (!p->sack_ok) {
+			p->cc.cwnd += p->mss;   /* NewReno inflation */
+		}
+	}
+
+	/* our FIN acknowledged? */
+	if (p->fin_queued && seq_gt(s->ack, p->fin_seq)) {
+		switch (p->state) {
+		case TCP_FIN_WAIT_1:
+			p->state = TCP_FIN_WAIT_2;
+			if (p->detached)
+				tw_arm(&st->tw, &p->t_misc, st->now, TCP_FIN_WAIT2_US);
+			break;
+		case TCP_CLOSING:
+			tcp_enter_time_wait(p);
+			return false;
+		case TCP_LAST_ACK:
+			tcp_pcb_closed(p, 0);
+			return false;
+		default:
+			break;
+		}
+	}
+	return true;
+}
+
+static void fin_input(struct tcp_pcb *p)
+{
+	p->fin_rcvd = true;
+	p->ooo_fin = false;
+	p->ack_now = true;
+	switch (p->state) {
+	case TCP_SYN_RCVD:
+	case TCP_ESTABLISHED:
+		p->state = TCP_CLOSE_WAIT;
+		break;
+	case TCP_FIN_WAIT_1:
+		/* our FIN not yet acked (else we would be in FIN_WAIT_2) */
+		p->state = TCP_CLOSING;
+		break;
+	case TCP_FIN_WAIT_2:
+		tcp_send_ack(p);
+		tcp_enter_time_wait(p);
+		return;
+	default:
+		break;
+	}
+	tcp_notify(p, TCP_EV_IN | TCP_EV_HUP);
+}
+
+/* Returns false when p was freed. */
+static bool data_input(struct tcp_pcb *p, const struct tcp_seg *s)
+{
+	struct tcp_stack *st = p->st;
+
+	if (s->len && (p->state == TCP_ESTABLISHED || p->state == TCP_FIN_WAIT_1 ||
+		       p->state == TCP_FIN_WAIT_2) && !p->fin_rcvd) {
+		uint32_t adv;
+		bool had_holes = p->rb.n_ooo > 0;
+
+		if (p->detached && !p->listener && seq_gt(s->seq + s->len, p->rb.nxt)) {
+			/* new data after close(): nobody will read it */
+			st->stats.data_after_close++;
+			tcp_send_rst(p);
+			tcp_pcb_closed(p, 0);
+			return false;
+		}
+		switch (rcvbuf_insert(&p->rb, s->seq, s->data, s->len, &adv)) {
+		case RCV_IN_ORDER:
+			st->stats.rx_bytes += adv;
+			if (had_holes || p->rb.n_ooo || !st->cfg.delayed_ack ||
+			    ++p->unacked_segs >= 2)
+				p->ack_now = true;
+			else if (!p->t_delack.armed)
+				tw_arm(&st->tw, &p->t_delack, st->now, st->cfg.delack_us);
+			tcp_notify(p, TCP_EV_IN);
+			break;
+		case RCV_OOO:
+			st->stats.rcv_ooo++;
+			p->ack_now = true;
+			break;
+		case RCV_NO_RANGE:
+			st->stats.rcv_no_range++;
+			p->ack_now = true;
+			break;
+		case RCV_OLD:
+			st->stats.rcv_dup++;
+			p->ack_now = true;
+			break;
+		}
+	}
+	if ((s->flags & TH_FIN) && !p->fin_rcvd) {
+		uint32_t fseq = s->seq + s->len;
+
+		if (fseq == p->rb.nxt) {
+			fin_input(p);
+			if (p->state == TCP_CLOSED || p->state == TCP_TIME_WAIT)
+				return p->state != TCP_CLOSED;
+		} else if (seq_gt(fseq, p->rb.nxt)) {
+			p->ooo_fin = true;
+			p->ooo_fin_seq = fseq;
+		}
+	}
+	if (p->ooo_fin && !p->fin_rcvd && p->ooo_fin_seq == p->rb.nxt)
+		fin_input(p);
+	return true;
+}
+
+static void established_input(struct tcp_pcb *p, struct tcp_seg *s)
+{
+	struct tcp_stack *st = p->st;
+	uint32_t seglen = s->len + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN);
+
+	/* a retransmitted SYN while we wait for the handshake's ACK */
+	if (p->state == TCP_SYN_RCVD && (s->flags & TH_SYN) && !(s->flags & TH_ACK) &&
+	    s->seq == p->irs) {
+		tcp_xmit(p, p->iss, 0, TH_SYN | TH_ACK);
+		return;
+	}
+	/* PAWS (RFC 7323 5) */
+	if (p->ts_ok && s->has_ts && !(s->flags & TH_RST) &&
+	    (int32_t)(s->tsval - p->ts_recent) < 0) {
+		st->stats.paws_drop++;
+		tcp_send_ack(p);
+		return;
+	}
+	if (!seq_acceptable(p, s, seglen)) {
+		st->stats.out_of_window++;
+		if (!(s->flags & TH_RST))
+			tcp_send_ack(p);
+		return;
+	}
+	if (s->flags & TH_RST) {
+		/* RFC 5961 3.2: only an exact match resets; in-window gets a
+		 * challenge ACK so a blind attacker must guess RCV.NXT */
+		if (s->seq == tcp_rcv_nxt(p)) {
+			st->stats.rst_rx++;
+			st->stats.conn_reset++;
+			tcp_pcb_closed(p, ECONNRESET);
+		} else {
+			st->stats.rst_bad_seq++;
+			st->stats.challenge_ack++;
+			tcp_send_ack(p);
+		}
+		return;
+	}
+	if (s->flags & TH_SYN) {
+		/* RFC 5961 4.2: SYN in a synchronized state */
+		st->stats.challenge_ack++;
+		tcp_send_ack(p);
+		return;
+	}
+	if (!(s->flags & TH_ACK))
+		return;
+	/* RFC 7323 4.3: remember the newest timestamp of in-sequence data */
+	if (p->ts_ok && s->has_ts && seq_leq(s->seq, p->rcv_adv) &&
+	    seq_leq(s->seq, tcp_rcv_nxt(p)))
+		p->ts_recent = s->tsval;
+	p->last_rx = st->now;
+	if (p->state == TCP_TIME_WAIT) {
+		/* a retransmitted FIN: ACK it and restart the 2MSL wait */
+		if (s->flags & TH_FIN) {
+			tcp_send_ack(p);
+			tw_arm(&st->tw, &p->t_misc, st->now, st->cfg.timewait_us);
+		}
+		return;
+	}
+	if (!ack_input(p, s))
+		return;
+	/* trim what is left of the window's left edge away */
+	if (seq_lt(s->seq, p->rb.nxt) && s->len) {
+		uint32_t skip = p->rb.nxt - s->seq;
+
+		if (skip >= s->len) {
+			/* all old: our ACK got lost; a FIN right at RCV.NXT
+			 * still counts, so keep the segment's end */
+			p->ack_now = true;
+			st->stats.rcv_dup++;
+			s->seq += s->len;
+			s->len = 0;
+		} else {
+			s->data += skip;
+			s->len -= skip;
+			s->seq = p->rb.nxt;
+		}
+	}
+	if (!data_input(p, s))
+		return;
+	if (p->state == TCP_CLOSED)
+		return;
+	tcp_output(p);
+}
+
+void tcp_input(struct tcp_stack *st, const struct kb_iphdr *ip,
+	       const uint8_t *tcp, uint16_t len)
+{
+	const struct kb_tcphdr *th = (const struct kb_tcphdr *)tcp;
+	struct tcp_seg s;
+	int doff;
+
+	st->stats.rx_segs++;
+	if (len < sizeof(*th)) {
+		st->stats.bad_doff++;
+		return;
+	}
+	doff = (th->doff >> 4) * 4;
+	if (doff < (int)sizeof(*th) || doff > len) {
+		st->stats.bad_doff++;
+		return;
+	}
+	if (!st->cfg.rx_cksum_offload &&
+	    inet_fold(inet_sum(tcp, len, inet_pseudo_sum(ip->saddr, ip->daddr,
+							 IPPROTO_TCP_, len))) != 0) {
+		st->stats.bad_cksum++;
+		return;
+	}
+	memset(&s, 0, offsetof(struct tcp_seg, sack));
+	s.saddr = ip->saddr;
+	s.daddr = ip->daddr;
+	s.sport = th->sport;
+	s.dport = th->dport;
+	s.seq = ntohl(th->seq);
+	s.ack = ntohl(th->ack);
+	s.wnd = ntohs(th->win);
+	s.flags = th->flags;
+	s.data = tcp + doff;
+	s.len = len - (uint32_t)doff;
+	if (parse_opts(&s, tcp + sizeof(*th), doff - (int)sizeof(*th)) < 0) {
+		st->stats.bad_opts++;
+		return;
+	}
+	if (!th->sport || !th->dport || ((s.flags & TH_SYN) && (s.flags & TH_FIN))) {
+		st->stats.bad_opts++;
+		return;
+	}
+
+	struct tcp_pcb *p = tcp_lookup(st, s.daddr, s.dport, s.saddr, s.sport);
+
+	if (p && p->state == TCP_TIME_WAIT && (s.flags & TH_SYN) && !(s.flags & TH_ACK) &&
+	    seq_gt(s.seq, tcp_rcv_nxt(p)) && tcp_find_listener(st, s.daddr, s.dport)) {
+		/* a new incarnation of a connection in TIME_WAIT (as Linux and
+		 * RFC 6191 allow): end the old one, let the listener take it */
+		tcp_pcb_closed(p, 0);
+		p = NULL;
+	}
+	if (!p) {
+		struct tcp_listener *l = tcp_find_listener(st, s.daddr, s.dport);
+
+		if (l) {
+			listen_input(st, l, &s);
+			return;
+		}
+		tcp_send_reset_for(st, &s);
+		return;
+	}
+	if (p->state == TCP_SYN_SENT) {
+		syn_sent_input(p, &s);
+		return;
+	}
+	established_input(p, &s);
+}

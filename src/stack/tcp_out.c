@@ -1,0 +1,373 @@
+/* tcp_out.c: building and sending segments; what to send next
+ * (window, Nagle, SACK-based recovery). */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "inet_cksum.h"
+#include "tcp_impl.h"
+
+uint32_t tcp_ts_now(const struct tcp_stack *st)
+{
+	return (uint32_t)(st->now / 1000) + st->cfg.seed;
+}
+
+uint32_t tcp_rcv_window(const struct tcp_pcb *p)
+{
+	uint32_t w = rcvbuf_window(&p->rb);
+	uint32_t promised = seq_gt(p->rcv_adv, tcp_rcv_nxt(p)) ? p->rcv_adv - tcp_rcv_nxt(p) : 0;
+
+	/* receiver-side SWS avoidance (RFC 1122 4.2.3.3): do not open the
+	 * window by less than min(buffer/2, MSS) */
+	if (w > promised && w - promised < p->mss && w - promised < p->rb.cap / 2)
+		w = promised;
+	uint32_t max = 65535u << p->rcv_wscale;
+
+	return w > max ? max : w;
+}
+
+static size_t put_syn_opts(const struct tcp_pcb *p, uint8_t *o, uint32_t ts)
+{
+	size_t n = 0;
+	uint16_t mss = htons(p->st->cfg.mss);
+
+	o[n++] = TCP_OPT_MSS;
+	o[n++] = 4;
+	memcpy(o + n, &mss, 2);
+	n += 2;
+	if (p->sack_ok) {
+		o[n++] = TCP_OPT_SACK_PERM;
+		o[n++] = 2;
+	}
+	if (p->ts_ok) {
+		uint32_t v = htonl(ts), e = htonl(p->ts_recent);
+
+		if (!p->sack_ok) {
+			o[n++] = TCP_OPT_NOP;
+			o[n++] = TCP_OPT_NOP;
+		}
+		o[n++] = TCP_OPT_TS;
+		o[n++] = 10;
+		memcpy(o + n, &v, 4);
+		memcpy(o + n + 4, &e, 4);
+		n += 8;
+	} else if (p->sack_ok) {
+		o[n++] = TCP_OPT_NOP;
+		o[n++] = TCP_OPT_NOP;
+	}
+	if (p->ws_ok) {
+		o[n++] = TCP_OPT_NOP;
+		o[n++] = TCP_OPT_WS;
+		o[n++] = 3;
+		o[n++] = p->rcv_wscale;
+	}
+	return n;
+}
+
+static size_t put_opts(const struct tcp_pcb *p, uint8_t *o, uint32_t ts)
+{
+	size_t n = 0;
+
+	if (p->ts_ok) {
+		uint32_t v = htonl(ts), e = htonl(p->ts_recent);
+
+		o[n++] = TCP_OPT_NOP;
+		o[n++] = TCP_OPT_NOP;
+		o[n++] = TCP_OPT_TS;
+		o[n++] = 10;
+		memcpy(o + n, &v, 4);
+		memcpy(o + n + 4, &e, 4);
+		n += 8;
+	}
+	if (p->sack_ok && p->rb.n_ooo) {
+		uint32_t blk[4][2];
+		int max = (int)((40 - n - 4) / 8);
+		int nb = rcvbuf_sack_blocks(&p->rb, blk, max > 4 ? 4 : max);
+
+		o[n++] = TCP_OPT_NOP;
+		o[n++] = TCP_OPT_NOP;
+		o[n++] = TCP_OPT_SACK;
+		o[n++] = (uint8_t)(2 + 8 * nb);
+		for (int i = 0; i < nb; i++) {
+			uint32_t s = htonl(blk[i][0]), e = htonl(blk[i][1]);
+
+			memcpy(o + n, &s, 4);
+			memcpy(o + n + 4, &e, 4);
+			n += 8;
+		}
+	}
+	return n;
+}
+
+int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	struct tcp_stack *st = p->st;
+	uint8_t *buf = st->ops.tx_alloc(st->ops.arg);
+
+	if (!buf) {
+		st->stats.tx_nobuf++;
+		return -1;
+	}
+	struct kb_iphdr *ip = (struct kb_iphdr *)buf;
+	struct kb_tcphdr *th = (struct kb_tcphdr *)(buf + sizeof(*ip));
+	uint8_t *opt = (uint8_t *)(th + 1);
+	uint32_t ts = tcp_ts_now(st);
+	size_t olen = (flags & TH_SYN) ? put_syn_opts(p, opt, ts) : put_opts(p, opt, ts);
+	/* SACK blocks can outgrow the MSS's allowance for options */
+	uint32_t room = TCP_MAX_PKT - sizeof(*ip) - sizeof(*th) - (uint32_t)olen;
+
+	if (len > room) {
+		len = room;
+		flags &= (uint8_t)~TH_FIN;
+	}
+	uint16_t tcplen = (uint16_t)(sizeof(*th) + olen + len);
+	uint32_t wnd = tcp_rcv_window(p);
+
+	if (len)
+		sndbuf_peek(&p->sb, seq, opt + olen, len);
+	th->sport = p->lport;
+	th->dport = p->rport;
+	th->seq = htonl(seq);
+	th->ack = (flags & TH_ACK) ? htonl(tcp_rcv_nxt(p)) : 0;
+	th->doff = (uint8_t)(((sizeof(*th) + olen) / 4) << 4);
+	th->flags = flags;
+	/* the window in a SYN is never scaled (RFC 7323 2.2) */
+	th->win = htons((uint16_t)((flags & TH_SYN) ? (wnd > 65535 ? 65535 : wnd)
+						     : wnd >> p->rcv_wscale));
+	th->urg = 0;
+	th->cksum = 0;
+	th->cksum = inet_fold(inet_sum(th, tcplen,
+				       inet_pseudo_sum(p->laddr, p->raddr, IPPROTO_TCP_, tcplen)));
+	ip->vihl = 0x45;
+	ip->tos = 0;
+	ip->tot_len = htons((uint16_t)(sizeof(*ip) + tcplen));
+	ip->id = htons(st->ip_id++);
+	ip->frag = htons(0x4000);   /* DF */
+	ip->ttl = 64;
+	ip->proto = IPPROTO_TCP_;
+	ip->saddr = p->laddr;
+	ip->daddr = p->raddr;
+	ip->cksum = 0;
+	ip->cksum = inet_cksum(ip, sizeof(*ip));
+
+	if (flags & TH_ACK) {
+		uint32_t edge = tcp_rcv_nxt(p) + (((flags & TH_SYN) ? wnd : (wnd >> p->rcv_wscale) << p->rcv_wscale));
+
+		if (seq_gt(edge, p->rcv_adv))
+			p->rcv_adv = edge;
+		p->unacked_segs = 0;
+		p->ack_now = false;
+		tw_cancel(&st->tw, &p->t_delack);
+	}
+	st->stats.tx_segs++;
+	st->stats.tx_bytes += len;
+	if (len && seq_lt(seq, p->snd_max))
+		st->stats.rexmt_segs++;
+	st->ops.tx_send(st->ops.arg, buf, (uint16_t)(sizeof(*ip) + tcplen));
+	return (int)len;
+}
+
+void tcp_send_ack(struct tcp_pcb *p)
+{
+	tcp_xmit(p, p->snd_nxt, 0, TH_ACK);
+}
+
+void tcp_send_rst(struct tcp_pcb *p)
+{
+	p->st->stats.rst_tx++;
+	tcp_xmit(p, p->snd_nxt, 0, TH_RST | TH_ACK);
+}
+
+void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s)
+{
+	uint8_t *buf;
+
+	if (s->flags & TH_RST)
+		return;
+	buf = st->ops.tx_alloc(st->ops.arg);
+	if (!buf) {
+		st->stats.tx_nobuf++;
+		return;
+	}
+	struct kb_iphdr *ip = (struct kb_iphdr *)buf;
+	struct kb_tcphdr *th = (struct kb_tcphdr *)(buf + sizeof(*ip));
+	uint16_t tcplen = sizeof(*th);
+
+	memset(th, 0, sizeof(*th));
+	th->sport = s->dport;
+	th->dport = s->sport;
+	if (s->flags & TH_ACK) {
+		th->seq = htonl(s->ack);
+		th->flags = TH_RST;
+	} else {
+		uint32_t sl = s->len + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN);
+
+		th->ack = htonl(s->seq + sl);
+		th->flags = TH_RST | TH_ACK;
+	}
+	th->doff = 5 << 4;
+	th->cksum = inet_fold(inet_sum(th, tcplen,
+				       inet_pseudo_sum(s->daddr, s->saddr, IPPROTO_TCP_, tcplen)));
+	ip->vihl = 0x45;
+	ip->tos = 0;
+	ip->tot_len = htons((uint16_t)(sizeof(*ip) + tcplen));
+	ip->id = htons(st->ip_id++);
+	ip->frag = htons(0x4000);
+	ip->ttl = 64;
+	ip->proto = IPPROTO_TCP_;
+	ip->saddr = s->daddr;
+	ip->daddr = s->saddr;
+	ip->cksum = 0;
+	ip->cksum = inet_cksum(ip, sizeof(*ip));
+	st->stats.no_pcb_rst_tx++;
+	st->stats.tx_segs++;
+	st->ops.tx_send(st->ops.arg, buf, (uint16_t)(sizeof(*ip) + tcplen));
+}
+
+void tcp_arm_rexmt(struct tcp_pcb *p)
+{
+	tw_arm(&p->st->tw, &p->t_rexmt, p->st->now, rtt_timeout(&p->rtt));
+}
+
+/* Flags for a data segment [seq, seq+len): FIN rides on the last one. */
+static uint8_t data_flags(const struct tcp_pcb *p, uint32_t seq, uint32_t len)
+{
+	uint8_t f = TH_ACK;
+
+	if (len && seq + len == sndbuf_end(&p->sb))
+		f |= TH_PSH;
+	if (p->fin_queued && seq + len == p->fin_seq)
+		f |= TH_FIN;
+	return f;
+}
+
+int tcp_rexmit_at(struct tcp_pcb *p, uint32_t seq)
+{
+	uint32_t end = sndbuf_end(&p->sb);
+	uint32_t len = seq_lt(seq, end) ? end - seq : 0;
+
+	if (len > p->mss)
+		len = p->mss;
+	if (!len && !(p->fin_queued && seq == p->fin_seq))
+		return -1;
+	p->rtt_timing = false;   /* Karn */
+	return tcp_xmit(p, seq, len, data_flags(p, seq, len));
+}
+
+/* Send one segment of new data or the FIN at SND.NXT, limited to
+ * `usable` bytes of window.  Returns 1 if sent, 0 if nothing to send. */
+static int send_at_nxt(struct tcp_pcb *p, uint32_t usable)
+{
+	uint32_t end = sndbuf_end(&p->sb);
+	uint32_t left = seq_lt(p->snd_nxt, end) ? end - p->snd_nxt : 0;
+	uint32_t len = left < p->mss ? left : p->mss;
+	uint8_t flags;
+
+	if (len > usable)
+		len = usable;
+	if (!len) {
+		if (!(p->fin_queued && p->snd_nxt == p->fin_seq))
+			return 0;
+	} else if (len < p->mss && len < left) {
+		/* sender SWS avoidance: a window-limited runt waits unless
+		 * it is half the largest window the peer offered */
+		if (len < p->max_snd_wnd / 2)
+			return 0;
+	} else if (len < p->mss && p->nagle && p->snd_nxt != p->snd_una &&
+		   !p->fin_queued) {
+		return 0;   /* Nagle: one small segment in flight at a time */
+	}
+	flags = data_flags(p, p->snd_nxt, len);
+	int sent = tcp_xmit(p, p->snd_nxt, len, flags);
+
+	if (sent < 0)
+		return 0;
+	if ((uint32_t)sent < len) {
+		len = (uint32_t)sent;
+		flags &= (uint8_t)~TH_FIN;
+	}
+	if (!p->rtt_timing && seq_geq(p->snd_nxt, p->snd_max)) {
+		p->rtt_timing = true;
+		p->rtt_seq = p->snd_nxt;
+		p->rtt_start = p->st->now;
+	}
+	p->snd_nxt += len + ((flags & TH_FIN) ? 1 : 0);
+	if (seq_gt(p->snd_nxt, p->snd_max))
+		p->snd_max = p->snd_nxt;
+	if (!p->t_rexmt.armed)
+		tcp_arm_rexmt(p);
+	return 1;
+}
+
+static void sack_recovery_output(struct tcp_pcb *p)
+{
+	for (int guard = 0; guard < 1024; guard++) {
+		uint32_t pipe = sack_pipe(&p->sack, p->snd_una, p->snd_max, p->high_rxt, p->mss);
+		uint32_t s, l;
+
+		if (pipe + p->mss > p->cc.cwnd)
+			return;
+		if (sack_next_lost(&p->sack, p->snd_una, p->high_rxt, p->mss, &s, &l)) {
+			uint32_t end = sndbuf_end(&p->sb);
+
+			if (seq_gt(s + l, end))
+				l = seq_lt(s, end) ? end - s : 0;
+			p->rtt_timing = false;
+			int sent = tcp_xmit(p, s, l, data_flags(p, s, l));
+
+			if (sent < 0)
+				return;
+			p->high_rxt = s + (sent ? (uint32_t)sent : 1);
+			continue;
+		}
+		uint32_t wnd_end = p->snd_una + p->snd_wnd;
+		uint32_t usable = seq_gt(wnd_end, p->snd_nxt) ? wnd_end - p->snd_nxt : 0;
+
+		if (!send_at_nxt(p, usable))
+			return;
+	}
+}
+
+void tcp_output(struct tcp_pcb *p)
+{
+	switch (p->state) {
+	case TCP_ESTABLISHED: case TCP_CLOSE_WAIT: case TCP_FIN_WAIT_1:
+	case TCP_CLOSING: case TCP_LAST_ACK:
+		break;
+	default:
+		if (p->ack_now && p->state != TCP_CLOSED && p->state != TCP_SYN_SENT)
+			tcp_send_ack(p);
+		return;
+	}
+	if (p->in_recovery && p->sack_ok) {
+		sack_recovery_output(p);
+	} else {
+		for (int guard = 0; guard < 4096; guard++) {
+			uint32_t win = p->cc.cwnd < p->snd_wnd ? p->cc.cwnd : p->snd_wnd;
+			uint32_t inflight = p->snd_nxt - p->snd_una;
+
+			if (!send_at_nxt(p, win > inflight ? win - inflight : 0))
+				break;
+		}
+	}
+	if (p->ack_now)
+		tcp_send_ack(p);
+	/* zero window with data waiting and nothing in flight: the rexmt
+	 * timer doubles as the persist timer */
+	if (!p->t_rexmt.armed && seq_lt(p->snd_nxt, tcp_snd_end(p)))
+		tcp_arm_rexmt(p);
+}
+
+void tcp_window_update(struct tcp_pcb *p)
+{
+	uint32_t wnd = tcp_rcv_window(p);
+	uint32_t edge = tcp_rcv_nxt(p) + wnd;
+
+	if (p->state < TCP_ESTABLISHED || p->state == TCP_TIME_WAIT)
+		return;
+	/* RFC 1122 4.2.3.3: tell the peer once the window grew by 2 MSS or
+	 * half the buffer, so a sender stopped by a zero window resumes
+	 * without waiting for its persist timer */
+	if (seq_gt(edge, p->rcv_adv) &&
+	    (edge - p->rcv_adv >= 2u * p->mss || edge - p->rcv_adv >= p->rb.cap / 2))
+		tcp_send_ack(p);
+}

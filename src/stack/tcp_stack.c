@@ -1,0 +1,634 @@
+/* tcp_stack.c: the per-core instance: flow table, listeners, pcb
+ * lifecycle, the calls the socket layer makes, and the timers. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcp_impl.h"
+
+void tcp_cfg_defaults(struct tcp_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->rcvbuf = 131072;
+	c->sndbuf = 131072;
+	c->max_conns = 10000;
+	c->mss = TCP_MAX_PKT - 40;
+	c->cc = TCP_CC_CUBIC;
+	c->sack = c->timestamps = c->wscale = true;
+	c->delayed_ack = true;
+	c->delack_us = 40000;
+	c->nagle = false;
+	c->timewait_us = 0;
+	c->idle_timeout_us = 0;
+	c->rto_min_us = TCP_RTO_MIN_US;
+	c->rto_max_us = TCP_RTO_MAX_US;
+	c->rto_init_us = TCP_RTO_INIT_US;
+	c->syn_retries = 6;
+	c->max_retries = 15;
+	c->seed = 0x9e3779b9u;
+}
+
+static uint32_t flow_hash(uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp, uint32_t seed)
+{
+	uint64_t h = ((uint64_t)la << 32 | ra) * 0x9e3779b97f4a7c15ull;
+
+	h ^= ((uint64_t)lp << 16 | rp) * 0xc2b2ae3d27d4eb4full;
+	h ^= seed;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+struct tcp_stack *tcp_stack_create(const struct tcp_cfg *cfg,
+				   const struct tcp_ops *ops, uint64_t now_us)
+{
+	struct tcp_stack *st = calloc(1, sizeof(*st));
+	uint32_t n = 64;
+
+	if (!st)
+		return NULL;
+	st->cfg = *cfg;
+	st->ops = *ops;
+	st->now = now_us;
+	while (n < cfg->max_conns * 2 && n < (1u << 20))
+		n <<= 1;
+	st->table = calloc(n, sizeof(*st->table));
+	if (!st->table) {
+		free(st);
+		return NULL;
+	}
+	st->table_mask = n - 1;
+	st->ip_id = (uint16_t)cfg->seed;
+	tw_init(&st->tw, now_us, 1000);
+	return st;
+}
+
+static void pcb_free(struct tcp_pcb *p)
+{
+	rcvbuf_free(&p->rb);
+	sndbuf_free(&p->sb);
+	p->st->n_pcbs--;
+	free(p);
+}
+
+void tcp_stack_destroy(struct tcp_stack *st)
+{
+	if (!st)
+		return;
+	for (uint32_t i = 0; i <= st->table_mask; i++) {
+		while (st->table[i]) {
+			struct tcp_pcb *p = st->table[i];
+
+			st->table[i] = p->hnext;
+			pcb_free(p);
+		}
+	}
+	while (st->listeners) {
+		struct tcp_listener *l = st->listeners;
+
+		/* queued connections are in the table: freed above */
+		st->listeners = l->next;
+		free(l);
+	}
+	free(st->table);
+	free(st);
+}
+
+struct tcp_pcb *tcp_lookup(struct tcp_stack *st, uint32_t laddr, uint16_t lport,
+			   uint32_t raddr, uint16_t rport)
+{
+	struct tcp_pcb *p = st->table[flow_hash(laddr, lport, raddr, rport, st->cfg.seed) &
+				      st->table_mask];
+
+	for (; p; p = p->hnext)
+		if (p->lport == lport && p->rport == rport && p->raddr == raddr &&
+		    p->laddr == laddr)
+			return p;
+	return NULL;
+}
+
+static void table_insert(struct tcp_pcb *p)
+{
+	struct tcp_stack *st = p->st;
+	uint32_t b = flow_hash(p->laddr, p->lport, p->raddr, p->rport, st->cfg.seed) &
+		     st->table_mask;
+
+	p->hnext = st->table[b];
+	st->table[b] = p;
+	p->in_table = true;
+}
+
+static void table_remove(struct tcp_pcb *p)
+{
+	struct tcp_stack *st = p->st;
+	struct tcp_pcb **pp = &st->table[flow_hash(p->laddr, p->lport, p->raddr, p->rport,
+						  st->cfg.seed) & st->table_mask];
+
+	if (!p->in_table)
+		return;
+	for (; *pp; pp = &(*pp)->hnext)
+		if (*pp == p) {
+			*pp = p->hnext;
+			break;
+		}
+	p->in_table = false;
+}
+
+struct tcp_listener *tcp_find_listener(struct tcp_stack *st, uint32_t laddr,
+				       uint16_t lport)
+{
+	for (struct tcp_listener *l = st->listeners; l; l = l->next)
+		if (l->lport == lport && (!l->laddr || l->laddr == laddr))
+			return l;
+	return NULL;
+}
+
+bool tcp_tuple_free(struct tcp_stack *st, uint32_t laddr, uint16_t lport,
+		    uint32_t raddr, uint16_t rport)
+{
+	return !tcp_lookup(st, laddr, lport, raddr, rport);
+}
+
+static uint32_t make_iss(struct tcp_stack *st, const struct tcp_pcb *p)
+{
+	/* RFC 6528: a keyed hash of the tuple plus a 4 us clock */
+	return flow_hash(p->laddr, p->lport, p->raddr, p->rport, st->cfg.seed * 2654435761u) +
+	       (uint32_t)(st->now / 4);
+}
+
+struct tcp_pcb *tcp_pcb_new(struct tcp_stack *st, uint32_t laddr, uint16_t lport,
+			    uint32_t raddr, uint16_t rport)
+{
+	struct tcp_pcb *p;
+
+	if (st->n_pcbs >= st->cfg.max_conns)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->st = st;
+	p->laddr = laddr;
+	p->lport = lport;
+	p->raddr = raddr;
+	p->rport = rport;
+	p->iss = make_iss(st, p);
+	if (rcvbuf_init(&p->rb, st->cfg.rcvbuf, 0) < 0 ||
+	    sndbuf_init(&p->sb, st->cfg.sndbuf, p->iss + 1) < 0) {
+		rcvbuf_free(&p->rb);
+		free(p);
+		return NULL;
+	}
+	st->n_pcbs++;
+	p->snd_una = p->snd_nxt = p->snd_max = p->iss;
+	p->recover = p->iss;
+	p->nagle = st->cfg.nagle;
+	p->mss = TCP_DEFAULT_MSS;
+	p->peer_mss = TCP_DEFAULT_MSS;
+	while (p->rcv_wscale < TCP_MAX_WSCALE && (st->cfg.rcvbuf >> p->rcv_wscale) > 65535)
+		p->rcv_wscale++;
+	rtt_init(&p->rtt, st->cfg.rto_init_us, st->cfg.rto_min_us, st->cfg.rto_max_us);
+	cc_init(&p->cc, st->cfg.cc, p->mss);
+	p->t_rexmt.kind = TW_KIND_REXMT;
+	p->t_delack.kind = TW_KIND_DELACK;
+	p->t_misc.kind = TW_KIND_MISC;
+	p->last_rx = st->now;
+	table_insert(p);
+	return p;
+}
+
+void tcp_pcb_established(struct tcp_pcb *p)
+{
+	uint32_t mss = p->peer_mss < p->st->cfg.mss ? p->peer_mss : p->st->cfg.mss;
+
+	if (p->ts_ok)
+		mss -= TCP_TS_LEN;
+	p->mss = (uint16_t)mss;
+	cc_init(&p->cc, p->st->cfg.cc, mss);
+	if (!p->ws_ok)
+		p->rcv_wscale = p->snd_wscale = 0;
+	if (p->st->cfg.idle_timeout_us)
+		tw_arm(&p->st->tw, &p->t_misc, p->st->now, p->st->cfg.idle_timeout_us);
+}
+
+void tcp_notify(struct tcp_pcb *p, unsigned ev)
+{
+	if (p->user && p->st->ops.event)
+		p->st->ops.event(p->st->ops.arg, p->user, ev);
+}
+
+static void acc_remove(struct tcp_listener *l, struct tcp_pcb *p)
+{
+	struct tcp_pcb **pp = &l->acc_head, *prev = NULL;
+
+	for (; *pp; prev = *pp, pp = &(*pp)->acc_next)
+		if (*pp == p) {
+			*pp = p->acc_next;
+			if (l->acc_tail == p)
+				l->acc_tail = prev;
+			l->n_acc--;
+			return;
+		}
+}
+
+void tcp_pcb_closed(struct tcp_pcb *p, int err)
+{
+	struct tcp_stack *st = p->st;
+
+	table_remove(p);
+	tw_cancel(&st->tw, &p->t_rexmt);
+	tw_cancel(&st->tw, &p->t_delack);
+	tw_cancel(&st->tw, &p->t_misc);
+	p->state = TCP_CLOSED;
+	if (err && !p->err)
+		p->err = err;
+	st->stats.conns_closed++;
+	if (p->listener) {
+		/* never accepted: nobody owns it */
+		acc_remove(p->listener, p);
+		p->listener->n_pending--;
+		p->listener = NULL;
+		pcb_free(p);
+		return;
+	}
+	if (p->detached) {
+		pcb_free(p);
+		return;
+	}
+	tcp_notify(p, TCP_EV_IN | TCP_EV_OUT | TCP_EV_HUP | (err ? TCP_EV_ERR : 0));
+}
+
+void tcp_enter_time_wait(struct tcp_pcb *p)
+{
+	p->state = TCP_TIME_WAIT;
+	tw_cancel(&p->st->tw, &p->t_rexmt);
+	tw_cancel(&p->st->tw, &p->t_delack);
+	if (!p->st->cfg.timewait_us) {
+		tcp_pcb_closed(p, 0);
+		return;
+	}
+	tw_arm(&p->st->tw, &p->t_misc, p->st->now, p->st->cfg.timewait_us);
+}
+
+/* ---- listeners ---- */
+
+struct tcp_listener *tcp_listen(struct tcp_stack *st, uint32_t laddr,
+				uint16_t lport, int backlog, void *user, int *err)
+{
+	for (struct tcp_listener *l = st->listeners; l; l = l->next)
+		if (l->lport == lport && (!l->laddr || !laddr || l->laddr == laddr)) {
+			*err = EADDRINUSE;
+			return NULL;
+		}
+	struct tcp_listener *l = calloc(1, sizeof(*l));
+
+	if (!l) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	l->st = st;
+	l->laddr = laddr;
+	l->lport = lport;
+	l->backlog = backlog > 0 ? backlog : 1;
+	l->user = user;
+	l->next = st->listeners;
+	st->listeners = l;
+	return l;
+}
+
+void tcp_listener_close(struct tcp_listener *l)
+{
+	struct tcp_stack *st = l->st;
+	struct tcp_listener **pp = &st->listeners;
+
+	for (; *pp; pp = &(*pp)->next)
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	/* pending connections (SYN_RCVD and queued) lose their listener */
+	for (uint32_t i = 0; i <= st->table_mask; i++) {
+		struct tcp_pcb *p = st->table[i];
+
+		while (p) {
+			struct tcp_pcb *nx = p->hnext;
+
+			if (p->listener == l) {
+				tcp_send_rst(p);
+				tcp_pcb_closed(p, ECONNABORTED);
+			}
+			p = nx;
+		}
+	}
+	free(l);
+}
+
+struct tcp_pcb *tcp_accept(struct tcp_listener *l, void *user)
+{
+	struct tcp_pcb *p = l->acc_head;
+
+	if (!p)
+		return NULL;
+	l->acc_head = p->acc_next;
+	if (!l->acc_head)
+		l->acc_tail = NULL;
+	l->n_acc--;
+	l->n_pending--;
+	p->listener = NULL;
+	p->acc_next = NULL;
+	p->detached = false;
+	p->user = user;
+	l->st->stats.conns_accepted++;
+	return p;
+}
+
+/* ---- active open, data, close ---- */
+
+struct tcp_pcb *tcp_connect(struct tcp_stack *st, uint32_t laddr, uint16_t lport,
+			    uint32_t raddr, uint16_t rport, void *user, int *err)
+{
+	struct tcp_pcb *p;
+
+	if (tcp_lookup(st, laddr, lport, raddr, rport)) {
+		*err = EADDRINUSE;
+		return NULL;
+	}
+	p = tcp_pcb_new(st, laddr, lport, raddr, rport);
+	if (!p) {
+		st->stats.conn_alloc_fail++;
+		*err = ENOMEM;
+		return NULL;
+	}
+	p->user = user;
+	p->state = TCP_SYN_SENT;
+	p->ws_ok = st->cfg.wscale;
+	p->sack_ok = st->cfg.sack;
+	p->ts_ok = st->cfg.timestamps;
+	st->stats.conns_opened++;
+	tcp_xmit(p, p->iss, 0, TH_SYN);
+	p->snd_nxt = p->snd_max = p->iss + 1;
+	p->rtt_start = st->now;
+	tcp_arm_rexmt(p);
+	return p;
+}
+
+int tcp_send(struct tcp_pcb *p, const void *buf, uint32_t len)
+{
+	uint32_t n;
+
+	if (p->err)
+		return -p->err;
+	if (p->state == TCP_SYN_SENT || p->state == TCP_SYN_RCVD)
+		return -ENOTCONN;
+	if (p->fin_queued || (p->state != TCP_ESTABLISHED && p->state != TCP_CLOSE_WAIT))
+		return -EPIPE;
+	n = sndbuf_write(&p->sb, buf, len);
+	if (n)
+		tcp_output(p);
+	return (int)n;
+}
+
+int tcp_recv(struct tcp_pcb *p, void *buf, uint32_t len)
+{
+	uint32_t n = rcvbuf_read(&p->rb, buf, len);
+
+	if (n) {
+		tcp_window_update(p);
+		return (int)n;
+	}
+	if (p->fin_rcvd)
+		return 0;
+	if (p->err)
+		return -p->err;
+	if (p->state == TCP_CLOSED)
+		return 0;
+	return -EAGAIN;
+}
+
+uint32_t tcp_readable(const struct tcp_pcb *p) { return rcvbuf_readable(&p->rb); }
+
+uint32_t tcp_send_space(const struct tcp_pcb *p) { return sndbuf_space(&p->sb); }
+
+bool tcp_can_send(const struct tcp_pcb *p)
+{
+	return !p->err && !p->fin_queued &&
+	       (p->state == TCP_ESTABLISHED || p->state == TCP_CLOSE_WAIT) &&
+	       sndbuf_space(&p->sb) > 0;
+}
+
+bool tcp_eof(const struct tcp_pcb *p) { return p->fin_rcvd && !rcvbuf_readable(&p->rb); }
+
+void tcp_abort(struct tcp_pcb *p)
+{
+	p->detached = true;
+	p->user = NULL;
+	switch (p->state) {
+	case TCP_SYN_RCVD: case TCP_ESTABLISHED: case TCP_FIN_WAIT_1:
+	case TCP_FIN_WAIT_2: case TCP_CLOSE_WAIT: case TCP_CLOSING: case TCP_LAST_ACK:
+		tcp_send_rst(p);
+		break;
+	default:
+		break;
+	}
+	if (p->state == TCP_CLOSED) {
+		pcb_free(p);
+		return;
+	}
+	tcp_pcb_closed(p, ECONNABORTED);
+}
+
+void tcp_close(struct tcp_pcb *p)
+{
+	if (p->detached)
+		return;
+	if (p->state == TCP_CLOSED) {
+		p->detached = true;
+		pcb_free(p);
+		return;
+	}
+	/* Closing with unread data tells the peer with RST that it was not
+	 * consumed (RFC 2525 2.17, what Linux does) */
+	if (rcvbuf_readable(&p->rb) || p->state == TCP_SYN_SENT || p->state == TCP_SYN_RCVD) {
+		tcp_abort(p);
+		return;
+	}
+	p->detached = true;
+	p->user = NULL;
+	switch (p->state) {
+	case TCP_ESTABLISHED:
+		p->state = TCP_FIN_WAIT_1;
+		break;
+	case TCP_CLOSE_WAIT:
+		p->state = TCP_LAST_ACK;
+		break;
+	default:
+		return;   /* FIN already queued */
+	}
+	p->fin_queued = true;
+	p->fin_seq = sndbuf_end(&p->sb);
+	tcp_output(p);
+}
+
+/* ---- timers ---- */
+
+static void rexmt_fire(struct tcp_pcb *p)
+{
+	struct tcp_stack *st = p->st;
+
+	if (p->state == TCP_SYN_SENT || p->state == TCP_SYN_RCVD) {
+		if (++p->nrexmt > st->cfg.syn_retries) {
+			st->stats.conn_timeout++;
+			if (p->state == TCP_SYN_RCVD)
+				tcp_send_rst(p);
+			tcp_pcb_closed(p, ETIMEDOUT);
+			return;
+		}
+		st->stats.syn_rexmt++;
+		rtt_backoff(&p->rtt);
+		tcp_xmit(p, p->iss, 0, p->state == TCP_SYN_SENT ? TH_SYN : TH_SYN | TH_ACK);
+		tcp_arm_rexmt(p);
+		return;
+	}
+	uint32_t end = tcp_snd_end(p);
+
+	if (!p->snd_wnd && sndbuf_end(&p->sb) != p->snd_una &&
+	    seq_leq(p->snd_max, p->snd_una + 1)) {
+		/* zero window, at most the last probe in flight: persist.
+		 * Probes go on while the peer answers; tcp_timeout ends it. */
+		{
+			st->stats.persist_probe++;
+			/* one byte past the window; the peer's ACK (with its
+			 * window) answers whether or not it takes it */
+			if (sndbuf_end(&p->sb) != p->snd_una &&
+			    tcp_xmit(p, p->snd_una, 1, TH_ACK) == 1) {
+				p->snd_nxt = p->snd_una + 1;
+				if (seq_gt(p->snd_nxt, p->snd_max))
+					p->snd_max = p->snd_nxt;
+			}
+			if (p->rtt.backoff < 6)
+				rtt_backoff(&p->rtt);
+			tcp_arm_rexmt(p);
+			return;
+		}
+	}
+	if (p->snd_una == p->snd_nxt && seq_lt(p->snd_nxt, end)) {
+		/* a window too small for the SWS rules: send what fits */
+		uint32_t end_d = sndbuf_end(&p->sb);
+		uint32_t len = end_d - p->snd_nxt;
+
+		if (len > p->snd_wnd)
+			len = p->snd_wnd;
+		if (len > p->mss)
+			len = p->mss;
+		int sent = tcp_xmit(p, p->snd_nxt, len, TH_ACK | TH_PSH);
+
+		if (sent > 0) {
+			p->snd_nxt += (uint32_t)sent;
+			if (seq_gt(p->snd_nxt, p->snd_max))
+				p->snd_max = p->snd_nxt;
+		}
+		tcp_arm_rexmt(p);
+		tcp_output(p);
+		return;
+	}
+	if (p->snd_una == p->snd_max)
+		return;   /* everything acked meanwhile */
+	if (++p->nrexmt > st->cfg.max_retries) {
+		st->stats.conn_timeout++;
+		tcp_send_rst(p);
+		tcp_pcb_closed(p, ETIMEDOUT);
+		return;
+	}
+	st->stats.rto_fired++;
+	cc_on_rto(&p->cc, p->snd_max - p->snd_una);
+	p->in_recovery = false;
+	p->recover = p->snd_max;      /* RFC 6582: no fast retransmit for old data */
+	p->dupacks = 0;
+	sack_clear(&p->sack);
+	p->rtt_timing = false;
+	rtt_backoff(&p->rtt);
+	p->snd_nxt = p->snd_una;      /* go back N */
+	tcp_arm_rexmt(p);
+	tcp_output(p);
+}
+
+static void misc_fire(struct tcp_pcb *p)
+{
+	struct tcp_stack *st = p->st;
+
+	if (p->state == TCP_TIME_WAIT || (p->state == TCP_FIN_WAIT_2 && p->detached)) {
+		tcp_pcb_closed(p, 0);
+		return;
+	}
+	if (!st->cfg.idle_timeout_us)
+		return;
+	uint64_t idle = st->now - p->last_rx;
+
+	if (idle < st->cfg.idle_timeout_us) {
+		tw_arm(&st->tw, &p->t_misc, st->now, st->cfg.idle_timeout_us - idle);
+		return;
+	}
+	st->stats.conn_timeout++;
+	tcp_send_rst(p);
+	tcp_pcb_closed(p, ETIMEDOUT);
+}
+
+static void timer_fire(void *arg, struct tw_timer *t)
+{
+	struct tcp_pcb *p;
+
+	(void)arg;
+	switch (t->kind) {
+	case TW_KIND_REXMT:
+		rexmt_fire((struct tcp_pcb *)((char *)t - offsetof(struct tcp_pcb, t_rexmt)));
+		break;
+	case TW_KIND_DELACK:
+		p = (struct tcp_pcb *)((char *)t - offsetof(struct tcp_pcb, t_delack));
+		if (p->state != TCP_CLOSED)
+			tcp_send_ack(p);
+		break;
+	case TW_KIND_MISC:
+		misc_fire((struct tcp_pcb *)((char *)t - offsetof(struct tcp_pcb, t_misc)));
+		break;
+	}
+}
+
+unsigned tcp_timers(struct tcp_stack *st, uint64_t now_us)
+{
+	st->now = now_us;
+	return tw_run(&st->tw, now_us, timer_fire, st);
+}
+
+/* ---- names and counters ---- */
+
+const char *tcp_state_name(enum tcp_state s)
+{
+	static const char *const n[] = {
+		"CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
+		"FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT",
+	};
+	return (unsigned)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
+}
+
+void tcp_stats_print(const struct tcp_stack *st, FILE *f)
+{
+	const struct tcp_stats *s = &st->stats;
+
+#define P(x) fprintf(f, " %s=%llu", #x, (unsigned long long)s->x)
+	fprintf(f, "ip:");
+	P(ip_rx); P(ip_malformed); P(ip_bad_cksum); P(ip_not_ours); P(ip_frag_dropped);
+	P(ip_unknown_proto); P(icmp_echo_rx); P(icmp_echo_tx); P(icmp_malformed); P(icmp_other);
+	fprintf(f, "\ntcp:");
+	P(rx_segs); P(tx_segs); P(rx_bytes); P(tx_bytes); P(rexmt_segs);
+	P(conns_opened); P(conns_accepted); P(conns_closed); P(conn_reset); P(conn_timeout);
+	fprintf(f, "\ntcp drops:");
+	P(bad_cksum); P(bad_doff); P(bad_opts); P(out_of_window); P(paws_drop);
+	P(ack_too_new); P(ack_too_old); P(rst_bad_seq); P(syn_backlog_drop);
+	P(syn_max_conns_drop); P(conn_alloc_fail); P(rcv_no_range); P(data_after_close);
+	P(tx_nobuf);
+	fprintf(f, "\ntcp events:");
+	P(no_pcb_rst_tx); P(rst_tx); P(rst_rx); P(challenge_ack); P(rcv_ooo); P(rcv_dup);
+	P(fast_rexmt); P(sack_recovery); P(rto_fired); P(persist_probe); P(syn_rexmt);
+	fprintf(f, "\n");
+#undef P
+}

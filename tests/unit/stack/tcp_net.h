@@ -1,0 +1,209 @@
+/* tcp_net.h: two stack instances wired back to back in virtual time, for
+ * unit tests.  Packets travel through a channel that can drop, duplicate
+ * and reorder them from a seeded PRNG (deterministic), or through a
+ * test's own filter. */
+#ifndef TCP_NET_H
+#define TCP_NET_H
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inet_cksum.h"
+#include "tcp.h"
+#include "tcp_impl.h"
+
+#define NET_MAXQ 65536
+
+struct net;
+
+struct endpoint {
+	struct net *net;
+	int idx;
+};
+
+struct npkt {
+	uint8_t *buf;
+	uint16_t len;
+	int to;
+	uint64_t at, order;
+};
+
+/* Per-owner event record (the "user" pointer of pcbs and listeners). */
+struct owner {
+	unsigned ev;
+	int count;
+};
+
+struct net {
+	struct tcp_stack *st[2];
+	struct endpoint ep[2];
+	struct npkt *q;
+	int n;
+	uint64_t now, order;
+	uint64_t rng;
+	int drop_pct, dup_pct, reorder_pct;   /* per mille, in fact */
+	uint32_t delay_us;
+	/* return false to drop; may inspect the packet */
+	bool (*filter)(struct net *n, int from, const uint8_t *pkt, uint16_t len);
+	void *filter_arg;
+	uint64_t sent[2], dropped;
+};
+
+static inline uint32_t net_rand(struct net *n)
+{
+	n->rng ^= n->rng << 13;
+	n->rng ^= n->rng >> 7;
+	n->rng ^= n->rng << 17;
+	return (uint32_t)(n->rng >> 11);
+}
+
+static uint8_t *net_alloc(void *arg)
+{
+	(void)arg;
+	return malloc(TCP_MAX_PKT);
+}
+
+static void net_enqueue(struct net *n, int to, uint8_t *buf, uint16_t len, uint64_t at)
+{
+	if (n->n == NET_MAXQ) {
+		free(buf);
+		n->dropped++;
+		return;
+	}
+	n->q[n->n++] = (struct npkt){ buf, len, to, at, n->order++ };
+}
+
+static int net_send(void *arg, uint8_t *buf, uint16_t len)
+{
+	struct endpoint *e = arg;
+	struct net *n = e->net;
+	uint64_t at = n->now + n->delay_us;
+
+	n->sent[e->idx]++;
+	if ((n->filter && !n->filter(n, e->idx, buf, len)) ||
+	    (n->drop_pct && (int)(net_rand(n) % 1000) < n->drop_pct)) {
+		free(buf);
+		n->dropped++;
+		return 0;
+	}
+	if (n->reorder_pct && (int)(net_rand(n) % 1000) < n->reorder_pct)
+		at += 200 + net_rand(n) % 3000;
+	if (n->dup_pct && (int)(net_rand(n) % 1000) < n->dup_pct) {
+		uint8_t *c = malloc(TCP_MAX_PKT);
+
+		memcpy(c, buf, len);
+		net_enqueue(n, !e->idx, c, len, at + net_rand(n) % 500);
+	}
+	net_enqueue(n, !e->idx, buf, len, at);
+	return 0;
+}
+
+static void net_event(void *arg, void *user, unsigned ev)
+{
+	struct owner *o = user;
+
+	(void)arg;
+	o->ev |= ev;
+	o->count++;
+}
+
+static inline uint32_t net_ip(int i) { return htonl(0x0a000001u + (uint32_t)i); }
+
+static inline void net_init(struct net *n, const struct tcp_cfg *c0, const struct tcp_cfg *c1)
+{
+	memset(n, 0, sizeof(*n));
+	n->q = calloc(NET_MAXQ, sizeof(*n->q));
+	n->rng = 0x123456789abcdefull;
+	n->now = 1000000;
+	n->delay_us = 500;
+	for (int i = 0; i < 2; i++) {
+		struct tcp_cfg c = *(i ? c1 : c0);
+		struct tcp_ops ops = { &n->ep[i], net_alloc, net_send, net_event };
+
+		c.ip = net_ip(i);
+		c.seed = 1000 + (uint32_t)i;
+		n->ep[i] = (struct endpoint){ n, i };
+		n->st[i] = tcp_stack_create(&c, &ops, n->now);
+	}
+}
+
+static inline void net_free(struct net *n)
+{
+	for (int i = 0; i < n->n; i++)
+		free(n->q[i].buf);
+	tcp_stack_destroy(n->st[0]);
+	tcp_stack_destroy(n->st[1]);
+	free(n->q);
+}
+
+/* Deliver everything due, earliest first, then run timers. */
+static inline void net_step(struct net *n, uint64_t dt)
+{
+	n->now += dt;
+	for (;;) {
+		int best = -1;
+
+		for (int i = 0; i < n->n; i++)
+			if (n->q[i].at <= n->now &&
+			    (best < 0 || n->q[i].at < n->q[best].at ||
+			     (n->q[i].at == n->q[best].at && n->q[i].order < n->q[best].order)))
+				best = i;
+		if (best < 0)
+			break;
+		struct npkt p = n->q[best];
+
+		n->q[best] = n->q[--n->n];
+		tcp_ip_input(n->st[p.to], p.buf, p.len, n->now);
+		free(p.buf);
+	}
+	tcp_timers(n->st[0], n->now);
+	tcp_timers(n->st[1], n->now);
+}
+
+/* Run until cond(arg) or max_us of virtual time pass. */
+static inline bool net_run_until(struct net *n, uint64_t max_us,
+				 bool (*cond)(void *), void *arg)
+{
+	uint64_t end = n->now + max_us;
+
+	while (n->now < end) {
+		if (cond && cond(arg))
+			return true;
+		net_step(n, 100);
+	}
+	return cond ? cond(arg) : true;
+}
+
+/* Build a raw segment from stack `from`'s address to the other's. */
+static inline uint16_t net_craft(uint8_t *buf, uint32_t saddr, uint32_t daddr,
+				 uint16_t sport, uint16_t dport, uint32_t seq,
+				 uint32_t ack, uint8_t flags, uint16_t win,
+				 const void *data, uint16_t dlen)
+{
+	struct kb_iphdr *ip = (struct kb_iphdr *)buf;
+	struct kb_tcphdr *th = (struct kb_tcphdr *)(buf + 20);
+	uint16_t tl = (uint16_t)(20 + dlen);
+
+	memset(buf, 0, 40);
+	ip->vihl = 0x45;
+	ip->tot_len = htons((uint16_t)(20 + tl));
+	ip->ttl = 64;
+	ip->proto = 6;
+	ip->saddr = saddr;
+	ip->daddr = daddr;
+	ip->cksum = inet_cksum(ip, 20);
+	th->sport = sport;
+	th->dport = dport;
+	th->seq = htonl(seq);
+	th->ack = htonl(ack);
+	th->doff = 5 << 4;
+	th->flags = flags;
+	th->win = htons(win);
+	if (dlen)
+		memcpy(buf + 40, data, dlen);
+	th->cksum = inet_fold(inet_sum(th, tl, inet_pseudo_sum(saddr, daddr, 6, tl)));
+	return (uint16_t)(20 + tl);
+}
+
+#endif
