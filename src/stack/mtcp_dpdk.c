@@ -1,0 +1,72 @@
+/* mtcp_dpdk.c: the mTCP layer's backend over the DPDK layer (dpdk_api.h). */
+#include <stdio.h>
+
+#include "dpdk_api.h"
+#include "mtcp_core.h"
+
+static int be_rx_count(void *core) { return get_rx_count(core); }
+static uint8_t *be_rx_buf(void *core, uint16_t *len) { return get_buffer_rx(core, len); }
+static uint8_t *be_tx_buf(void *core) { return get_buffer_tx(core); }
+static int be_tx_send(void *core, uint8_t *buf, uint16_t len) { return addBufferToRing(core, buf, len); }
+static void be_flush(void *core) { dpdk_flush_tx(core); }
+static void be_wait(void *core, uint32_t us) { dpdk_wait_rx(core, us); }
+
+static int attach(struct mtcp_manager *m, int cpu, struct mtcp_backend *be)
+{
+	struct dpdk_core *dc = dpdk_core_attach(m->layer, cpu);
+
+	if (!dc)
+		return -1;
+	*be = (struct mtcp_backend){ dc, be_rx_count, be_rx_buf, be_tx_buf, be_tx_send,
+				     be_flush, be_wait };
+	return 0;
+}
+
+static int rss_core(struct mtcp_manager *m, uint32_t saddr, uint32_t daddr,
+		    uint16_t sport, uint16_t dport)
+{
+	/* as the reply will arrive: from the peer to us */
+	return dpdk_rss_core(m->layer, daddr, saddr, dport, sport);
+}
+
+static void destroy_layer(struct mtcp_manager *m)
+{
+	dpdk_destroy(m->layer);
+	m->layer = NULL;
+}
+
+static void print_core_stats(struct mtcp_context *c)
+{
+	struct dpdk_core_stats s;
+
+	dpdk_core_stats(c->be.core, &s);
+	fprintf(stderr, "dpdk core %d: rx_pkts=%llu rx_filtered=%llu rx_malformed=%llu "
+		"rx_ring_full=%llu tx_pkts=%llu tx_ring_full=%llu tx_nobuf=%llu tx_noarp=%llu "
+		"tx_dropped=%llu\n", c->cpu,
+		(unsigned long long)s.rx_pkts, (unsigned long long)s.rx_filtered,
+		(unsigned long long)s.rx_malformed, (unsigned long long)s.rx_ring_full,
+		(unsigned long long)s.tx_pkts, (unsigned long long)s.tx_ring_full,
+		(unsigned long long)s.tx_nobuf, (unsigned long long)s.tx_noarp,
+		(unsigned long long)s.tx_dropped);
+	if (c->cpu == 0)
+		dpdk_print_stats(g_mtcp.layer, stderr);
+}
+
+int mtcp_dpdk_setup(struct mtcp_manager *m, struct kb_conf *c, struct kb_err *err)
+{
+	struct dpdk_layer *dl = dpdk_init_conf(c, err);
+
+	if (!dl)
+		return -1;
+	const struct dpdk_info *info = dpdk_get_info(dl);
+
+	m->layer = dl;
+	m->ip = info->ip;
+	m->n_app_cores = info->n_app_cores;
+	m->tcp.rx_cksum_offload = info->rx_cksum_offload;
+	m->attach = attach;
+	m->rss_core = rss_core;
+	m->destroy_layer = destroy_layer;
+	m->print_core_stats = print_core_stats;
+	return 0;
+}
