@@ -311,7 +311,299 @@ static void bulk_lossy_no_options(void)
 	CHECK(s.rexmt_segs > 0);
 }
 
+/* ---- attacks and bad input ---- */
+
+static void inject(struct net *n, int to, uint8_t *pkt, uint16_t len)
+{
+	tcp_ip_input(n->st[to], pkt, len, n->now);
+}
+
+static void rst_rfc5961(void)
+{
+	struct tcp_cfg c;
+	struct conn_pair cp;
+	uint8_t pkt[100];
+	uint16_t len;
+
+	tcp_cfg_defaults(&c);
+	pair_open(&cp, &c, &c);
+	CHECK(cp.a != NULL);
+	struct tcp_stats *s = &cp.net.st[0]->stats;
+	uint32_t nxt = tcp_rcv_nxt(cp.a);
+
+	/* in window but not exact: challenge ACK, connection lives */
+	len = net_craft(pkt, net_ip(1), net_ip(0), PORT_B, PORT_A, nxt + 100, 0, TH_RST, 0, NULL, 0);
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->challenge_ack, 1);
+	CHECK_EQ(cp.a->state, TCP_ESTABLISHED);
+	/* out of window: dropped, counted */
+	len = net_craft(pkt, net_ip(1), net_ip(0), PORT_B, PORT_A, nxt + 10000000, 0, TH_RST, 0, NULL, 0);
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->out_of_window, 1);
+	CHECK_EQ(cp.a->state, TCP_ESTABLISHED);
+	/* SYN on an established connection: challenge ACK */
+	len = net_craft(pkt, net_ip(1), net_ip(0), PORT_B, PORT_A, nxt + 5, 0, TH_SYN, 1000, NULL, 0);
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->challenge_ack, 2);
+	CHECK_EQ(cp.a->state, TCP_ESTABLISHED);
+	/* data with an ACK for bytes never sent: dropped */
+	len = net_craft(pkt, net_ip(1), net_ip(0), PORT_B, PORT_A, nxt, cp.a->snd_max + 1000,
+			TH_ACK, 1000, "evil", 4);
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->ack_too_new, 1);
+	CHECK_EQ(tcp_readable(cp.a), 0);
+	/* the exact sequence number resets */
+	len = net_craft(pkt, net_ip(1), net_ip(0), PORT_B, PORT_A, nxt, 0, TH_RST, 0, NULL, 0);
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(cp.a->state, TCP_CLOSED);
+	CHECK_EQ(cp.a->err, ECONNRESET);
+	CHECK(cp.ao.ev & TCP_EV_ERR);
+	char b[4];
+
+	CHECK_EQ(tcp_recv(cp.a, b, 4), -ECONNRESET);
+	tcp_close(cp.a);
+	tcp_abort(cp.c);
+	net_free(&cp.net);
+}
+
+static void malformed_counted(void)
+{
+	struct tcp_cfg c;
+	struct conn_pair cp;
+	uint8_t pkt[200];
+	uint16_t len;
+
+	tcp_cfg_defaults(&c);
+	pair_open(&cp, &c, &c);
+	struct tcp_stats *s = &cp.net.st[0]->stats;
+	uint32_t nxt = tcp_rcv_nxt(cp.a);
+
+	len = net_craft(pkt, net_ip(1), net_ip(0), PORT_B, PORT_A, nxt, cp.a->snd_nxt, TH_ACK, 1000, "data", 4);
+	pkt[41] ^= 0xff;                       /* payload no longer matches the checksum */
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->bad_cksum, 1);
+	len = net_craft(pkt, net_ip(1), net_ip(0), PORT_B, PORT_A, nxt, cp.a->snd_nxt, TH_ACK, 1000, "data", 4);
+	pkt[32] = 15 << 4;                     /* data offset past the end */
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->bad_doff, 1);
+	pkt[32] = 2 << 4;                      /* data offset below 5 */
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->bad_doff, 2);
+	inject(&cp.net, 0, pkt, 30);           /* truncated IP packet */
+	CHECK_EQ(s->ip_malformed, 1);
+	len = net_craft(pkt, net_ip(1), net_ip(0), PORT_B, PORT_A, nxt, 0, TH_ACK, 1000, NULL, 0);
+	pkt[10] ^= 1;                          /* IP header checksum */
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->ip_bad_cksum, 1);
+	pkt[10] ^= 1;
+	pkt[0] = 0x65;                         /* version 6 */
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->ip_malformed, 2);
+	/* options running past the header */
+	len = net_craft(pkt, net_ip(1), net_ip(0), PORT_B, PORT_A, nxt, cp.a->snd_nxt, TH_ACK, 1000,
+			"\x02\x09\x05\xb4", 4);
+	pkt[32] = 6 << 4;
+	{
+		struct kb_tcphdr *th = (struct kb_tcphdr *)(pkt + 20);
+
+		th->cksum = 0;
+		th->cksum = inet_fold(inet_sum(th, 24, inet_pseudo_sum(net_ip(1), net_ip(0), 6, 24)));
+	}
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->bad_opts, 1);
+	/* random garbage of every length never crashes */
+	for (int i = 0; i < 2000; i++) {
+		uint16_t l = (uint16_t)(net_rand(&cp.net) % 120);
+
+		len = net_craft(pkt, net_ip(1), net_ip(0), PORT_B, PORT_A, nxt, 0, TH_ACK, 1000, NULL, 0);
+		for (int k = 20; k < l; k++)
+			pkt[k] = (uint8_t)net_rand(&cp.net);
+		inject(&cp.net, 0, pkt, l < 20 ? len : l);
+	}
+	CHECK(cp.a->state == TCP_ESTABLISHED || cp.a->state == TCP_CLOSED);
+	/* ICMP echo gets a reply */
+	uint64_t before = cp.net.sent[0];
+	uint8_t icmp[28 + 8] = { 0x45, 0, 0, 36, 0, 0, 0, 0, 64, 1 };
+	memcpy(icmp + 12, &(uint32_t){ net_ip(1) }, 4);
+	memcpy(icmp + 16, &(uint32_t){ net_ip(0) }, 4);
+	uint16_t ck = inet_cksum(icmp, 20);
+
+	memcpy(icmp + 10, &ck, 2);
+	icmp[20] = 8;
+	memcpy(icmp + 28, "pingpong", 8);
+	ck = inet_cksum(icmp + 20, 16);
+	memcpy(icmp + 22, &ck, 2);
+	inject(&cp.net, 0, icmp, 36);
+	CHECK_EQ(s->icmp_echo_tx, 1);
+	CHECK_EQ(cp.net.sent[0], before + 1);
+	tcp_abort(cp.a);
+	tcp_abort(cp.c);
+	net_free(&cp.net);
+}
+
+static void syn_flood_backlog(void)
+{
+	struct tcp_cfg c;
+	struct net n;
+	struct owner lo = { 0 };
+	uint8_t pkt[100];
+	int err;
+
+	tcp_cfg_defaults(&c);
+	c.max_conns = 20;
+	net_init(&n, &c, &c);
+	struct tcp_listener *l = tcp_listen(n.st[0], 0, PORT_A, 8, &lo, &err);
+
+	for (int i = 0; i < 100; i++) {
+		uint16_t len = net_craft(pkt, net_ip(1), net_ip(0), htons((uint16_t)(20000 + i)),
+					 PORT_A, 1000u * (uint32_t)i, 0, TH_SYN, 1000, NULL, 0);
+
+		inject(&n, 0, pkt, len);
+	}
+	CHECK_EQ(l->n_pending, 8);
+	CHECK_EQ(n.st[0]->n_pcbs, 8);
+	CHECK_EQ(n.st[0]->stats.syn_backlog_drop, 92);
+	/* half-open connections time out after the SYN-ACK retries */
+	n.filter = NULL;
+	net_run_until(&n, 400000000ull, NULL, NULL);
+	CHECK_EQ(l->n_pending, 0);
+	CHECK_EQ(n.st[0]->n_pcbs, 0);
+	/* max_conns bounds a listener with a bigger backlog */
+	l->backlog = 1000;
+	for (int i = 0; i < 100; i++) {
+		uint16_t len = net_craft(pkt, net_ip(1), net_ip(0), htons((uint16_t)(30000 + i)),
+					 PORT_A, 7u * (uint32_t)i, 0, TH_SYN, 1000, NULL, 0);
+
+		inject(&n, 0, pkt, len);
+	}
+	CHECK_EQ(n.st[0]->n_pcbs, 20);
+	CHECK_EQ(n.st[0]->stats.syn_max_conns_drop, 80);
+	net_free(&n);
+}
+
+static bool drop_all(struct net *n, int from, const uint8_t *pkt, uint16_t len)
+{
+	uint64_t *times = n->filter_arg;
+
+	(void)from;
+	(void)pkt;
+	(void)len;
+	if (from == 1 && len > 52 && times[0] < 31)
+		times[1 + times[0]++] = n->now;
+	return false;
+}
+
+static void rto_backoff_and_timeout(void)
+{
+	struct tcp_cfg c;
+	struct conn_pair cp;
+	uint64_t times[32] = { 0 };
+
+	tcp_cfg_defaults(&c);
+	c.max_retries = 5;
+	pair_open(&cp, &c, &c);
+	CHECK(cp.a != NULL);
+	cp.net.filter = drop_all;
+	cp.net.filter_arg = times;
+	CHECK_EQ(tcp_send(cp.c, "0123456789", 10), 10);
+	net_run_until(&cp.net, 200000000ull, NULL, NULL);
+	/* original + 5 retransmissions, each interval double the last */
+	CHECK_EQ(times[0], 6);
+	for (int i = 2; i < 6; i++) {
+		uint64_t d1 = times[i] - times[i - 1], d2 = times[i + 1] - times[i];
+
+		CHECK(d2 >= 2 * d1 - 2000 && d2 <= 2 * d1 + 2000);
+	}
+	CHECK(times[2] - times[1] >= TCP_RTO_MIN_US);
+	CHECK_EQ(cp.c->err, ETIMEDOUT);
+	CHECK_EQ(cp.c->state, TCP_CLOSED);
+	CHECK(cp.co.ev & TCP_EV_ERR);
+	tcp_close(cp.c);
+	tcp_abort(cp.a);
+	net_free(&cp.net);
+}
+
+static void zero_window_persist(void)
+{
+	struct tcp_cfg c;
+	struct conn_pair cp;
+	static uint8_t buf[200000];
+
+	tcp_cfg_defaults(&c);
+	c.rcvbuf = 8192;
+	pair_open(&cp, &c, &c);
+	CHECK(cp.a != NULL);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)i;
+	int sent = tcp_send(cp.c, buf, sizeof(buf));
+
+	CHECK(sent > 0);
+	/* the reader sleeps 10 s: the window closes, the sender probes */
+	net_run_until(&cp.net, 10000000, NULL, NULL);
+	CHECK_EQ(cp.a->rb.nxt - cp.a->rb.head_seq, 8192);
+	CHECK(cp.net.st[1]->stats.persist_probe >= 3);
+	CHECK_EQ(cp.c->err, 0);
+	/* reading reopens it; everything arrives in order */
+	static uint8_t got[200000];
+	uint32_t r = 0;
+
+	for (int i = 0; i < 100000 && r < (uint32_t)sent; i++) {
+		int n = tcp_recv(cp.a, got + r, sizeof(got) - r);
+
+		if (n > 0)
+			r += (uint32_t)n;
+		net_step(&cp.net, 100);
+	}
+	CHECK_EQ(r, (uint32_t)sent);
+	CHECK(!memcmp(got, buf, r));
+	pair_close_both(&cp);
+	net_free(&cp.net);
+}
+
+static bool count_acks(struct net *n, int from, const uint8_t *pkt, uint16_t len)
+{
+	uint64_t *acks = n->filter_arg;
+	const struct kb_tcphdr *th = (const struct kb_tcphdr *)(pkt + 20);
+
+	if (from == 0 && len == 20 + ((th->doff >> 4) * 4) && th->flags == TH_ACK)
+		acks[acks[0]++ + 1] = n->now;
+	return true;
+}
+
+static void delayed_ack(void)
+{
+	struct tcp_cfg c;
+	struct conn_pair cp;
+	uint64_t acks[64] = { 0 };
+
+	tcp_cfg_defaults(&c);
+	pair_open(&cp, &c, &c);
+	cp.net.filter = count_acks;
+	cp.net.filter_arg = acks;
+	uint64_t t0 = cp.net.now;
+
+	tcp_send(cp.c, "x", 1);
+	net_run_until(&cp.net, 100000, NULL, NULL);
+	/* one small segment: ACKed after the 40 ms delay, not at once */
+	CHECK_EQ(acks[0], 1);
+	CHECK(acks[1] - t0 >= 40000 && acks[1] - t0 <= 42000);
+	/* two full segments: ACKed at once */
+	static uint8_t big[2 * 1448];
+
+	acks[0] = 0;
+	t0 = cp.net.now;
+	tcp_send(cp.c, big, sizeof(big));
+	net_run_until(&cp.net, 100000, NULL, NULL);
+	CHECK(acks[0] >= 1);
+	CHECK(acks[1] - t0 < 2000);
+	tcp_abort(cp.a);
+	tcp_abort(cp.c);
+	net_free(&cp.net);
+}
+
 KBTEST_MAIN(T(handshake_options), T(small_exchange_and_close),
 	    T(simultaneous_close_time_wait), T(simultaneous_open),
 	    T(bulk_clean), T(bulk_lossy_sack_cubic), T(bulk_lossy_newreno),
-	    T(bulk_lossy_no_options))
+	    T(bulk_lossy_no_options), T(rst_rfc5961), T(malformed_counted),
+	    T(syn_flood_backlog), T(rto_backoff_and_timeout), T(zero_window_persist),
+	    T(delayed_ack))
