@@ -360,7 +360,8 @@ static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
 	return true;
 }
 
-static void fin_input(struct tcp_pcb *p)
+/* Returns false when p was freed. */
+static bool fin_input(struct tcp_pcb *p)
 {
 	p->fin_rcvd = true;
 	p->ooo_fin = false;
@@ -374,14 +375,18 @@ static void fin_input(struct tcp_pcb *p)
 		/* our FIN not yet acked (else we would be in FIN_WAIT_2) */
 		p->state = TCP_CLOSING;
 		break;
-	case TCP_FIN_WAIT_2:
+	case TCP_FIN_WAIT_2: {
+		bool freed = !p->st->cfg.timewait_us && (p->detached || p->listener);
+
 		tcp_send_ack(p);
 		tcp_enter_time_wait(p);
-		return;
+		return !freed;
+	}
 	default:
 		break;
 	}
 	tcp_notify(p, TCP_EV_IN | TCP_EV_HUP);
+	return true;
 }
 
 /* Returns false when p was freed. */
@@ -429,16 +434,15 @@ static bool data_input(struct tcp_pcb *p, const struct tcp_seg *s)
 		uint32_t fseq = s->seq + s->len;
 
 		if (fseq == p->rb.nxt) {
-			fin_input(p);
-			if (p->state == TCP_CLOSED || p->state == TCP_TIME_WAIT)
-				return p->state != TCP_CLOSED;
+			if (!fin_input(p))
+				return false;
 		} else if (seq_gt(fseq, p->rb.nxt)) {
 			p->ooo_fin = true;
 			p->ooo_fin_seq = fseq;
 		}
 	}
 	if (p->ooo_fin && !p->fin_rcvd && p->ooo_fin_seq == p->rb.nxt)
-		fin_input(p);
+		return fin_input(p);
 	return true;
 }
 
