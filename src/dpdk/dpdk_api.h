@@ -84,6 +84,14 @@ struct dpdk_layer_stats {
 	uint64_t arp_learned;
 	uint64_t non_ip_dropped;   /* neither IPv4 nor ARP */
 	uint64_t idle_sleeps;      /* rx/tx threads' back-off */
+	/* added by the layer's implementation: */
+	uint64_t rx_filtered;      /* IPv4 not for our address */
+	uint64_t rx_malformed;     /* runt, bad version/IHL/length/checksum */
+	uint64_t arp_bad;          /* malformed ARP */
+	uint64_t arp_table_full;   /* could not learn: table full */
+	uint64_t arp_hold_dropped; /* held for ARP, then given up (timeout/full) */
+	uint64_t nobuf;            /* no mbuf for an ARP reply/request */
+	uint64_t ctl_ring_full;    /* 2kb: ARP reply lost between Rx and Tx thread */
 };
 
 /* Bring up DPDK for one VM from its config file: EAL (memory, the port as a

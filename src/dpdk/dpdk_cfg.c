@@ -1,0 +1,378 @@
+#include "dpdk_cfg.h"
+
+#include <ctype.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kb_parse.h"
+
+static int missing(const struct kb_conf *c, const char *key, const char *what,
+		   struct kb_err *err)
+{
+	int last = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (c->e[i].line > last)
+			last = c->e[i].line;
+	return kb_err_at(err, c->path, last + 1, 1, "missing key '%s' (expected %s)", key, what);
+}
+
+static int get_u32(struct kb_conf *c, const char *key, long long min, long long max,
+		   uint32_t *out, struct kb_err *err)
+{
+	long long v = *out;
+
+	if (kb_conf_int(c, key, min, max, &v, err) < 0)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int copy_str(struct kb_conf *c, const char *key, char *dst, size_t cap,
+		    struct kb_err *err)
+{
+	struct kb_conf_entry *e = kb_conf_get(c, key);
+
+	if (!e)
+		return 0;
+	if (strlen(e->val) >= cap) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "at most %zu characters", cap - 1);
+		return kb_conf_bad(c, e, err, what);
+	}
+	strcpy(dst, e->val);
+	return 0;
+}
+
+static int parse_port(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
+{
+	struct kb_conf_entry *e = kb_conf_get(c, "port");
+
+	if (!e)
+		return missing(c, "port", "a vdev like net_virtio_user0,path=/tmp/sw.sock "
+			       "or a PCI address like 0000:00:03.0", err);
+	if (copy_str(c, "port", cfg->port, sizeof(cfg->port), err) < 0)
+		return -1;
+	size_t nl = strcspn(e->val, ",");
+
+	if (nl == 0 || nl >= sizeof(cfg->port_name))
+		return kb_conf_bad(c, e, err, "a device name before the first ','");
+	memcpy(cfg->port_name, e->val, nl);
+	cfg->port_name[nl] = '\0';
+	if (!strncmp(cfg->port_name, "net_", 4)) {
+		cfg->port_is_vdev = true;
+		cfg->port_is_virtio_user = !strncmp(cfg->port_name, "net_virtio_user", 15);
+		return 0;
+	}
+	unsigned d, b, s, f;
+	char tail;
+
+	if (sscanf(cfg->port_name, "%x:%x:%x.%x%c", &d, &b, &s, &f, &tail) == 4 ||
+	    sscanf(cfg->port_name, "%x:%x.%x%c", &b, &s, &f, &tail) == 3)
+		return 0;
+	return kb_conf_bad(c, e, err, "a vdev name starting with net_ or a PCI address");
+}
+
+static int parse_ip(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
+{
+	struct kb_conf_entry *e = kb_conf_get(c, "ip");
+
+	if (!e)
+		return missing(c, "ip", "the VM's IPv4 address like 10.0.0.1/24", err);
+	bool has_len = strchr(e->val, '/') != NULL;
+
+	if (kb_parse_cidr(e->val, &cfg->ip, &cfg->prefix) < 0 || cfg->ip == 0)
+		return kb_conf_bad(c, e, err, "an IPv4 address like 10.0.0.1 or 10.0.0.1/24");
+	if (!has_len)
+		cfg->prefix = 24;
+	struct kb_conf_entry *p = kb_conf_get(c, "prefix");
+
+	if (p) {
+		long long v;
+
+		if (has_len)
+			return kb_conf_bad(c, p, err, "no prefix (ip already has /len)");
+		if (kb_parse_int(p->val, 0, 32, &v) < 0)
+			return kb_conf_bad(c, p, err, "a prefix length 0..32");
+		cfg->prefix = (uint8_t)v;
+	}
+	return 0;
+}
+
+static int parse_arp(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
+{
+	struct kb_conf_entry *e = NULL;
+
+	while ((e = kb_conf_next(c, "arp", e))) {
+		char ip[32], mac[32], extra;
+
+		if (cfg->n_arp >= DPDK_CFG_MAX_ARP)
+			return kb_conf_bad(c, e, err, "at most 64 static arp entries");
+		if (sscanf(e->val, "%31s %31s %c", ip, mac, &extra) != 2 ||
+		    kb_parse_ipv4(ip, &cfg->arp[cfg->n_arp].ip) < 0 ||
+		    kb_parse_mac(mac, cfg->arp[cfg->n_arp].mac) < 0)
+			return kb_conf_bad(c, e, err, "'IP MAC' like 10.0.0.2 02:00:00:00:00:02");
+		cfg->n_arp++;
+	}
+	return 0;
+}
+
+/* "0,1,2" or "0-3" or a mix; each CPU must be one this process may run on. */
+static int parse_core_list(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
+{
+	cpu_set_t allowed;
+	int n_allowed_cpus[CPU_SETSIZE], na = 0;
+
+	CPU_ZERO(&allowed);
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
+		return kb_err_set(err, "sched_getaffinity failed");
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &allowed))
+			n_allowed_cpus[na++] = i;
+
+	struct kb_conf_entry *e = kb_conf_get(c, "core_list");
+
+	if (!e) {
+		/* Default: 0..num_cores-1, wrapped onto the CPUs we have, so a
+		 * 3-core 2kb VM still starts on a 2-CPU host. */
+		for (int i = 0; i < cfg->num_cores; i++)
+			cfg->cpu[i] = n_allowed_cpus[i % na];
+		return 0;
+	}
+	int n = 0;
+	const char *s = e->val;
+
+	while (*s) {
+		char *end;
+		long a = strtol(s, &end, 10), b;
+
+		if (end == s || a < 0)
+			goto bad;
+		b = a;
+		if (*end == '-') {
+			s = end + 1;
+			b = strtol(s, &end, 10);
+			if (end == s || b < a)
+				goto bad;
+		}
+		for (long v = a; v <= b; v++) {
+			if (n >= cfg->num_cores)
+				return kb_conf_bad(c, e, err, "exactly num_cores CPUs");
+			if (v >= CPU_SETSIZE || !CPU_ISSET(v, &allowed))
+				return kb_conf_bad(c, e, err, "CPUs this process may run on");
+			cfg->cpu[n++] = (int)v;
+		}
+		while (isspace((unsigned char)*end))
+			end++;
+		if (*end == ',')
+			end++;
+		else if (*end)
+			goto bad;
+		while (isspace((unsigned char)*end))
+			end++;
+		s = end;
+	}
+	if (n != cfg->num_cores)
+		return kb_conf_bad(c, e, err, "exactly num_cores CPUs");
+	return 0;
+bad:
+	return kb_conf_bad(c, e, err, "a CPU list like 0,1,2 or 0-2");
+}
+
+int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->num_cores = 1;
+	cfg->rx_ring_size = 1024;
+	cfg->tx_ring_size = 1024;
+	cfg->pool_size = 8191;
+	cfg->nic_rx_desc = 1024;
+	cfg->nic_tx_desc = 1024;
+	cfg->idle_max_us = 0;     /* kb_idle's default */
+	cfg->arp_retry_ms = 200;
+	cfg->arp_tries = 10;
+	cfg->mem_mb = 128;
+
+	if (parse_port(c, cfg, err) < 0 || parse_ip(c, cfg, err) < 0)
+		return -1;
+	if (kb_conf_get(c, "mac")) {
+		if (kb_conf_mac(c, "mac", cfg->mac, err) < 0)
+			return -1;
+		struct kb_conf_entry *e = kb_conf_get(c, "mac");
+
+		if (cfg->mac[0] & 1)
+			return kb_conf_bad(c, e, err, "a unicast MAC (first octet even)");
+		cfg->has_mac = true;
+	}
+	if (kb_conf_ipv4(c, "gateway", &cfg->gateway, err) < 0 || parse_arp(c, cfg, err) < 0)
+		return -1;
+
+	struct kb_conf_entry *me = kb_conf_get(c, "mode");
+
+	cfg->mode = DPDK_MODE_SINGLE;
+	if (me) {
+		if (!strcmp(me->val, "single"))
+			cfg->mode = DPDK_MODE_SINGLE;
+		else if (!strcmp(me->val, "1kb"))
+			cfg->mode = DPDK_MODE_1KB;
+		else if (!strcmp(me->val, "2kb"))
+			cfg->mode = DPDK_MODE_2KB;
+		else
+			return kb_conf_bad(c, me, err, "single, 1kb or 2kb");
+	}
+	static const int min_cores[] = { 1, 2, 3 };
+	long long nc = min_cores[cfg->mode];
+
+	if (kb_conf_int(c, "num_cores", 1, DPDK_MAX_CORES, &nc, err) < 0)
+		return -1;
+	cfg->num_cores = (int)nc;
+	struct kb_conf_entry *ne = kb_conf_get(c, "num_cores");
+
+	if (cfg->mode == DPDK_MODE_SINGLE) {
+		/* The seed's Case I: the stack runs on one core and no helper
+		 * threads; extra cores are the stack's business, not ours. */
+		cfg->n_app = 1;
+	} else if (nc < min_cores[cfg->mode]) {
+		return kb_conf_bad(c, ne ? ne : me, err, cfg->mode == DPDK_MODE_1KB ?
+				   "num_cores >= 2 in mode 1kb" : "num_cores >= 3 in mode 2kb");
+	} else {
+		cfg->n_app = cfg->num_cores - (cfg->mode == DPDK_MODE_1KB ? 1 : 2);
+	}
+	if (parse_core_list(c, cfg, err) < 0)
+		return -1;
+
+	if (get_u32(c, "rx_ring_size", 32, 1 << 20, &cfg->rx_ring_size, err) < 0 ||
+	    get_u32(c, "tx_ring_size", 32, 1 << 20, &cfg->tx_ring_size, err) < 0 ||
+	    get_u32(c, "pool_size", 1023, 1 << 22, &cfg->pool_size, err) < 0 ||
+	    get_u32(c, "nic_rx_desc", 64, 32768, &cfg->nic_rx_desc, err) < 0 ||
+	    get_u32(c, "nic_tx_desc", 64, 32768, &cfg->nic_tx_desc, err) < 0 ||
+	    get_u32(c, "idle_max_us", 1, 1000000, &cfg->idle_max_us, err) < 0 ||
+	    get_u32(c, "arp_retry_ms", 1, 60000, &cfg->arp_retry_ms, err) < 0 ||
+	    get_u32(c, "arp_tries", 1, 255, &cfg->arp_tries, err) < 0 ||
+	    get_u32(c, "mem_mb", 16, 1 << 20, &cfg->mem_mb, err) < 0 ||
+	    kb_conf_bool(c, "pure_poll", &cfg->pure_poll, err) < 0 ||
+	    copy_str(c, "file_prefix", cfg->file_prefix, sizeof(cfg->file_prefix), err) < 0 ||
+	    copy_str(c, "eal_args", cfg->eal_args, sizeof(cfg->eal_args), err) < 0)
+		return -1;
+	static const char *const sized[] = { "rx_ring_size", "tx_ring_size" };
+	const uint32_t vals[] = { cfg->rx_ring_size, cfg->tx_ring_size };
+
+	for (int i = 0; i < 2; i++)
+		if (!kb_is_pow2(vals[i]))
+			return kb_conf_bad(c, kb_conf_get(c, sized[i]), err, "a power of two");
+
+	struct kb_conf_entry *mm = kb_conf_get(c, "memory");
+
+	if (mm) {
+		if (!strcmp(mm->val, "auto"))
+			cfg->memory = DPDK_MEM_AUTO;
+		else if (!strcmp(mm->val, "hugepages"))
+			cfg->memory = DPDK_MEM_HUGE;
+		else if (!strcmp(mm->val, "nohuge"))
+			cfg->memory = DPDK_MEM_NOHUGE;
+		else
+			return kb_conf_bad(c, mm, err, "auto, hugepages or nohuge");
+	}
+	if (!cfg->file_prefix[0])
+		snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "kbdpdk%d", (int)getpid());
+	return 0;
+}
+
+bool dpdk_cfg_hugepages_ok(uint32_t mem_mb)
+{
+	FILE *f = fopen("/proc/mounts", "r");
+	char line[512];
+	bool mounted = false;
+	long free_pages = 0, page_kb = 2048;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, " hugetlbfs "))
+			mounted = true;
+	fclose(f);
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "HugePages_Free: %ld", &free_pages);
+		sscanf(line, "Hugepagesize: %ld kB", &page_kb);
+	}
+	fclose(f);
+	return mounted && free_pages * page_kb / 1024 >= (long)mem_mb;
+}
+
+int dpdk_cfg_eal_argv(const struct dpdk_cfg *cfg, const char *argv0, bool huge,
+		      char **argv, int max, char *buf, size_t buflen)
+{
+	int argc = 0;
+	size_t used = 0;
+
+#define ADD(...) do { \
+		if (argc >= max - 1 || used >= buflen) return -1; \
+		int _n = snprintf(buf + used, buflen - used, __VA_ARGS__); \
+		if (_n < 0 || (size_t)_n >= buflen - used) return -1; \
+		argv[argc++] = buf + used; used += (size_t)_n + 1; \
+	} while (0)
+
+	ADD("%s", argv0 ? argv0 : "kbdpdk");
+	/* lcore 0 is the calling thread, free to float over all our CPUs; the
+	 * Rx (last) and Tx (last but one) lcores are pinned to their CPUs. */
+	char lc[256];
+	int o = snprintf(lc, sizeof(lc), "0@(");
+
+	for (int i = 0; i < cfg->num_cores; i++)
+		o += snprintf(lc + o, sizeof(lc) - (size_t)o, "%s%d", i ? "," : "", cfg->cpu[i]);
+	o += snprintf(lc + o, sizeof(lc) - (size_t)o, ")");
+	if (cfg->mode != DPDK_MODE_SINGLE) {
+		int rx = cfg->num_cores - 1;
+
+		o += snprintf(lc + o, sizeof(lc) - (size_t)o, ",%d@%d", rx, cfg->cpu[rx]);
+		if (cfg->mode == DPDK_MODE_2KB)
+			o += snprintf(lc + o, sizeof(lc) - (size_t)o, ",%d@%d", rx - 1, cfg->cpu[rx - 1]);
+	}
+	ADD("--lcores");
+	ADD("%s", lc);
+	ADD("--file-prefix");
+	ADD("%s", cfg->file_prefix);
+	if (huge) {
+		ADD("--in-memory");
+		ADD("-m");
+		ADD("%u", cfg->mem_mb);
+	} else {
+		ADD("--no-huge");
+		ADD("-m");
+		ADD("%u", cfg->mem_mb);
+		ADD("--no-shconf");
+	}
+	/* virtio-user hands the backend one fd per memory segment, and vhost
+	 * accepts only 8 regions: one file for all segments keeps it at one */
+	if (cfg->port_is_virtio_user)
+		ADD("--single-file-segments");
+	if (cfg->port_is_vdev) {
+		ADD("--no-pci");
+		if (cfg->port_is_virtio_user && cfg->has_mac && !strstr(cfg->port, "mac=")) {
+			char m[18];
+
+			ADD("--vdev=%s,mac=%s", cfg->port, kb_fmt_mac(cfg->mac, m));
+		} else {
+			ADD("--vdev=%s", cfg->port);
+		}
+	} else {
+		ADD("-a");
+		ADD("%s", cfg->port);
+	}
+	/* eal_args: whitespace-separated extra EAL arguments, appended last */
+	char tmp[sizeof(cfg->eal_args)];
+
+	strcpy(tmp, cfg->eal_args);
+	for (char *sp, *t = strtok_r(tmp, " \t", &sp); t; t = strtok_r(NULL, " \t", &sp))
+		ADD("%s", t);
+#undef ADD
+	argv[argc] = NULL;
+	return argc;
+}

@@ -1,0 +1,55 @@
+/* dpdk_cfg: the layer's keys of the VM config file, parsed and checked
+ * before anything starts (pure: unit-tested without EAL).
+ * The keys are documented in docs/dpdk-layer.md. */
+#ifndef KB_DPDK_CFG_H
+#define KB_DPDK_CFG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dpdk_api.h"
+#include "kb_conf.h"
+#include "kb_err.h"
+
+#define DPDK_CFG_MAX_ARP 64
+
+enum dpdk_mem { DPDK_MEM_AUTO, DPDK_MEM_HUGE, DPDK_MEM_NOHUGE };
+
+struct dpdk_cfg {
+	char port[512];           /* vdev string or PCI address */
+	bool port_is_vdev;
+	bool port_is_virtio_user; /* mac= goes into the vdev args */
+	char port_name[64];       /* vdev name (before the first ',') or PCI address */
+	uint32_t ip;              /* network order */
+	uint8_t prefix;
+	uint8_t mac[6];
+	bool has_mac;
+	uint32_t gateway;
+	struct { uint32_t ip; uint8_t mac[6]; } arp[DPDK_CFG_MAX_ARP];
+	int n_arp;
+	enum dpdk_mode mode;
+	int num_cores;
+	int n_app;
+	int cpu[DPDK_MAX_CORES];  /* core_list: CPU of each core */
+	uint32_t rx_ring_size, tx_ring_size, pool_size, nic_rx_desc, nic_tx_desc;
+	bool pure_poll;
+	uint32_t idle_max_us;
+	uint32_t arp_retry_ms, arp_tries;
+	char file_prefix[64];
+	char eal_args[512];
+	enum dpdk_mem memory;
+	uint32_t mem_mb;
+};
+
+/* Claim and check the layer's keys; positioned errors. */
+int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err);
+
+/* Whether hugepages can be used now: hugetlbfs mounted and enough free. */
+bool dpdk_cfg_hugepages_ok(uint32_t mem_mb);
+
+/* Build EAL's argv into argv[max] (strings in buf).  Returns argc or -1.
+ * *mem_desc says which memory was chosen (for the log line). */
+int dpdk_cfg_eal_argv(const struct dpdk_cfg *cfg, const char *argv0, bool huge,
+		      char **argv, int max, char *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,365 @@
+/* dpdk_init.c: bring-up and tear-down of the layer, attach, statistics. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include "dpdk_priv.h"
+#include "kb_parse.h"
+#include "softrss.h"
+
+#define POOL_CACHE 256
+
+static int port_setup(struct dpdk_layer *dl, struct kb_err *err)
+{
+	struct dpdk_cfg *cfg = &dl->cfg;
+	uint16_t pid;
+
+	if (rte_eth_dev_get_port_by_name(cfg->port_name, &pid) != 0) {
+		/* a PCI address may be spelt differently from EAL's name */
+		if (cfg->port_is_vdev || rte_eth_dev_count_avail() != 1)
+			return kb_err_set(err, "port %s: no such device after EAL init", cfg->port_name);
+		RTE_ETH_FOREACH_DEV(pid)
+			break;
+	}
+	dl->info.port_id = pid;
+
+	struct rte_eth_dev_info di;
+	struct rte_eth_conf pc;
+	int rc = rte_eth_dev_info_get(pid, &di);
+
+	if (rc != 0)
+		return kb_err_set(err, "port %s: dev_info: %s", cfg->port_name, rte_strerror(-rc));
+	memset(&pc, 0, sizeof(pc));
+	if (di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) {
+		pc.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+		dl->info.rx_cksum_offload = true;
+	}
+	rc = rte_eth_dev_configure(pid, 1, 1, &pc);
+	if (rc != 0)
+		return kb_err_set(err, "port %s: configure: %s", cfg->port_name, rte_strerror(-rc));
+	uint16_t nrx = (uint16_t)cfg->nic_rx_desc, ntx = (uint16_t)cfg->nic_tx_desc;
+
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx);
+	int sock = rte_eth_dev_socket_id(pid);
+
+	if (rc == 0)
+		rc = rte_eth_rx_queue_setup(pid, 0, nrx, (unsigned)sock, NULL, dl->pool);
+	if (rc == 0)
+		rc = rte_eth_tx_queue_setup(pid, 0, ntx, (unsigned)sock, NULL);
+	if (rc != 0)
+		return kb_err_set(err, "port %s: queue setup: %s", cfg->port_name, rte_strerror(-rc));
+	if (cfg->has_mac && !cfg->port_is_virtio_user) {
+		struct rte_ether_addr a;
+
+		memcpy(a.addr_bytes, cfg->mac, 6);
+		/* some PMDs (vhost) cannot change it; their frames still carry ours */
+		rte_eth_dev_default_mac_addr_set(pid, &a);
+	}
+	if (cfg->has_mac) {
+		memcpy(dl->info.mac, cfg->mac, 6);
+	} else {
+		struct rte_ether_addr a;
+
+		rte_eth_macaddr_get(pid, &a);
+		memcpy(dl->info.mac, a.addr_bytes, 6);
+	}
+	rc = rte_eth_dev_start(pid);
+	if (rc != 0)
+		return kb_err_set(err, "port %s: start: %s", cfg->port_name, rte_strerror(-rc));
+	dl->port_started = true;
+	/* frames for other MACs are the switch's business, ARP broadcasts ours */
+	rte_eth_promiscuous_disable(pid);
+	return 0;
+}
+
+static struct rte_ring *mk_ring(const char *what, int core, unsigned size, struct kb_err *err)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	snprintf(name, sizeof(name), "kb_%s%d", what, core);
+	struct rte_ring *r = rte_ring_create(name, size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+
+	if (!r)
+		kb_err_set(err, "ring %s: %s", name, rte_strerror(rte_errno));
+	return r;
+}
+
+static int start(struct dpdk_layer *dl, const char *argv0, struct kb_err *err)
+{
+	struct dpdk_cfg *cfg = &dl->cfg;
+	bool huge = cfg->memory == DPDK_MEM_HUGE ||
+		    (cfg->memory == DPDK_MEM_AUTO && dpdk_cfg_hugepages_ok(cfg->mem_mb));
+	char *argv[64], buf[4096];
+	int argc = dpdk_cfg_eal_argv(cfg, argv0, huge, argv, 64, buf, sizeof(buf));
+
+	if (argc < 0)
+		return kb_err_set(err, "EAL arguments too long");
+	fprintf(stderr, "kbdpdk: memory: %s (%u MB), mode %s, %d app core(s)\n",
+		huge ? "hugepages --in-memory" : "--no-huge", cfg->mem_mb,
+		cfg->mode == DPDK_MODE_SINGLE ? "single" : cfg->mode == DPDK_MODE_1KB ? "1kb" : "2kb",
+		cfg->n_app);
+	if (rte_eal_init(argc, argv) < 0)
+		return kb_err_set(err, "EAL init failed: %s", rte_strerror(rte_errno));
+	dl->tsc_per_us = rte_get_tsc_hz() / 1000000;
+	if (!dl->tsc_per_us)
+		dl->tsc_per_us = 1;
+
+	dl->pool = rte_pktmbuf_pool_create("kb_pool", cfg->pool_size, POOL_CACHE, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (!dl->pool)
+		return kb_err_set(err, "mbuf pool of %u: %s", cfg->pool_size, rte_strerror(rte_errno));
+	if (port_setup(dl, err) < 0)
+		return -1;
+	for (int i = 0; i < cfg->n_arp; i++)
+		arp_table_learn(&dl->arp, cfg->arp[i].ip, cfg->arp[i].mac, true);
+
+	if (cfg->mode == DPDK_MODE_SINGLE)
+		return 0;
+	for (int c = 0; c < cfg->n_app; c++) {
+		struct dpdk_core *core = &dl->core[c];
+
+		if (!(core->rx_ring = mk_ring("rx", c, cfg->rx_ring_size, err)) ||
+		    !(core->tx_ring = mk_ring("tx", c, cfg->tx_ring_size, err)) ||
+		    !(core->arp_ring = mk_ring("arp", c, 64, err)))
+			return -1;
+	}
+	if (cfg->mode == DPDK_MODE_2KB && !(dl->ctl_ring = mk_ring("ctl", 0, 256, err)))
+		return -1;
+	dl->rx_lcore = cfg->num_cores - 1;
+	if (rte_eal_remote_launch(rx_main_loop, dl, (unsigned)dl->rx_lcore) != 0) {
+		dl->rx_lcore = -1;
+		return kb_err_set(err, "cannot launch the Rx thread on lcore %d", cfg->num_cores - 1);
+	}
+	if (cfg->mode == DPDK_MODE_2KB) {
+		dl->tx_lcore = cfg->num_cores - 2;
+		if (rte_eal_remote_launch(tx_main_loop, dl, (unsigned)dl->tx_lcore) != 0) {
+			dl->tx_lcore = -1;
+			return kb_err_set(err, "cannot launch the Tx thread on lcore %d", cfg->num_cores - 2);
+		}
+	}
+	return 0;
+}
+
+static struct dpdk_layer *layer_new(struct kb_conf *conf, struct kb_err *err)
+{
+	struct dpdk_layer *dl = calloc(1, sizeof(*dl));
+
+	if (!dl) {
+		kb_err_set(err, "out of memory");
+		return NULL;
+	}
+	if (dpdk_cfg_parse(conf, &dl->cfg, err) < 0) {
+		free(dl);
+		return NULL;
+	}
+	struct dpdk_cfg *cfg = &dl->cfg;
+
+	dl->rx_lcore = dl->tx_lcore = -1;
+	dl->info.mode = cfg->mode;
+	dl->info.n_app_cores = cfg->n_app;
+	dl->info.ip = cfg->ip;
+	dl->info.prefix = cfg->prefix;
+	dl->info.gateway = cfg->gateway;
+	arp_table_init(&dl->arp);
+	arp_hold_init(&dl->txs.hold, cfg->arp_retry_ms * 1000, (uint8_t)cfg->arp_tries);
+	for (int c = 0; c < DPDK_MAX_CORES; c++) {
+		dl->core[c].dl = dl;
+		dl->core[c].id = c;
+	}
+	return dl;
+}
+
+static struct dpdk_layer *init_common(struct kb_conf *conf, bool check_unused, struct kb_err *err)
+{
+	struct dpdk_layer *dl = layer_new(conf, err);
+
+	if (!dl)
+		return NULL;
+	if (check_unused && kb_conf_check_unused(conf, err) < 0) {
+		free(dl);
+		return NULL;
+	}
+	if (start(dl, "kbdpdk", err) < 0) {
+		dpdk_destroy(dl);
+		return NULL;
+	}
+	return dl;
+}
+
+struct dpdk_layer *dpdk_init(const char *conf_path, struct kb_err *err)
+{
+	struct kb_conf conf;
+
+	if (kb_conf_load(&conf, conf_path, err) < 0)
+		return NULL;
+	struct dpdk_layer *dl = init_common(&conf, true, err);
+
+	kb_conf_free(&conf);
+	return dl;
+}
+
+struct dpdk_layer *dpdk_init_conf(struct kb_conf *conf, struct kb_err *err)
+{
+	return init_common(conf, false, err);
+}
+
+static void free_ring(struct rte_ring *r)
+{
+	void *m;
+
+	if (!r)
+		return;
+	while (rte_ring_dequeue(r, &m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(r);
+}
+
+void dpdk_destroy(struct dpdk_layer *dl)
+{
+	if (!dl)
+		return;
+	__atomic_store_n(&dl->stop, 1, __ATOMIC_RELEASE);
+	if (dl->rx_lcore >= 0)
+		rte_eal_wait_lcore((unsigned)dl->rx_lcore);
+	if (dl->tx_lcore >= 0)
+		rte_eal_wait_lcore((unsigned)dl->tx_lcore);
+	for (int c = 0; c < DPDK_MAX_CORES; c++) {
+		struct dpdk_core *core = &dl->core[c];
+
+		if (core->rx_n)
+			rte_pktmbuf_free_bulk(core->rx, core->rx_n);
+		if (core->stash_n)
+			rte_pktmbuf_free_bulk(core->stash, core->stash_n);
+		if (core->tx_n)
+			rte_pktmbuf_free_bulk(core->tx, core->tx_n);
+		free_ring(core->rx_ring);
+		free_ring(core->tx_ring);
+		free_ring(core->arp_ring);
+	}
+	free_ring(dl->ctl_ring);
+	for (unsigned i = 0; i < ARP_HOLD_HOPS; i++)
+		for (unsigned k = 0; k < dl->txs.hold.s[i].n; k++)
+			rte_pktmbuf_free(dl->txs.hold.s[i].pkt[k]);
+	if (dl->port_started) {
+		rte_eth_dev_stop(dl->info.port_id);
+		rte_eth_dev_close(dl->info.port_id);
+	}
+	if (dl->pool)
+		rte_mempool_free(dl->pool);
+	if (dl->tsc_per_us)   /* EAL came up */
+		rte_eal_cleanup();
+	free(dl);
+}
+
+const struct dpdk_info *dpdk_get_info(const struct dpdk_layer *dl)
+{
+	return &dl->info;
+}
+
+struct dpdk_core *dpdk_core_attach(struct dpdk_layer *dl, int core)
+{
+	if (core < 0 || core >= dl->info.n_app_cores)
+		return NULL;
+	struct dpdk_core *c = &dl->core[core];
+
+	/* threads the app creates need an lcore id for mempool caches */
+	if (rte_lcore_id() == LCORE_ID_ANY && rte_thread_register() != 0)
+		return NULL;
+	kb_idle_init(&c->idle, dl->cfg.pure_poll, dl->cfg.idle_max_us);
+	c->attached = true;
+	return c;
+}
+
+int dpdk_rss_core(const struct dpdk_layer *dl, uint32_t saddr, uint32_t daddr,
+		  uint16_t sport, uint16_t dport)
+{
+	return softrss_core(dpdk_softrss_hash(saddr, daddr, sport, dport), dl->info.n_app_cores);
+}
+
+static uint64_t rd(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+void dpdk_core_stats(const struct dpdk_core *c, struct dpdk_core_stats *o)
+{
+	const struct dpdk_layer *dl = c->dl;
+	const struct dpdk_core_stats *s = &c->st;
+
+	memset(o, 0, sizeof(*o));
+	o->rx_pkts = rd(&s->rx_pkts);
+	o->rx_bytes = rd(&s->rx_bytes);
+	o->tx_pkts = rd(&s->tx_pkts);
+	o->tx_bytes = rd(&s->tx_bytes);
+	o->tx_ring_full = rd(&s->tx_ring_full);
+	o->tx_nobuf = rd(&s->tx_nobuf);
+	o->tx_noarp = rd(&s->tx_noarp);
+	o->tx_dropped = rd(&s->tx_dropped) + rd(&dl->txs.dropped[c->id]);
+	o->rx_ring_full = rd(&dl->rxs.ring_full[c->id]);
+	if (dl->info.mode == DPDK_MODE_SINGLE) {
+		/* this core reads the NIC itself, so the filter's drops are its own */
+		o->rx_filtered = rd(&dl->rxs.verdict[PKT_OTHER_IP]);
+		for (int v = PKT_RUNT; v < PKT_VERDICTS; v++)
+			o->rx_malformed += rd(&dl->rxs.verdict[v]);
+	}
+}
+
+void dpdk_layer_stats(const struct dpdk_layer *dl, struct dpdk_layer_stats *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->nic_rx = rd(&dl->rxs.nic_rx);
+	o->nic_tx = rd(&dl->txs.nic_tx);
+	o->nic_tx_dropped = rd(&dl->txs.nic_tx_dropped);
+	o->arp_req_rx = rd(&dl->rxs.arp_req_rx);
+	o->arp_reply_rx = rd(&dl->rxs.arp_reply_rx);
+	o->arp_req_tx = rd(&dl->txs.arp_req_tx);
+	o->arp_reply_tx = rd(&dl->txs.arp_reply_tx);
+	o->arp_learned = rd(&dl->rxs.arp_learned);
+	o->non_ip_dropped = rd(&dl->rxs.verdict[PKT_NON_IP]);
+	o->idle_sleeps = rd(&dl->rxs.idle.sleeps) + rd(&dl->txs.idle.sleeps);
+	o->rx_filtered = rd(&dl->rxs.verdict[PKT_OTHER_IP]);
+	for (int v = PKT_RUNT; v < PKT_VERDICTS; v++)
+		o->rx_malformed += rd(&dl->rxs.verdict[v]);
+	o->arp_bad = rd(&dl->rxs.arp_bad);
+	o->arp_table_full = rd(&dl->rxs.arp_table_full);
+	o->arp_hold_dropped = rd(&dl->txs.arp_hold_dropped);
+	o->nobuf = rd(&dl->rxs.nobuf) + rd(&dl->txs.nobuf);
+	o->ctl_ring_full = rd(&dl->rxs.ctl_ring_full);
+}
+
+void dpdk_print_stats(const struct dpdk_layer *dl, FILE *f)
+{
+	struct dpdk_layer_stats l;
+	char ip[16], mac[18];
+
+	dpdk_layer_stats(dl, &l);
+	fprintf(f, "kbdpdk %s/%u %s mode=%s app_cores=%d\n", kb_fmt_ipv4(dl->info.ip, ip),
+		dl->info.prefix, kb_fmt_mac(dl->info.mac, mac),
+		dl->info.mode == DPDK_MODE_SINGLE ? "single" : dl->info.mode == DPDK_MODE_1KB ? "1kb" : "2kb",
+		dl->info.n_app_cores);
+	fprintf(f, "  layer: nic_rx=%lu nic_tx=%lu nic_tx_dropped=%lu rx_filtered=%lu "
+		"rx_malformed=%lu non_ip_dropped=%lu nobuf=%lu idle_sleeps=%lu\n",
+		l.nic_rx, l.nic_tx, l.nic_tx_dropped, l.rx_filtered, l.rx_malformed,
+		l.non_ip_dropped, l.nobuf, l.idle_sleeps);
+	fprintf(f, "  malformed:");
+	for (int v = PKT_RUNT; v < PKT_VERDICTS; v++)
+		fprintf(f, " %s=%lu", pkt_verdict_name(v), rd(&dl->rxs.verdict[v]));
+	fprintf(f, "\n  arp: req_rx=%lu reply_rx=%lu req_tx=%lu reply_tx=%lu learned=%lu "
+		"bad=%lu table_full=%lu hold_dropped=%lu ctl_ring_full=%lu\n",
+		l.arp_req_rx, l.arp_reply_rx, l.arp_req_tx, l.arp_reply_tx, l.arp_learned,
+		l.arp_bad, l.arp_table_full, l.arp_hold_dropped, l.ctl_ring_full);
+	for (int c = 0; c < dl->info.n_app_cores; c++) {
+		struct dpdk_core_stats s;
+
+		dpdk_core_stats(&dl->core[c], &s);
+		fprintf(f, "  core %d: rx_pkts=%lu rx_bytes=%lu rx_filtered=%lu rx_malformed=%lu "
+			"rx_ring_full=%lu tx_pkts=%lu tx_bytes=%lu tx_ring_full=%lu tx_nobuf=%lu "
+			"tx_noarp=%lu tx_dropped=%lu\n", c, s.rx_pkts, s.rx_bytes, s.rx_filtered,
+			s.rx_malformed, s.rx_ring_full, s.tx_pkts, s.tx_bytes, s.tx_ring_full,
+			s.tx_nobuf, s.tx_noarp, s.tx_dropped);
+	}
+}

@@ -1,0 +1,294 @@
+/* dpdk_io.c: receive classification, ARP, and the transmit side, shared by
+ * the single-core data path and the Rx/Tx threads. */
+#include <string.h>
+
+#include <rte_cycles.h>
+
+#include "dpdk_priv.h"
+#include "softrss.h"
+
+#define ARP_MIN_FRAME 60   /* Ethernet minimum without FCS; vhost does not pad */
+
+uint64_t dl_now_us(const struct dpdk_layer *dl)
+{
+	return rte_get_tsc_cycles() / dl->tsc_per_us;
+}
+
+static uint32_t prefix_mask(uint8_t prefix)
+{
+	return prefix ? htonl(~0u << (32 - prefix)) : 0;
+}
+
+int dl_resolve(const struct dpdk_layer *dl, uint32_t daddr, uint8_t mac[6], uint32_t *nh)
+{
+	uint32_t mask = prefix_mask(dl->info.prefix);
+
+	if (daddr == 0xffffffffu || (dl->info.prefix <= 30 && (daddr & ~mask) == ~mask)) {
+		memset(mac, 0xff, 6);
+		return 0;
+	}
+	*nh = ((daddr ^ dl->info.ip) & mask) == 0 || !dl->info.gateway ? daddr : dl->info.gateway;
+	return arp_table_lookup(&dl->arp, *nh, mac);
+}
+
+static struct rte_mbuf *arp_frame(struct dpdk_layer *dl, struct rte_mbuf *m, uint16_t op,
+				  const uint8_t dst_mac[6], uint32_t dst_ip)
+{
+	if (!m) {
+		m = rte_pktmbuf_alloc(dl->pool);
+		if (!m)
+			return NULL;
+	}
+	/* reuse of a received mbuf: start from a clean single segment */
+	rte_pktmbuf_reset(m);
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+
+	memset(f, 0, ARP_MIN_FRAME);
+	arp_build(f, op, dl->info.mac, dl->info.ip, dst_mac, dst_ip);
+	m->data_len = m->pkt_len = ARP_MIN_FRAME;
+	return m;
+}
+
+static void send_arp_request(struct dpdk_layer *dl, uint32_t ip)
+{
+	static const uint8_t none[6];
+	struct rte_mbuf *m = arp_frame(dl, NULL, ARP_OP_REQUEST, none, ip);
+
+	if (!m) {
+		dl->txs.nobuf++;
+		return;
+	}
+	dl->txs.arp_req_tx++;
+	dl_tx_send(dl, &m, 1, NULL);
+}
+
+static void rx_arp(struct dpdk_layer *dl, struct rte_mbuf *m)
+{
+	struct dpdk_rxside *rs = &dl->rxs;
+	struct arp_msg a;
+	uint8_t known[6];
+
+	if (arp_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &a) < 0 ||
+	    (a.op != ARP_OP_REQUEST && a.op != ARP_OP_REPLY)) {
+		rs->arp_bad++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (a.op == ARP_OP_REQUEST)
+		rs->arp_req_rx++;
+	else
+		rs->arp_reply_rx++;
+	/* RFC 826: always refresh a known sender; add a new one only when the
+	 * packet is for us, so other hosts' chatter cannot fill the table. */
+	if (a.spa && (a.tpa == dl->info.ip || arp_table_lookup(&dl->arp, a.spa, known) == 0)) {
+		enum arp_learn r = arp_table_learn(&dl->arp, a.spa, a.sha, false);
+
+		if (r == ARP_LEARN_NEW || r == ARP_LEARN_UPDATED)
+			rs->arp_learned++;
+		else if (r == ARP_LEARN_FULL)
+			rs->arp_table_full++;
+	}
+	if (a.op != ARP_OP_REQUEST || a.tpa != dl->info.ip) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (m->nb_segs > 1) {   /* reset would orphan the other segments */
+		rte_pktmbuf_free(m);
+		m = NULL;
+	}
+	m = arp_frame(dl, m, ARP_OP_REPLY, a.sha, a.spa);
+	if (!m) {
+		rs->nobuf++;
+		return;
+	}
+	if (dl->info.mode == DPDK_MODE_2KB) {
+		/* only the Tx thread may touch the NIC's tx queue */
+		if (rte_ring_sp_enqueue(dl->ctl_ring, m) != 0) {
+			rs->ctl_ring_full++;
+			rte_pktmbuf_free(m);
+		}
+		return;
+	}
+	dl->txs.arp_reply_tx++;
+	dl_tx_send(dl, &m, 1, NULL);
+}
+
+static enum pkt_cksum rx_cksum(const struct dpdk_layer *dl, const struct rte_mbuf *m)
+{
+	if (!dl->info.rx_cksum_offload)
+		return PKT_CKSUM_UNKNOWN;
+	switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {
+	case RTE_MBUF_F_RX_IP_CKSUM_GOOD: return PKT_CKSUM_GOOD;
+	case RTE_MBUF_F_RX_IP_CKSUM_BAD: return PKT_CKSUM_BAD;
+	default: return PKT_CKSUM_UNKNOWN;
+	}
+}
+
+void dl_rx_process(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n,
+		   struct rte_mbuf *out[][DPDK_MAX_BURST], uint16_t *nout)
+{
+	struct dpdk_rxside *rs = &dl->rxs;
+	const struct softrss_table *tb = softrss_sym_table();
+	int n_app = dl->info.n_app_cores;
+
+	rs->nic_rx += n;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct pkt_info pi;
+		/* chained mbufs: look only at the first segment (headers are there) */
+		enum pkt_verdict v = pkt_classify(rte_pktmbuf_mtod(m, const uint8_t *),
+						  rte_pktmbuf_data_len(m), dl->info.ip,
+						  rx_cksum(dl, m), &pi);
+
+		if (v == PKT_OURS) {
+			int core = pi.rss ? softrss_core(softrss_hash_tb(tb, pi.saddr, pi.daddr,
+									 pi.sport, pi.dport), n_app) : 0;
+
+			out[core][nout[core]++] = m;
+			continue;
+		}
+		rs->verdict[v]++;
+		if (v == PKT_ARP)
+			rx_arp(dl, m);
+		else
+			rte_pktmbuf_free(m);
+	}
+}
+
+void dl_rx_distribute(struct dpdk_layer *dl, struct rte_mbuf *out[][DPDK_MAX_BURST],
+		      uint16_t *nout)
+{
+	for (int c = 0; c < dl->info.n_app_cores; c++) {
+		if (!nout[c])
+			continue;
+		unsigned k = rte_ring_sp_enqueue_burst(dl->core[c].rx_ring, (void **)out[c],
+						       nout[c], NULL);
+
+		if (k < nout[c]) {
+			dl->rxs.ring_full[c] += nout[c] - k;
+			rte_pktmbuf_free_bulk(out[c] + k, nout[c] - k);
+		}
+		nout[c] = 0;
+	}
+}
+
+void dl_tx_send(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n, uint64_t *drop)
+{
+	uint16_t sent = 0;
+
+	for (int t = 0; t < TX_RETRIES && sent < n; t++)
+		sent += rte_eth_tx_burst(dl->info.port_id, 0, pkts + sent, n - sent);
+	dl->txs.nic_tx += sent;
+	if (sent < n) {
+		dl->txs.nic_tx_dropped += n - sent;
+		if (drop)
+			*drop += n - sent;
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	}
+}
+
+static void set_dst(struct rte_mbuf *m, const uint8_t mac[6])
+{
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), mac, 6);
+}
+
+static uint32_t pkt_daddr(struct rte_mbuf *m)
+{
+	uint32_t d;
+
+	memcpy(&d, rte_pktmbuf_mtod_offset(m, uint8_t *, ETH_HLEN + 16), 4);
+	return d;
+}
+
+void dl_tx_unresolved(struct dpdk_layer *dl, struct rte_mbuf *m, uint64_t now_us)
+{
+	uint8_t mac[6];
+	uint32_t nh = 0;
+
+	if (dl_resolve(dl, pkt_daddr(m), mac, &nh) == 0) {
+		set_dst(m, mac);
+		dl_tx_send(dl, &m, 1, NULL);
+		return;
+	}
+	switch (arp_hold_add(&dl->txs.hold, nh, m, now_us)) {
+	case ARP_HOLD_SEND_REQUEST:
+		send_arp_request(dl, nh);
+		break;
+	case ARP_HOLD_QUEUED:
+		break;
+	case ARP_HOLD_FULL:
+		dl->txs.arp_hold_dropped++;
+		rte_pktmbuf_free(m);
+		break;
+	}
+}
+
+void dl_tx_service_hold(struct dpdk_layer *dl, uint64_t now_us)
+{
+	struct arp_hold *h = &dl->txs.hold;
+
+	for (unsigned i = 0; i < ARP_HOLD_HOPS && h->active; i++) {
+		void *out[ARP_HOLD_PKTS];
+		unsigned n;
+		uint32_t ip;
+		uint8_t mac[6];
+
+		switch (arp_hold_check(h, i, &dl->arp, now_us, &ip, mac, out, &n)) {
+		case ARP_HOLD_IDLE:
+			break;
+		case ARP_HOLD_RESOLVED:
+			for (unsigned k = 0; k < n; k++)
+				set_dst(out[k], mac);
+			dl_tx_send(dl, (struct rte_mbuf **)out, (uint16_t)n, NULL);
+			break;
+		case ARP_HOLD_RETRY:
+			send_arp_request(dl, ip);
+			break;
+		case ARP_HOLD_EXPIRED:
+			dl->txs.arp_hold_dropped += n;
+			rte_pktmbuf_free_bulk((struct rte_mbuf **)out, n);
+			break;
+		}
+	}
+}
+
+unsigned dl_tx_drain(struct dpdk_layer *dl)
+{
+	struct dpdk_txside *ts = &dl->txs;
+	int n_app = dl->info.n_app_cores;
+	unsigned moved = 0;
+	struct rte_mbuf *b[DPDK_MAX_BURST];
+
+	if (dl->ctl_ring) {
+		unsigned k = rte_ring_sc_dequeue_burst(dl->ctl_ring, (void **)b, DPDK_MAX_BURST, NULL);
+
+		if (k) {
+			ts->arp_reply_tx += k;
+			dl_tx_send(dl, b, (uint16_t)k, NULL);
+			moved += k;
+		}
+	}
+	/* start one core further each round so no core's ring is always last */
+	for (int j = 0; j < n_app; j++) {
+		int c = (int)((ts->rr + (unsigned)j) % (unsigned)n_app);
+		struct dpdk_core *core = &dl->core[c];
+		unsigned k = rte_ring_sc_dequeue_burst(core->tx_ring, (void **)b, DPDK_MAX_BURST, NULL);
+
+		if (k)
+			dl_tx_send(dl, b, (uint16_t)k, &ts->dropped[c]);
+		moved += k;
+		unsigned u = rte_ring_sc_dequeue_burst(core->arp_ring, (void **)b, DPDK_MAX_BURST, NULL);
+
+		if (u) {
+			uint64_t now = dl_now_us(dl);
+
+			for (unsigned i = 0; i < u; i++)
+				dl_tx_unresolved(dl, b[i], now);
+		}
+		moved += u;
+	}
+	ts->rr++;
+	if (ts->hold.active)
+		dl_tx_service_hold(dl, dl_now_us(dl));
+	return moved;
+}

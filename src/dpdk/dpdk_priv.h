@@ -1,0 +1,104 @@
+/* dpdk_priv.h: the layer's state, shared by its .c files only.
+ *
+ * Who writes what (one writer per field, so no locks):
+ *   struct dpdk_core   its application thread;
+ *   struct dpdk_rxside the thread that reads the NIC (core 0 in single mode,
+ *                      the Rx/RxTx thread otherwise) -- it also writes the
+ *                      ARP table;
+ *   struct dpdk_txside the thread that writes the NIC (core 0 in single
+ *                      mode, the RxTx thread in 1kb, the Tx thread in 2kb)
+ *                      -- it owns the ARP hold queue.
+ * Readers of counters on other threads may see slightly stale values. */
+#ifndef KB_DPDK_PRIV_H
+#define KB_DPDK_PRIV_H
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "arp_table.h"
+#include "dpdk_api.h"
+#include "dpdk_cfg.h"
+#include "kb_idle.h"
+#include "pkt_parse.h"
+
+#define TX_RETRIES 8   /* tx_burst attempts before the rest is a counted drop */
+
+struct dpdk_core {
+	struct dpdk_layer *dl;
+	int id;
+	bool attached;
+	/* the burst announced by get_rx_count(), freed by the next one */
+	struct rte_mbuf *rx[DPDK_MAX_BURST];
+	uint16_t rx_n, rx_next;
+	/* single mode: a burst dpdk_wait_rx() already read from the NIC */
+	struct rte_mbuf *stash[DPDK_MAX_BURST];
+	uint16_t stash_n;
+	/* addBufferToRing() batch */
+	struct rte_mbuf *tx[DPDK_MAX_BURST];
+	uint16_t tx_n;
+	struct rte_ring *rx_ring;   /* Rx thread -> this core (SP/SC) */
+	struct rte_ring *tx_ring;   /* this core -> Tx side (SP/SC) */
+	struct rte_ring *arp_ring;  /* this core -> Tx side: next hop unresolved */
+	struct kb_idle idle;
+	struct dpdk_core_stats st;
+} __rte_cache_aligned;
+
+struct dpdk_rxside {
+	uint64_t nic_rx;
+	uint64_t verdict[PKT_VERDICTS];
+	uint64_t arp_req_rx, arp_reply_rx, arp_bad, arp_learned, arp_table_full;
+	uint64_t ring_full[DPDK_MAX_CORES];
+	uint64_t nobuf;               /* no mbuf for an ARP reply */
+	uint64_t ctl_ring_full;       /* 2kb: ARP reply could not reach the Tx thread */
+	struct kb_idle idle;
+} __rte_cache_aligned;
+
+struct dpdk_txside {
+	uint64_t nic_tx, nic_tx_dropped;
+	uint64_t arp_req_tx, arp_reply_tx;
+	uint64_t arp_hold_dropped;    /* held packets given up (timeout or full) */
+	uint64_t dropped[DPDK_MAX_CORES];
+	uint64_t nobuf;               /* no mbuf for an ARP request */
+	unsigned rr;                  /* round-robin start */
+	struct arp_hold hold;
+	struct kb_idle idle;
+} __rte_cache_aligned;
+
+struct dpdk_layer {
+	struct dpdk_cfg cfg;
+	struct dpdk_info info;
+	struct rte_mempool *pool;
+	struct dpdk_core core[DPDK_MAX_CORES];
+	struct dpdk_rxside rxs;
+	struct dpdk_txside txs;
+	struct rte_ring *ctl_ring;    /* 2kb: Rx thread -> Tx thread (ARP replies) */
+	struct arp_table arp;
+	uint32_t stop;                /* atomic: threads exit */
+	int rx_lcore, tx_lcore;       /* -1 when not launched */
+	uint64_t tsc_per_us;
+	bool port_started;
+};
+
+/* dpdk_io.c: the pieces the app cores and the Rx/Tx threads share. */
+uint64_t dl_now_us(const struct dpdk_layer *dl);
+/* 0 with the destination MAC for daddr, or -1 with *nh the next hop to resolve. */
+int dl_resolve(const struct dpdk_layer *dl, uint32_t daddr, uint8_t mac[6], uint32_t *nh);
+/* Classify n received mbufs: keep ours in per-core arrays out[core] (counts
+ * in nout[core]), answer/learn ARP, free and count the rest. */
+void dl_rx_process(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n,
+		   struct rte_mbuf *out[][DPDK_MAX_BURST], uint16_t *nout);
+/* Send to the NIC (Tx side's thread only); the NIC's refusals after
+ * TX_RETRIES are freed and counted in *drop (and nic_tx_dropped). */
+void dl_tx_send(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n, uint64_t *drop);
+/* Tx side: a packet whose next hop was unresolved; send or hold it. */
+void dl_tx_unresolved(struct dpdk_layer *dl, struct rte_mbuf *m, uint64_t now_us);
+/* Tx side: retry/resolve/expire held packets. */
+void dl_tx_service_hold(struct dpdk_layer *dl, uint64_t now_us);
+/* Tx side: drain the cores' tx and arp rings round-robin. Returns packets moved. */
+unsigned dl_tx_drain(struct dpdk_layer *dl);
+/* Rx side: hand classified bursts to the cores' rx rings. */
+void dl_rx_distribute(struct dpdk_layer *dl, struct rte_mbuf *out[][DPDK_MAX_BURST],
+		      uint16_t *nout);
+
+#endif
