@@ -339,6 +339,7 @@ int dpdk_cfg_eal_argv(const struct dpdk_cfg *cfg, const char *argv0, bool huge,
 	ADD("%s", lc);
 	ADD("--file-prefix");
 	ADD("%s", cfg->file_prefix);
+	ADD("--no-telemetry");   /* its socket would outlive a crash */
 	if (huge) {
 		ADD("--in-memory");
 		ADD("-m");

@@ -1,6 +1,8 @@
 /* dpdk_init.c: bring-up and tear-down of the layer, attach, statistics. */
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -250,8 +252,14 @@ void dpdk_destroy(struct dpdk_layer *dl)
 	}
 	if (dl->pool)
 		rte_mempool_free(dl->pool);
-	if (dl->tsc_per_us)   /* EAL came up */
+	if (dl->tsc_per_us) {   /* EAL came up */
+		char run_dir[PATH_MAX];
+
+		/* --in-memory still makes an empty runtime dir; leave nothing behind */
+		snprintf(run_dir, sizeof(run_dir), "%s", rte_eal_get_runtime_dir());
 		rte_eal_cleanup();
+		rmdir(run_dir);
+	}
 	free(dl);
 }
 

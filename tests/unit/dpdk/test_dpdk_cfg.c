@@ -1,0 +1,117 @@
+#include <arpa/inet.h>
+
+#include "dpdk_cfg.h"
+#include "kbtest.h"
+
+/* Parse text; on error return the "file:line:col: msg" string. */
+static const char *parse(const char *text, struct dpdk_cfg *cfg)
+{
+	static char buf[800];
+	struct kb_conf c;
+	struct kb_err err;
+
+	if (kb_conf_load_str(&c, "vm.conf", text, &err) < 0)
+		return kb_err_str(&err, buf, sizeof(buf));
+	int rc = dpdk_cfg_parse(&c, cfg, &err);
+
+	if (rc == 0)
+		rc = kb_conf_check_unused(&c, &err);
+	kb_conf_free(&c);
+	return rc ? kb_err_str(&err, buf, sizeof(buf)) : NULL;
+}
+
+#define BASE "port = net_virtio_user0,path=/tmp/x.sock,queues=1\nip = 10.0.0.1/24\n"
+
+static void minimal_and_defaults(void)
+{
+	static struct dpdk_cfg c;
+
+	CHECK(parse(BASE, &c) == NULL);
+	CHECK_EQ(c.mode, DPDK_MODE_SINGLE);
+	CHECK_EQ(c.n_app, 1);
+	CHECK(c.port_is_vdev && c.port_is_virtio_user);
+	CHECK_STR(c.port_name, "net_virtio_user0");
+	CHECK_EQ(c.ip, htonl(0x0a000001));
+	CHECK_EQ(c.prefix, 24);
+	CHECK(!c.has_mac);
+	CHECK_EQ(c.rx_ring_size, 1024);
+}
+
+static void full_config(void)
+{
+	static struct dpdk_cfg c;
+	const char *e = parse(BASE "mac = 02:00:00:00:00:01\nmode = 2kb\nnum_cores = 4\n"
+			      "core_list = 0,0-1,1\ngateway = 10.0.0.254\n"
+			      "arp = 10.0.0.2 02:00:00:00:00:02\narp = 10.0.0.3 02:00:00:00:00:03\n"
+			      "rx_ring_size = 2048\npure_poll = yes\nmemory = nohuge\n", &c);
+
+	CHECK(e == NULL);
+	CHECK_EQ(c.mode, DPDK_MODE_2KB);
+	CHECK_EQ(c.n_app, 2);
+	CHECK_EQ(c.cpu[0], 0);
+	CHECK_EQ(c.cpu[2], 1);
+	CHECK_EQ(c.n_arp, 2);
+	CHECK_EQ(c.arp[1].mac[5], 3);
+	CHECK_EQ(c.gateway, htonl(0x0a0000fe));
+	CHECK(c.pure_poll);
+	CHECK_EQ(c.memory, DPDK_MEM_NOHUGE);
+	CHECK(c.has_mac);
+	CHECK(parse(BASE "mode = 1kb\nnum_cores = 2\n", &c) == NULL);
+	CHECK_EQ(c.n_app, 1);
+}
+
+static void errors_have_positions(void)
+{
+	static struct dpdk_cfg c;
+
+	CHECK_STR(parse(BASE "mode = 3kb\n", &c),
+		  "vm.conf:3:8: mode: expected single, 1kb or 2kb, got '3kb'");
+	CHECK_STR(parse(BASE "mode = 1kb\nnum_cores = 1\n", &c),
+		  "vm.conf:4:13: num_cores: expected num_cores >= 2 in mode 1kb, got '1'");
+	CHECK(parse(BASE "mode = 2kb\n", &c) == NULL);
+	CHECK_STR(parse(BASE "mode = 2kb\nnum_cores = 2\n", &c),
+		  "vm.conf:4:13: num_cores: expected num_cores >= 3 in mode 2kb, got '2'");
+	CHECK_STR(parse("ip = 10.0.0.1\n", &c),
+		  "vm.conf:2:1: missing key 'port' (expected a vdev like net_virtio_user0,"
+		  "path=/tmp/sw.sock or a PCI address like 0000:00:03.0)");
+	CHECK_STR(parse("port = eth0\nip = 10.0.0.1\n", &c),
+		  "vm.conf:1:8: port: expected a vdev name starting with net_ or a PCI address, got 'eth0'");
+	CHECK_STR(parse("port = 0000:00:03.0\nip = 10.0.0.300\n", &c),
+		  "vm.conf:2:6: ip: expected an IPv4 address like 10.0.0.1 or 10.0.0.1/24, got '10.0.0.300'");
+	CHECK_STR(parse(BASE "arp = 10.0.0.2\n", &c),
+		  "vm.conf:3:7: arp: expected 'IP MAC' like 10.0.0.2 02:00:00:00:00:02, got '10.0.0.2'");
+	CHECK_STR(parse(BASE "rx_ring_size = 1000\n", &c),
+		  "vm.conf:3:16: rx_ring_size: expected a power of two, got '1000'");
+	CHECK_STR(parse(BASE "mac = 03:00:00:00:00:01\n", &c),
+		  "vm.conf:3:7: mac: expected a unicast MAC (first octet even), got '03:00:00:00:00:01'");
+	CHECK_STR(parse(BASE "mode = 1kb\nnum_cores = 2\ncore_list = 0\n", &c),
+		  "vm.conf:5:13: core_list: expected exactly num_cores CPUs, got '0'");
+	CHECK_STR(parse(BASE "core_list = 99999\n", &c),
+		  "vm.conf:3:13: core_list: expected CPUs this process may run on, got '99999'");
+	CHECK_STR(parse(BASE "ip_addr = 1.2.3.4\n", &c), "vm.conf:3:1: unknown key 'ip_addr'");
+	CHECK_STR(parse(BASE "prefix = 16\n", &c),
+		  "vm.conf:3:10: prefix: expected no prefix (ip already has /len), got '16'");
+}
+
+static void eal_args(void)
+{
+	static struct dpdk_cfg c;
+	char *argv[64], buf[4096], joined[4096] = "";
+
+	CHECK(parse(BASE "mac = 02:00:00:00:00:01\nmode = 1kb\nnum_cores = 2\ncore_list = 1,0\n"
+		    "file_prefix = vm1\neal_args = --log-level=lib.eal:debug\n", &c) == NULL);
+	int argc = dpdk_cfg_eal_argv(&c, "x", false, argv, 64, buf, sizeof(buf));
+
+	CHECK(argc > 0);
+	for (int i = 1; i < argc; i++) {
+		strcat(joined, argv[i]);
+		strcat(joined, " ");
+	}
+	CHECK_STR(joined, "--lcores 0@(1,0),1@0 --file-prefix vm1 --no-telemetry --no-huge -m 128 "
+		  "--no-shconf --single-file-segments --no-pci "
+		  "--vdev=net_virtio_user0,path=/tmp/x.sock,queues=1,mac=02:00:00:00:00:01 "
+		  "--log-level=lib.eal:debug ");
+	CHECK(dpdk_cfg_eal_argv(&c, "x", false, argv, 5, buf, sizeof(buf)) < 0);
+}
+
+KBTEST_MAIN(T(minimal_and_defaults), T(full_config), T(errors_have_positions), T(eal_args))
