@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""kbpeer: the Linux-kernel side of kbnet's stack interop tests.
+
+  kbpeer.py send HOST PORT BYTES   connect, send BYTES random bytes, close
+  kbpeer.py recv HOST PORT         connect, read to EOF
+  kbpeer.py serve-send PORT BYTES  accept one connection, send, close
+  kbpeer.py serve-recv PORT        accept one connection, read to EOF
+
+Prints 'kbpeer: sent|recv BYTES SHA256' (and 'kbpeer: listening' when
+serving) so a test compares it with kbxfer's line.  Exits non-zero on any
+socket error."""
+import hashlib
+import os
+import socket
+import sys
+
+
+def send_all(s, n):
+    h = hashlib.sha256()
+    left = n
+    while left:
+        chunk = os.urandom(min(left, 1 << 16))
+        s.sendall(chunk)
+        h.update(chunk)
+        left -= len(chunk)
+    s.shutdown(socket.SHUT_WR)
+    # wait for the peer's FIN so nothing is cut off by our close
+    s.settimeout(60)
+    while s.recv(65536):
+        pass
+    print(f"kbpeer: sent {n} {h.hexdigest()}", flush=True)
+
+
+def recv_all(s):
+    h = hashlib.sha256()
+    n = 0
+    while True:
+        b = s.recv(1 << 16)
+        if not b:
+            break
+        h.update(b)
+        n += len(b)
+    print(f"kbpeer: recv {n} {h.hexdigest()}", flush=True)
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if len(argv) >= 2 else 2
+    mode = argv[1]
+    if mode in ("send", "recv"):
+        s = socket.create_connection((argv[2], int(argv[3])), timeout=60)
+        s.settimeout(120)
+        if mode == "send":
+            send_all(s, int(argv[4]))
+        else:
+            recv_all(s)
+        s.close()
+        return 0
+    if mode in ("serve-send", "serve-recv"):
+        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("0.0.0.0", int(argv[2])))
+        ls.listen(4)
+        ls.settimeout(120)
+        print("kbpeer: listening", flush=True)
+        s, _ = ls.accept()
+        s.settimeout(120)
+        if mode == "serve-send":
+            send_all(s, int(argv[3]))
+        else:
+            recv_all(s)
+        s.close()
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
