@@ -39,6 +39,8 @@ struct opts {
 	double duration;
 	int size;
 	double wait_s;
+	int malformed;
+	uint32_t other;
 };
 
 /* One app core's thread. */
@@ -191,6 +193,44 @@ static int send_one(struct worker *w, struct dpdk_core *c, uint16_t sport, int f
 	return addBufferToRing(c, b, (uint16_t)w->o->size);
 }
 
+/* Packets the receiving layer must drop and count, one of each kind per
+ * round: bad version, bad IHL, total length beyond the frame, bad checksum,
+ * and (with --other) a valid one for another address, which the config's
+ * static ARP entry maps to the peer's MAC. */
+static void send_malformed(struct worker *w, struct dpdk_core *c, uint16_t sport, int rounds)
+{
+	const struct dpdk_info *in = dpdk_get_info(w->dl);
+	struct payload pl = { MAGIC, (uint16_t)w->id, 0, 0 };
+	uint16_t l3 = (uint16_t)w->o->size;
+	int kinds = w->o->other ? 5 : 4;
+
+	for (int r = 0; r < rounds; r++) {
+		for (int kind = 0; kind < kinds; kind++) {
+			uint8_t *b = get_buffer_tx(c);
+
+			if (!b)
+				continue;
+			build(b, l3, in->ip, kind == 4 ? w->o->other : w->o->peer, sport,
+			      htons(UDP_DPORT), &pl);
+			switch (kind) {
+			case 0: b[0] = 0x65; break;
+			case 1: b[0] = 0x44; break;
+			case 2: b[2] = 0x10; break;   /* 4 KB: longer than the frame */
+			case 3: b[10] ^= 0x5a; break;
+			}
+			if (kind != 3) {              /* only kind 3 is wrong in its checksum */
+				uint16_t ck = 0;
+
+				memcpy(b + 10, &ck, 2);
+				ck = htons(ip_cksum(b));
+				memcpy(b + 10, &ck, 2);
+			}
+			addBufferToRing(c, b, l3);
+		}
+	}
+	dpdk_flush_tx(c);
+}
+
 static void *run_worker(void *arg)
 {
 	struct worker *w = arg;
@@ -239,6 +279,8 @@ static void *run_worker(void *arg)
 				dpdk_wait_rx(c, 1000);
 		}
 	}
+	if (o->malformed && w->id == 0)
+		send_malformed(w, c, sport[0], o->malformed);
 	uint64_t seq = 0;
 	double t0 = now_s();
 
@@ -300,6 +342,10 @@ static void usage(FILE *f)
 		"  --duration S       echo/sink/flood: stop after S seconds (default: until SIGTERM)\n"
 		"  --size N           IPv4 packet length, 44..1500 (default 64)\n"
 		"  --wait S           send: how long to wait for ARP and the last echoes (default 20)\n"
+		"  --malformed N      send: first send N rounds of bad packets the peer must drop\n"
+		"                     (bad version, bad IHL, length > frame, bad checksum)\n"
+		"  --other IP         with --malformed: also a good packet to IP, which is not\n"
+		"                     the peer's (map IP to the peer's MAC with a static arp entry)\n"
 		"  --help\n"
 		"Prints per-core lines and a RESULT line; exit 0 when nothing was lost and\n"
 		"every packet was delivered on the core dpdk_rss_core() predicts.\n");
@@ -311,6 +357,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "conf", 1, 0, 'c' }, { "role", 1, 0, 'r' }, { "peer", 1, 0, 'p' },
 		{ "count", 1, 0, 'n' }, { "flows", 1, 0, 'f' }, { "window", 1, 0, 'w' },
 		{ "duration", 1, 0, 'd' }, { "size", 1, 0, 's' }, { "wait", 1, 0, 'W' },
+		{ "malformed", 1, 0, 'm' }, { "other", 1, 0, 'o' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	long long v;
@@ -350,6 +397,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (kb_parse_int(optarg, HDRS + (long long)sizeof(struct payload), DPDK_MTU, &v) < 0) goto bad;
 			o->size = (int)v;
 			break;
+		case 'm':
+			if (kb_parse_int(optarg, 0, 1000000, &v) < 0) goto bad;
+			o->malformed = (int)v;
+			break;
+		case 'o':
+			if (kb_parse_ipv4(optarg, &o->other) < 0) {
+				fprintf(stderr, "kbl2test: --other: expected an IPv4 address\n");
+				return -1;
+			}
+			break;
 		case 'd': o->duration = atof(optarg); break;
 		case 'W': o->wait_s = atof(optarg); break;
 		case 'h': usage(stdout); exit(0);
@@ -362,7 +419,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	return 0;
 bad:
-	fprintf(stderr, "kbl2test: --%s: bad value '%s'\n", lo[0].name, optarg);
+	fprintf(stderr, "kbl2test: bad value '%s'\n", optarg);
 	return -1;
 }
 
