@@ -14,7 +14,7 @@
 static void icmp_input(struct tcp_stack *st, const struct kb_iphdr *ip,
 		       const uint8_t *icmp, uint16_t len)
 {
-	if (len < 8 || (!st->cfg.rx_cksum_offload && inet_cksum(icmp, len) != 0)) {
+	if (len < 8 || inet_cksum(icmp, len) != 0) {
 		st->stats.icmp_malformed++;
 		return;
 	}

@@ -64,7 +64,7 @@ struct tcp_cfg {
 	uint64_t idle_timeout_us; /* 0: never (mTCP tcp_timeout) */
 	uint32_t rto_min_us, rto_max_us, rto_init_us;
 	int syn_retries, max_retries;
-	bool rx_cksum_offload;    /* the port verified IPv4/TCP checksums */
+	bool rx_cksum_offload;    /* the port verified IPv4 header checksums */
 	uint32_t seed;            /* ISN secret, IP ID start */
 };
 

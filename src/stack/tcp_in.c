@@ -548,9 +548,10 @@ void tcp_input(struct tcp_stack *st, const struct kb_iphdr *ip,
 		st->stats.bad_doff++;
 		return;
 	}
-	if (!st->cfg.rx_cksum_offload &&
-	    inet_fold(inet_sum(tcp, len, inet_pseudo_sum(ip->saddr, ip->daddr,
-							 IPPROTO_TCP_, len))) != 0) {
+	/* Always in software: the layer's rx_cksum_offload covers the IPv4
+	 * header, and dpdk_api.h has no per-packet L4 verdict to trust */
+	if (inet_fold(inet_sum(tcp, len, inet_pseudo_sum(ip->saddr, ip->daddr,
+						       IPPROTO_TCP_, len))) != 0) {
 		st->stats.bad_cksum++;
 		return;
 	}

@@ -68,13 +68,16 @@ def main():
         timeout = max(0.0, queue[0][0] - now) if queue else 0.1
         try:
             ready, _, _ = select.select(socks, [], [], timeout)
-        except InterruptedError:
+        except (InterruptedError, OSError):
             continue
         for s in ready:
             for _ in range(64):
                 try:
                     frame, addr = s.recvfrom(65536)
                 except BlockingIOError:
+                    break
+                except OSError:
+                    done = True   # an interface went away (the VM exited)
                     break
                 if addr[2] == PACKET_OUTGOING:
                     continue   # our own transmissions, seen again
