@@ -125,22 +125,19 @@ static int parse_arp(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err
 static int parse_core_list(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 {
 	cpu_set_t allowed;
-	int n_allowed_cpus[CPU_SETSIZE], na = 0;
 
 	CPU_ZERO(&allowed);
 	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
 		return kb_err_set(err, "sched_getaffinity failed");
-	for (int i = 0; i < CPU_SETSIZE; i++)
-		if (CPU_ISSET(i, &allowed))
-			n_allowed_cpus[na++] = i;
 
 	struct kb_conf_entry *e = kb_conf_get(c, "core_list");
 
 	if (!e) {
-		/* Default: 0..num_cores-1, wrapped onto the CPUs we have, so a
-		 * 3-core 2kb VM still starts on a 2-CPU host. */
+		/* Default: not pinned.  Several VMs (and a switch) share this host's
+		 * CPUs; pinning each to "its" CPUs 0..n-1 would stack them all on
+		 * the same few while others idle.  The kernel spreads floaters. */
 		for (int i = 0; i < cfg->num_cores; i++)
-			cfg->cpu[i] = n_allowed_cpus[i % na];
+			cfg->cpu[i] = -1;
 		return 0;
 	}
 	int n = 0;
@@ -321,19 +318,35 @@ int dpdk_cfg_eal_argv(const struct dpdk_cfg *cfg, const char *argv0, bool huge,
 
 	ADD("%s", argv0 ? argv0 : "kbdpdk");
 	/* lcore 0 is the calling thread, free to float over all our CPUs; the
-	 * Rx (last) and Tx (last but one) lcores are pinned to their CPUs. */
-	char lc[256];
-	int o = snprintf(lc, sizeof(lc), "0@(");
+	 * Rx (last) and Tx (last but one) lcores run on their CPUs, or float
+	 * too when core_list was not given (cpu -1). */
+	char lc[1024], all[512] = "";
+	int o = 0;
+	cpu_set_t allowed;
 
-	for (int i = 0; i < cfg->num_cores; i++)
-		o += snprintf(lc + o, sizeof(lc) - (size_t)o, "%s%d", i ? "," : "", cfg->cpu[i]);
-	o += snprintf(lc + o, sizeof(lc) - (size_t)o, ")");
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+		for (int i = 0, a = 0; i < CPU_SETSIZE && a < (int)sizeof(all) - 8; i++)
+			if (CPU_ISSET(i, &allowed))
+				a += snprintf(all + a, sizeof(all) - (size_t)a, "%s%d", a ? "," : "", i);
+	bool pinned = cfg->cpu[0] >= 0;
+
+	if (pinned) {
+		o = snprintf(lc, sizeof(lc), "0@(");
+		for (int i = 0; i < cfg->num_cores; i++)
+			o += snprintf(lc + o, sizeof(lc) - (size_t)o, "%s%d", i ? "," : "", cfg->cpu[i]);
+		o += snprintf(lc + o, sizeof(lc) - (size_t)o, ")");
+	} else {
+		o = snprintf(lc, sizeof(lc), "0@(%s)", all);
+	}
 	if (cfg->mode != DPDK_MODE_SINGLE) {
 		int rx = cfg->num_cores - 1;
 
-		o += snprintf(lc + o, sizeof(lc) - (size_t)o, ",%d@%d", rx, cfg->cpu[rx]);
-		if (cfg->mode == DPDK_MODE_2KB)
-			o += snprintf(lc + o, sizeof(lc) - (size_t)o, ",%d@%d", rx - 1, cfg->cpu[rx - 1]);
+		for (int l = rx; l >= rx - (cfg->mode == DPDK_MODE_2KB); l--) {
+			if (pinned)
+				o += snprintf(lc + o, sizeof(lc) - (size_t)o, ",%d@%d", l, cfg->cpu[l]);
+			else
+				o += snprintf(lc + o, sizeof(lc) - (size_t)o, ",%d@(%s)", l, all);
+		}
 	}
 	ADD("--lcores");
 	ADD("%s", lc);

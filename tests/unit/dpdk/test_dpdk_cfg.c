@@ -112,6 +112,15 @@ static void eal_args(void)
 		  "--vdev=net_virtio_user0,path=/tmp/x.sock,queues=1,mac=02:00:00:00:00:01 "
 		  "--log-level=lib.eal:debug ");
 	CHECK(dpdk_cfg_eal_argv(&c, "x", false, argv, 5, buf, sizeof(buf)) < 0);
+	/* without core_list nothing is pinned: every lcore floats */
+	CHECK(parse(BASE "mode = 2kb\nnum_cores = 4\n", &c) == NULL);
+	CHECK_EQ(c.cpu[0], -1);
+	argc = dpdk_cfg_eal_argv(&c, "x", true, argv, 64, buf, sizeof(buf));
+	CHECK(argc > 2);
+	CHECK(!strncmp(argv[2], "0@(", 3));
+	CHECK(strstr(argv[2], ",3@(") && strstr(argv[2], ",2@("));
+	CHECK(!strstr(argv[2], ",1@"));
+	CHECK_STR(argv[6], "--in-memory");
 }
 
 KBTEST_MAIN(T(minimal_and_defaults), T(full_config), T(errors_have_positions), T(eal_args))
