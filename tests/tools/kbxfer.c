@@ -2,14 +2,20 @@
  * integration tests.  Each side prints the byte count and SHA-256 of what
  * it sent or received, so a test compares the two (or a kernel peer's).
  *
- *   kbxfer -f CONF -l PORT [-m recv|send|echo] [-n BYTES] [-k CONNS]
- *   kbxfer -f CONF -c IP:PORT [-m send|recv] [-n BYTES] [-k CONNS]
+ *   kbxfer -f CONF -l PORT [-m recv|send|echo] [-n BYTES] [-k CONNS] [-t THREADS]
+ *   kbxfer -f CONF -c IP:PORT [-m send|recv] [-n BYTES] [-k CONNS] [-t THREADS]
  *
+ * With -t, thread i runs context i (per-core stacks, as mTCP apps do): a
+ * server listens on every core and serves CONNS connections in total,
+ * wherever soft RSS brings them; a client connects CONNS times per thread
+ * from ports that hash back to its core.
  * Uses only mtcp_api.h / mtcp_epoll.h, like an mTCP application. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,8 +33,8 @@ static void on_sig(int s) { (void)s; g_stop = 1; }
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: kbxfer -f CONF -l PORT [-m recv|send|echo] [-n BYTES] [-k CONNS]\n"
-		"       kbxfer -f CONF -c IP:PORT [-m send|recv] [-n BYTES] [-k CONNS]\n"
+		"usage: kbxfer -f CONF -l PORT [-m recv|send|echo] [-n BYTES] [-k CONNS] [-t N]\n"
+		"       kbxfer -f CONF -c IP:PORT [-m send|recv] [-n BYTES] [-k CONNS] [-t N]\n"
 		"  -f CONF   the VM's mtcp.conf (stack and DPDK layer keys)\n"
 		"  -l PORT   listen and serve CONNS connections, one after another\n"
 		"  -c IP:PORT  connect CONNS times, one after another\n"
@@ -38,6 +44,7 @@ static void usage(FILE *f)
 		"  -n BYTES  bytes to send (suffix k/m/g allowed; default 1m)\n"
 		"  -k CONNS  connections (default 1)\n"
 		"  -s SEED   pattern seed (default 1)\n"
+		"  -t N      N threads, one mTCP context each (cores 0..N-1)\n"
 		"Prints 'kbxfer: listening', then per connection\n"
 		"'kbxfer: sent|recv BYTES SHA256' and exits 0 when all succeeded.\n");
 }
@@ -73,7 +80,7 @@ static double now_s(void)
 /* Send n bytes of the seeded pattern; returns 0 on success. */
 static int do_send(mctx_t m, int s, long long n, uint64_t seed)
 {
-	static char buf[65536];
+	char buf[65536];   /* per thread: workers run concurrently */
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char dig[32];
 	char hx[65];
@@ -118,7 +125,7 @@ static int do_send(mctx_t m, int s, long long n, uint64_t seed)
 /* Read to end of stream (echoing when asked); returns 0 on success. */
 static int do_recv(mctx_t m, int s, bool echo)
 {
-	static char buf[65536];
+	char buf[65536];   /* per thread: workers run concurrently */
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char dig[32];
 	char hx[65];
@@ -159,15 +166,100 @@ static int do_recv(mctx_t m, int s, bool echo)
 	return 0;
 }
 
+struct job {
+	int core, port;
+	struct sockaddr_in *a;
+	const char *mode;
+	long long bytes;
+	int conns;
+	uint64_t seed;
+	int rc;
+};
+
+static atomic_int g_served;   /* server: connections done, all threads */
+
+static void *worker(void *arg)
+{
+	struct job *j = arg;
+	int rc = 0;
+
+	mtcp_core_affinitize(j->core);
+	mctx_t m = mtcp_create_context(j->core);
+
+	if (!m) {
+		fprintf(stderr, "kbxfer: mtcp_create_context(%d): %s\n", j->core, strerror(errno));
+		j->rc = 1;
+		return NULL;
+	}
+	int ep = mtcp_epoll_create(m, 16);
+
+	if (j->port) {
+		struct sockaddr_in la = *j->a;
+		int ls = mtcp_socket(m, AF_INET, SOCK_STREAM, 0);
+		struct mtcp_epoll_event ev = { MTCP_EPOLLIN, { .sockid = ls } };
+
+		la.sin_addr.s_addr = INADDR_ANY;
+		if (ls < 0 || mtcp_bind(m, ls, (struct sockaddr *)&la, sizeof(la)) < 0 ||
+		    mtcp_listen(m, ls, 128) < 0) {
+			fprintf(stderr, "kbxfer: listen: %s\n", strerror(errno));
+			rc = 1;
+		} else {
+			mtcp_setsock_nonblock(m, ls);
+			mtcp_epoll_ctl(m, ep, MTCP_EPOLL_CTL_ADD, ls, &ev);
+			printf("kbxfer: listening on %d (core %d)\n", j->port, j->core);
+			fflush(stdout);
+		}
+		while (!rc && !g_stop && atomic_load(&g_served) < j->conns) {
+			struct mtcp_epoll_event evs[4];
+
+			if (mtcp_epoll_wait(m, ep, evs, 4, 50) <= 0)
+				continue;
+			int s = mtcp_accept(m, ls, NULL, NULL);
+
+			if (s < 0)
+				continue;
+			if (!strcmp(j->mode, "send"))
+				rc = do_send(m, s, j->bytes, j->seed + (uint64_t)atomic_load(&g_served)) ? 1 : 0;
+			else
+				rc = do_recv(m, s, !strcmp(j->mode, "echo")) ? 1 : 0;
+			mtcp_close(m, s);
+			atomic_fetch_add(&g_served, 1);
+		}
+	} else {
+		for (int i = 0; !rc && i < j->conns && !g_stop; i++) {
+			int s = mtcp_socket(m, AF_INET, SOCK_STREAM, 0);
+
+			if (s < 0 || mtcp_connect(m, s, (struct sockaddr *)j->a, sizeof(*j->a)) < 0) {
+				fprintf(stderr, "kbxfer: connect: %s\n", strerror(errno));
+				rc = 1;
+				break;
+			}
+			if (!strcmp(j->mode, "recv"))
+				rc = do_recv(m, s, false) ? 1 : 0;
+			else
+				rc = do_send(m, s, j->bytes, j->seed + (uint64_t)i) ? 1 : 0;
+			mtcp_close(m, s);
+		}
+	}
+	/* let the last FIN exchange finish before the port goes away */
+	struct mtcp_epoll_event ev[4];
+
+	for (int i = 0; i < 50 && !g_stop; i++)
+		mtcp_epoll_wait(m, ep, ev, 4, 10);
+	mtcp_destroy_context(m);
+	j->rc = rc;
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *conf = NULL, *peer = NULL, *mode = NULL;
-	int port = 0, conns = 1, c, rc = 0;
+	int port = 0, conns = 1, c, rc = 0, threads = 1;
 	long long bytes = 1 << 20;
 	uint64_t seed = 1;
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 
-	while ((c = getopt_long(argc, argv, "f:l:c:m:n:k:s:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:l:c:m:n:k:s:t:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'f': conf = optarg; break;
 		case 'l': port = atoi(optarg); break;
@@ -176,11 +268,12 @@ int main(int argc, char **argv)
 		case 'n': bytes = parse_size(optarg); break;
 		case 'k': conns = atoi(optarg); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
+		case 't': threads = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!conf || (!port == !peer) || bytes < 0 || conns < 1 ||
+	if (!conf || (!port == !peer) || bytes < 0 || conns < 1 || threads < 1 || threads > 16 ||
 	    (mode && strcmp(mode, "send") && strcmp(mode, "recv") && strcmp(mode, "echo"))) {
 		usage(stderr);
 		return 2;
@@ -213,63 +306,25 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	mtcp_register_signal(SIGINT, on_sig);
 	mtcp_register_signal(SIGTERM, on_sig);
-	mtcp_core_affinitize(0);
-	mctx_t m = mtcp_create_context(0);
+	struct mtcp_conf mc;
 
-	if (!m) {
-		fprintf(stderr, "kbxfer: mtcp_create_context: %s\n", strerror(errno));
+	mtcp_getconf(&mc);
+	if (threads > mc.num_cores) {
+		fprintf(stderr, "kbxfer: -t %d but only %d core(s) configured\n", threads, mc.num_cores);
 		mtcp_destroy();
-		return 1;
+		return 2;
 	}
-	if (port) {
-		int ls = mtcp_socket(m, AF_INET, SOCK_STREAM, 0);
+	pthread_t tid[16];
+	struct job jobs[16];
 
-		a.sin_addr.s_addr = INADDR_ANY;
-		if (ls < 0 || mtcp_bind(m, ls, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-		    mtcp_listen(m, ls, 128) < 0) {
-			fprintf(stderr, "kbxfer: listen: %s\n", strerror(errno));
-			rc = 1;
-		} else {
-			printf("kbxfer: listening on %d\n", port);
-			fflush(stdout);
-		}
-		for (int i = 0; !rc && i < conns && !g_stop; i++) {
-			int s = mtcp_accept(m, ls, NULL, NULL);
-
-			if (s < 0) {
-				fprintf(stderr, "kbxfer: accept: %s\n", strerror(errno));
-				rc = 1;
-				break;
-			}
-			if (!strcmp(mode, "send"))
-				rc = do_send(m, s, bytes, seed + (uint64_t)i) ? 1 : 0;
-			else
-				rc = do_recv(m, s, !strcmp(mode, "echo")) ? 1 : 0;
-			mtcp_close(m, s);
-		}
-	} else {
-		for (int i = 0; !rc && i < conns && !g_stop; i++) {
-			int s = mtcp_socket(m, AF_INET, SOCK_STREAM, 0);
-
-			if (s < 0 || mtcp_connect(m, s, (struct sockaddr *)&a, sizeof(a)) < 0) {
-				fprintf(stderr, "kbxfer: connect: %s\n", strerror(errno));
-				rc = 1;
-				break;
-			}
-			if (!strcmp(mode, "recv"))
-				rc = do_recv(m, s, false) ? 1 : 0;
-			else
-				rc = do_send(m, s, bytes, seed + (uint64_t)i) ? 1 : 0;
-			mtcp_close(m, s);
-		}
+	for (int i = 0; i < threads; i++) {
+		jobs[i] = (struct job){ i, port, &a, mode, bytes, conns, seed + (uint64_t)i * 1000, 0 };
+		pthread_create(&tid[i], NULL, worker, &jobs[i]);
 	}
-	/* let the last FIN exchange finish before the port goes away */
-	struct mtcp_epoll_event ev[4];
-	int ep = mtcp_epoll_create(m, 4);
-
-	for (int i = 0; i < 50 && !g_stop; i++)
-		mtcp_epoll_wait(m, ep, ev, 4, 10);
-	mtcp_destroy_context(m);
+	for (int i = 0; i < threads; i++) {
+		pthread_join(tid[i], NULL);
+		rc |= jobs[i].rc;
+	}
 	mtcp_destroy();
 	return g_stop ? 1 : rc;
 }
