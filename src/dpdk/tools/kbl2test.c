@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dpdk_api.h"
 #include "kb_err.h"
@@ -41,6 +42,7 @@ struct opts {
 	double wait_s;
 	int malformed;
 	uint32_t other;
+	int stall_us;
 };
 
 /* One app core's thread. */
@@ -245,9 +247,21 @@ static void *run_worker(void *arg)
 		return NULL;
 	}
 	if (o->role == ECHO || o->role == SINK) {
-		while (!stop_flag && (!end || now_s() < end))
+		while (!stop_flag && (!end || now_s() < end)) {
 			if (!rx_burst(w, c, o->role == ECHO))
 				dpdk_wait_rx(c, 10000);
+			else if (o->stall_us)   /* a slow app: lets the rx ring fill */
+				usleep((useconds_t)o->stall_us);
+		}
+		/* take what is still queued, so the counters add up at the end */
+		for (int empty = 0; empty < 3;) {
+			if (rx_burst(w, c, o->role == ECHO)) {
+				empty = 0;
+			} else {
+				empty++;
+				dpdk_wait_rx(c, 20000);
+			}
+		}
 		dpdk_flush_tx(c);
 		return NULL;
 	}
@@ -346,6 +360,7 @@ static void usage(FILE *f)
 		"                     (bad version, bad IHL, length > frame, bad checksum)\n"
 		"  --other IP         with --malformed: also a good packet to IP, which is not\n"
 		"                     the peer's (map IP to the peer's MAC with a static arp entry)\n"
+		"  --stall-us N       echo/sink: sleep N us after each burst (a slow app)\n"
 		"  --help\n"
 		"Prints per-core lines and a RESULT line; exit 0 when nothing was lost and\n"
 		"every packet was delivered on the core dpdk_rss_core() predicts.\n");
@@ -357,7 +372,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "conf", 1, 0, 'c' }, { "role", 1, 0, 'r' }, { "peer", 1, 0, 'p' },
 		{ "count", 1, 0, 'n' }, { "flows", 1, 0, 'f' }, { "window", 1, 0, 'w' },
 		{ "duration", 1, 0, 'd' }, { "size", 1, 0, 's' }, { "wait", 1, 0, 'W' },
-		{ "malformed", 1, 0, 'm' }, { "other", 1, 0, 'o' },
+		{ "malformed", 1, 0, 'm' }, { "other", 1, 0, 'o' }, { "stall-us", 1, 0, 'S' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	long long v;
@@ -406,6 +421,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				fprintf(stderr, "kbl2test: --other: expected an IPv4 address\n");
 				return -1;
 			}
+			break;
+		case 'S':
+			if (kb_parse_int(optarg, 0, 1000000, &v) < 0) goto bad;
+			o->stall_us = (int)v;
 			break;
 		case 'd': o->duration = atof(optarg); break;
 		case 'W': o->wait_s = atof(optarg); break;
