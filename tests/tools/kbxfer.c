@@ -23,10 +23,15 @@
 #include <string.h>
 #include <time.h>
 
+#ifdef KBXFER_POSIX
+#include "mtcp_posix.h"   /* the same program over the kernel's TCP */
+#else
 #include "mtcp_api.h"
 #include "mtcp_epoll.h"
+#endif
 
 static volatile sig_atomic_t g_stop;
+static bool g_nohash;   /* -q: measure the transport, not SHA-256 */
 
 static void on_sig(int s) { (void)s; g_stop = 1; }
 
@@ -40,11 +45,17 @@ static void usage(FILE *f)
 		"  -c IP:PORT  connect CONNS times, one after another\n"
 		"  -m MODE   send: write BYTES of a seeded pattern, then close;\n"
 		"            recv: read to end of stream; echo (server): send back\n"
+		"            rr (client): one connection, -r round trips\n"
+		"            of BYTES each way, prints latency p50/p99 (server: echo);\n"
+		"            crr (client): CONNS connections of one BYTES round trip\n"
+		"            each, prints connections/s (server: echo)\n"
 		"            (default: client send, server recv)\n"
+		"  -r N      round trips for rr (default 10000)\n"
 		"  -n BYTES  bytes to send (suffix k/m/g allowed; default 1m)\n"
 		"  -k CONNS  connections (default 1)\n"
 		"  -s SEED   pattern seed (default 1)\n"
 		"  -t N      N threads, one mTCP context each (cores 0..N-1)\n"
+		"  -q        no SHA-256 and a fixed pattern (benchmarks)\n"
 		"Prints 'kbxfer: listening', then per connection\n"
 		"'kbxfer: sent|recv BYTES SHA256' and exits 0 when all succeeded.\n");
 }
@@ -92,13 +103,14 @@ static int do_send(mctx_t m, int s, long long n, uint64_t seed)
 	while (done < n && !g_stop) {
 		int len = n - done < (long long)sizeof(buf) ? (int)(n - done) : (int)sizeof(buf);
 
-		for (int i = 0; i < len; i += 8) {
+		for (int i = 0; i < len && !(g_nohash && done); i += 8) {
 			x ^= x << 13;
 			x ^= x >> 7;
 			x ^= x << 17;
 			memcpy(buf + i, &x, len - i < 8 ? (size_t)(len - i) : 8);
 		}
-		EVP_DigestUpdate(md, buf, (size_t)len);
+		if (!g_nohash)
+			EVP_DigestUpdate(md, buf, (size_t)len);
 		for (int off = 0; off < len;) {
 			ssize_t w = mtcp_write(m, s, buf + off, (size_t)(len - off));
 
@@ -143,7 +155,8 @@ static int do_recv(mctx_t m, int s, bool echo)
 			EVP_MD_CTX_free(md);
 			return -1;
 		}
-		EVP_DigestUpdate(md, buf, (size_t)r);
+		if (!g_nohash)
+			EVP_DigestUpdate(md, buf, (size_t)r);
 		done += r;
 		for (ssize_t off = 0; echo && off < r;) {
 			ssize_t w = mtcp_write(m, s, buf + off, (size_t)(r - off));
@@ -166,6 +179,59 @@ static int do_recv(mctx_t m, int s, bool echo)
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One request of n bytes, then read the n-byte echo. */
+static int round_trip(mctx_t m, int s, char *buf, int n)
+{
+	for (int off = 0; off < n;) {
+		ssize_t w = mtcp_write(m, s, buf + off, (size_t)(n - off));
+
+		if (w < 0)
+			return -1;
+		off += (int)w;
+	}
+	for (int got = 0; got < n;) {
+		ssize_t r = mtcp_read(m, s, buf + got, (size_t)(n - got));
+
+		if (r <= 0)
+			return -1;
+		got += (int)r;
+	}
+	return 0;
+}
+
+static int do_rr(mctx_t m, int s, int n, int rounds)
+{
+	char buf[65536];
+	uint64_t *lat = calloc((size_t)rounds, sizeof(*lat));
+
+	if (!lat || n > (int)sizeof(buf))
+		return -1;
+	memset(buf, 'q', (size_t)n);
+	for (int i = 0; i < rounds && !g_stop; i++) {
+		double t0 = now_s();
+
+		if (round_trip(m, s, buf, n) < 0) {
+			fprintf(stderr, "kbxfer: rr: %s at round %d\n", strerror(errno), i);
+			free(lat);
+			return -1;
+		}
+		lat[i] = (uint64_t)((now_s() - t0) * 1e9);
+	}
+	qsort(lat, (size_t)rounds, sizeof(*lat), cmp_u64);
+	printf("kbxfer: rr %d x %d B: p50 %.1f us p99 %.1f us\n", rounds, n,
+	       lat[rounds / 2] / 1e3, lat[rounds * 99 / 100] / 1e3);
+	fflush(stdout);
+	free(lat);
+	return 0;
+}
+
 struct job {
 	int core, port;
 	struct sockaddr_in *a;
@@ -174,6 +240,7 @@ struct job {
 	int conns;
 	uint64_t seed;
 	int rc;
+	int rounds;
 };
 
 static atomic_int g_served;   /* server: connections done, all threads */
@@ -196,7 +263,9 @@ static void *worker(void *arg)
 	if (j->port) {
 		struct sockaddr_in la = *j->a;
 		int ls = mtcp_socket(m, AF_INET, SOCK_STREAM, 0);
-		struct mtcp_epoll_event ev = { MTCP_EPOLLIN, { .sockid = ls } };
+		struct mtcp_epoll_event ev = { .events = MTCP_EPOLLIN };
+
+		ev.data.u64 = (uint64_t)ls;
 
 		la.sin_addr.s_addr = INADDR_ANY;
 		if (ls < 0 || mtcp_bind(m, ls, (struct sockaddr *)&la, sizeof(la)) < 0 ||
@@ -226,6 +295,11 @@ static void *worker(void *arg)
 			atomic_fetch_add(&g_served, 1);
 		}
 	} else {
+		double t0 = now_s();
+		char rbuf[65536];
+		int n = j->bytes > (long long)sizeof(rbuf) ? (int)sizeof(rbuf) : (int)j->bytes;
+
+		memset(rbuf, 'c', sizeof(rbuf));
 		for (int i = 0; !rc && i < j->conns && !g_stop; i++) {
 			int s = mtcp_socket(m, AF_INET, SOCK_STREAM, 0);
 
@@ -236,9 +310,20 @@ static void *worker(void *arg)
 			}
 			if (!strcmp(j->mode, "recv"))
 				rc = do_recv(m, s, false) ? 1 : 0;
+			else if (!strcmp(j->mode, "rr"))
+				rc = do_rr(m, s, n, j->rounds) ? 1 : 0;
+			else if (!strcmp(j->mode, "crr"))
+				rc = round_trip(m, s, rbuf, n) ? 1 : 0;
 			else
 				rc = do_send(m, s, j->bytes, j->seed + (uint64_t)i) ? 1 : 0;
 			mtcp_close(m, s);
+		}
+		if (!rc && !strcmp(j->mode, "crr")) {
+			double dt = now_s() - t0;
+
+			printf("kbxfer: crr %d connections in %.3f s: %.0f conn/s\n", j->conns, dt,
+			       dt > 0 ? j->conns / dt : 0);
+			fflush(stdout);
 		}
 	}
 	/* let the last FIN exchange finish before the port goes away */
@@ -254,12 +339,12 @@ static void *worker(void *arg)
 int main(int argc, char **argv)
 {
 	const char *conf = NULL, *peer = NULL, *mode = NULL;
-	int port = 0, conns = 1, c, rc = 0, threads = 1;
+	int port = 0, conns = 1, c, rc = 0, threads = 1, rounds = 10000;
 	long long bytes = 1 << 20;
 	uint64_t seed = 1;
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 
-	while ((c = getopt_long(argc, argv, "f:l:c:m:n:k:s:t:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:l:c:m:n:k:s:t:r:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'f': conf = optarg; break;
 		case 'l': port = atoi(optarg); break;
@@ -269,12 +354,15 @@ int main(int argc, char **argv)
 		case 'k': conns = atoi(optarg); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 't': threads = atoi(optarg); break;
+		case 'r': rounds = atoi(optarg); break;
+		case 'q': g_nohash = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (!conf || (!port == !peer) || bytes < 0 || conns < 1 || threads < 1 || threads > 16 ||
-	    (mode && strcmp(mode, "send") && strcmp(mode, "recv") && strcmp(mode, "echo"))) {
+	    rounds < 1 || (mode && strcmp(mode, "send") && strcmp(mode, "recv") &&
+			   strcmp(mode, "echo") && strcmp(mode, "rr") && strcmp(mode, "crr"))) {
 		usage(stderr);
 		return 2;
 	}
@@ -318,7 +406,8 @@ int main(int argc, char **argv)
 	struct job jobs[16];
 
 	for (int i = 0; i < threads; i++) {
-		jobs[i] = (struct job){ i, port, &a, mode, bytes, conns, seed + (uint64_t)i * 1000, 0 };
+		jobs[i] = (struct job){ i, port, &a, mode, bytes, conns, seed + (uint64_t)i * 1000, 0,
+					rounds };
 		pthread_create(&tid[i], NULL, worker, &jobs[i]);
 	}
 	for (int i = 0; i < threads; i++) {
