@@ -56,12 +56,18 @@ struct mtcp_sock {
 	uint32_t ep_mask;
 	mtcp_epoll_data_t ep_data;
 	bool queued;          /* in that epoll's ready ring */
+	uint32_t ring_tag;    /* tag of its live ring entry */
 	int next_free;
 };
 
+struct mtcp_ready {
+	int id;
+	uint32_t tag;         /* stale if it differs from the socket's ring_tag */
+};
+
 struct mtcp_epoll {
-	int *ring;            /* socket ids with possible events */
-	uint32_t cap, head, n;
+	struct mtcp_ready *ring;   /* sockets with possible events */
+	uint32_t cap, head, n, tag;
 };
 
 struct mtcp_context {

@@ -55,11 +55,28 @@ uint32_t mtcp_sock_events(struct mtcp_context *c, struct mtcp_sock *s)
 	return ev;
 }
 
-static void ring_push(struct mtcp_epoll *e, int id)
+static void ring_push(struct mtcp_epoll *e, struct mtcp_sock *s)
 {
-	/* cap == number of sockets and a socket is queued at most once */
-	e->ring[(e->head + e->n) % e->cap] = id;
+	/* A closed socket's entry may linger until popped; the tag tells it
+	 * from the entry of a new socket with the same id. */
+	s->ring_tag = ++e->tag;
+	e->ring[(e->head + e->n) % e->cap] = (struct mtcp_ready){ s->id, s->ring_tag };
 	e->n++;
+}
+
+/* Drop stale entries; live ones (at most one per socket) always fit. */
+static void ring_compact(struct mtcp_context *c, struct mtcp_epoll *e, int epid)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < e->n; i++) {
+		struct mtcp_ready r = e->ring[(e->head + i) % e->cap];
+		struct mtcp_sock *s = &c->socks[r.id];
+
+		if (s->type != MTCP_SOCK_UNUSED && s->ep == epid && s->queued && s->ring_tag == r.tag)
+			e->ring[(e->head + n++) % e->cap] = r;
+	}
+	e->n = n;
 }
 
 void mtcp_sock_notify(struct mtcp_context *c, struct mtcp_sock *s)
@@ -68,10 +85,12 @@ void mtcp_sock_notify(struct mtcp_context *c, struct mtcp_sock *s)
 		return;
 	struct mtcp_epoll *e = &c->eps[s->ep];
 
-	if (!e->ring || e->n >= e->cap)
+	if (!e->ring)
 		return;
+	if (e->n >= e->cap)
+		ring_compact(c, e, s->ep);
 	s->queued = true;
-	ring_push(e, s->id);
+	ring_push(e, s);
 }
 
 int mtcp_epoll_create1(mctx_t c, int flags)
@@ -85,8 +104,9 @@ int mtcp_epoll_create1(mctx_t c, int flags)
 
 	if (id < 0)
 		return -1;
-	c->eps[id].cap = (uint32_t)c->n_socks;
-	c->eps[id].ring = malloc(sizeof(int) * (size_t)c->n_socks);
+	/* room for every socket once plus stale entries of closed ones */
+	c->eps[id].cap = 2u * (uint32_t)c->n_socks;
+	c->eps[id].ring = malloc(sizeof(struct mtcp_ready) * c->eps[id].cap);
 	c->eps[id].head = c->eps[id].n = 0;
 	if (!c->eps[id].ring) {
 		mtcp_sock_release(c, &c->socks[id]);
@@ -163,12 +183,14 @@ static int collect(struct mtcp_context *c, int epid, struct mtcp_epoll_event *ou
 	int n = 0;
 
 	while (todo-- && n < max) {
-		int id = e->ring[e->head];
+		struct mtcp_ready r = e->ring[e->head];
+		int id = r.id;
 		struct mtcp_sock *s = &c->socks[id];
 
 		e->head = (e->head + 1) % e->cap;
 		e->n--;
-		if (s->type == MTCP_SOCK_UNUSED || s->ep != epid || !s->queued)
+		if (s->type == MTCP_SOCK_UNUSED || s->ep != epid || !s->queued ||
+		    s->ring_tag != r.tag)
 			continue;   /* closed, moved or deleted since queued */
 		s->queued = false;
 		uint32_t ev = mtcp_sock_events(c, s) & s->ep_mask;
@@ -182,7 +204,7 @@ static int collect(struct mtcp_context *c, int epid, struct mtcp_epoll_event *ou
 			s->ep_mask = 0;
 		else if (!(s->ep_mask & MTCP_EPOLLET)) {
 			s->queued = true;   /* level-triggered: ask again next time */
-			ring_push(e, id);
+			ring_push(e, s);
 		}
 	}
 	return n;

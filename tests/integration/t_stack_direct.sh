@@ -4,7 +4,7 @@
 # exchange data both ways in each DPDK-layer mode; SHA-256 of what one side
 # sent must equal what the other received.
 # timeout: 400
-# asan: no
+# asan: yes
 source "$(dirname "$0")/../lib.sh"
 
 XFER=$KB_BUILD/tests/unit/stack/kbxfer

@@ -6,7 +6,7 @@
 # connection must complete (a flow landing on the wrong core would not) and
 # the multiset of SHA-256s sent must equal the one received.
 # timeout: 300
-# asan: no
+# asan: yes
 source "$(dirname "$0")/../lib.sh"
 
 XFER=$KB_BUILD/tests/unit/stack/kbxfer
