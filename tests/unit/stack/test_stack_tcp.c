@@ -601,9 +601,39 @@ static void delayed_ack(void)
 	net_free(&cp.net);
 }
 
+/* Closing through a lossy channel: FINs and ACKs get lost, both sides
+ * still end with no pcb (retransmitted FIN, or RST for a forgotten one). */
+static void close_through_loss(void)
+{
+	struct tcp_cfg c;
+
+	tcp_cfg_defaults(&c);
+	for (int seed = 1; seed <= 20; seed++) {
+		struct conn_pair cp;
+		char buf[16];
+
+		pair_open(&cp, &c, &c);
+		CHECK(cp.a != NULL);
+		if (!cp.a)
+			continue;
+		cp.net.rng = 0x9e3779b97f4a7c15ull * (uint64_t)seed;
+		cp.net.drop_pct = 300;   /* 30% */
+		CHECK_EQ(tcp_send(cp.c, "bye", 3), 3);
+		tcp_close(cp.c);
+		net_run_until(&cp.net, 20000000, NULL, NULL);
+		CHECK_EQ(tcp_recv(cp.a, buf, sizeof(buf)), 3);
+		CHECK_EQ(tcp_recv(cp.a, buf, sizeof(buf)), 0);   /* EOF */
+		tcp_close(cp.a);
+		net_run_until(&cp.net, 100000000, NULL, NULL);
+		CHECK_EQ(cp.net.st[0]->n_pcbs, 0);
+		CHECK_EQ(cp.net.st[1]->n_pcbs, 0);
+		net_free(&cp.net);
+	}
+}
+
 KBTEST_MAIN(T(handshake_options), T(small_exchange_and_close),
 	    T(simultaneous_close_time_wait), T(simultaneous_open),
 	    T(bulk_clean), T(bulk_lossy_sack_cubic), T(bulk_lossy_newreno),
 	    T(bulk_lossy_no_options), T(rst_rfc5961), T(malformed_counted),
 	    T(syn_flood_backlog), T(rto_backoff_and_timeout), T(zero_window_persist),
-	    T(delayed_ack))
+	    T(delayed_ack), T(close_through_loss))
