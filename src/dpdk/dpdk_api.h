@@ -92,6 +92,9 @@ struct dpdk_layer_stats {
 	uint64_t arp_hold_dropped; /* held for ARP, then given up (timeout/full) */
 	uint64_t nobuf;            /* no mbuf for an ARP reply/request */
 	uint64_t ctl_ring_full;    /* 2kb: ARP reply lost between Rx and Tx thread */
+	uint64_t nic_imissed;      /* the port's own counters (rte_eth_stats) */
+	uint64_t nic_rx_nombuf;    /* no mbuf to refill the vNIC's rx ring */
+	uint64_t nic_ierrors, nic_oerrors;
 };
 
 /* Bring up DPDK for one VM from its config file: EAL (memory, the port as a

@@ -274,6 +274,21 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 		else
 			return kb_conf_bad(c, mm, err, "auto, hugepages or nohuge");
 	}
+	if (!kb_conf_get(c, "pool_size")) {
+		/* Enough for every place an mbuf can wait at once -- rings, vNIC
+		 * descriptors, per-lcore caches (up to 1.5x their size), bursts and
+		 * the ARP hold queue -- so a full pipeline cannot starve the vNIC's
+		 * refill; then the next 2^k - 1 (the pool's best size). */
+		uint64_t need = (uint64_t)cfg->n_app * (cfg->rx_ring_size + cfg->tx_ring_size + 64 +
+							 2 * DPDK_MAX_BURST) +
+				cfg->nic_rx_desc + cfg->nic_tx_desc + 256 +
+				(uint64_t)(cfg->n_app + 3) * 384 + 2048;
+		uint64_t sz = 8192;
+
+		while (sz - 1 < need)
+			sz *= 2;
+		cfg->pool_size = (uint32_t)(sz - 1);
+	}
 	if (!cfg->file_prefix[0])
 		snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "kbdpdk%d", (int)getpid());
 	return 0;

@@ -337,6 +337,14 @@ void dpdk_layer_stats(const struct dpdk_layer *dl, struct dpdk_layer_stats *o)
 	o->arp_hold_dropped = rd(&dl->txs.arp_hold_dropped);
 	o->nobuf = rd(&dl->rxs.nobuf) + rd(&dl->txs.nobuf);
 	o->ctl_ring_full = rd(&dl->rxs.ctl_ring_full);
+	struct rte_eth_stats es;
+
+	if (dl->port_started && rte_eth_stats_get(dl->info.port_id, &es) == 0) {
+		o->nic_imissed = es.imissed;
+		o->nic_rx_nombuf = es.rx_nombuf;
+		o->nic_ierrors = es.ierrors;
+		o->nic_oerrors = es.oerrors;
+	}
 }
 
 void dpdk_print_stats(const struct dpdk_layer *dl, FILE *f)
@@ -353,6 +361,8 @@ void dpdk_print_stats(const struct dpdk_layer *dl, FILE *f)
 		"rx_malformed=%lu non_ip_dropped=%lu nobuf=%lu idle_sleeps=%lu\n",
 		l.nic_rx, l.nic_tx, l.nic_tx_dropped, l.rx_filtered, l.rx_malformed,
 		l.non_ip_dropped, l.nobuf, l.idle_sleeps);
+	fprintf(f, "  port: imissed=%lu rx_nombuf=%lu ierrors=%lu oerrors=%lu\n", l.nic_imissed,
+		l.nic_rx_nombuf, l.nic_ierrors, l.nic_oerrors);
 	fprintf(f, "  malformed:");
 	for (int v = PKT_RUNT; v < PKT_VERDICTS; v++)
 		fprintf(f, " %s=%lu", pkt_verdict_name(v), rd(&dl->rxs.verdict[v]));

@@ -4,6 +4,7 @@
 # be counted drops, never a hang, and every packet must be accounted for:
 #   receiver: nic_rx = delivered + ring-full + filtered + malformed + non-IP + ARP
 #   sender:   accepted by addBufferToRing = sent by the vNIC + refused (counted)
+#   wire:     the sender's vNIC took = the receiver's vNIC gave
 # timeout: 120
 # asan: yes
 source "$(dirname "$0")/../lib.sh"
@@ -38,4 +39,7 @@ tx=$(sum "$lb" tx_pkts)
 out=$(( $(dl_stat "$lb" nic_tx) + $(dl_stat "$lb" nic_tx_dropped) ))
 kb_check "sender accounts for every packet (tx_pkts $tx = nic_tx + nic_tx_dropped $out)" test "$tx" -eq "$out"
 kb_check "receiver got packets ($nic_rx)" test "$nic_rx" -gt 0
+# the sender stopped before the receiver, whose Rx thread empties the vNIC
+kb_check "what the sender's vNIC took, the receiver's read ($(dl_stat "$lb" nic_tx) = $nic_rx)" \
+	test "$(dl_stat "$lb" nic_tx)" -eq "$nic_rx"
 kb_done
