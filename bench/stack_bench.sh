@@ -43,7 +43,6 @@ tcp_timeout = -1
 rcvbuf = 262144
 sndbuf = 262144
 CONF
-	[[ $2 == virtio ]] && echo "eal_args = --single-file-segments" >>"$1"
 }
 vm_conf "$KB_TMP/s.conf" vhost 10.86.0.1 02:00:00:86:00:01
 vm_conf "$KB_TMP/c.conf" virtio 10.86.0.2 02:00:00:86:00:02

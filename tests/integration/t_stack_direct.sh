@@ -31,8 +31,6 @@ file_prefix = kbst${KB_ID}${side}
 stat_print = yes
 tcp_timeout = -1
 CONF
-	# vhost-user shares the virtio side's memory: few, large segments
-	[[ $side == virtio ]] && echo "eal_args = --single-file-segments" >>"$f"
 }
 
 hash_of() { sed -n "s/^kbxfer: $2 \([0-9]*\) \([0-9a-f]*\).*/\1 \2/p" "$1" | head -n 1; }

@@ -26,7 +26,6 @@ file_prefix = kbmc${KB_ID}$2
 stat_print = yes
 tcp_timeout = -1
 CONF
-	[[ $2 == virtio ]] && echo "eal_args = --single-file-segments" >>"$1"
 }
 
 listening_on_both() { [[ $(grep -c '^kbxfer: listening' "$1") -eq 2 ]]; }
