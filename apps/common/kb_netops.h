@@ -1,0 +1,65 @@
+/* kb_netops: one table of socket + epoll calls, served either by kbnet's
+ * mTCP API or by Linux sockets, so an app runs the same code over both and
+ * one tool (kbperf, epserver, epwget) measures both sides.
+ *
+ * Every call takes the per-thread context first (an mctx_t for mTCP, NULL
+ * for Linux).  Sockets are always non-blocking; errors are -1 with errno,
+ * as in both APIs.  Event bits are our own, mapped to each API's. */
+#ifndef KB_NETOPS_H
+#define KB_NETOPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+
+enum {
+	KB_EV_IN  = 1u << 0,
+	KB_EV_OUT = 1u << 1,
+	KB_EV_ERR = 1u << 2,   /* error or hang-up: read/SO_ERROR tells which */
+};
+
+struct kb_ev {
+	uint32_t events;
+	uint64_t data;
+};
+
+struct kb_netops {
+	const char *name;                         /* "kernel" or "mtcp" */
+	/* Process setup: conf is the mTCP config file (ignored by kernel). */
+	int (*global_init)(const char *conf, int cores);
+	void (*global_fini)(void);
+	/* Per-thread: pins the thread to core and returns its context (or NULL
+	 * with *ok set: Linux needs none). */
+	void *(*thread_init)(int core, bool *ok);
+	void (*thread_fini)(void *ctx);
+	int (*cores)(void);                       /* usable cores after init */
+	void (*on_signal)(void (*handler)(int));  /* SIGINT/SIGTERM */
+
+	int (*socket)(void *ctx);                 /* TCP, non-blocking */
+	int (*listen)(void *ctx, int fd, const struct sockaddr_in *a, int backlog);
+	int (*accept)(void *ctx, int fd);         /* non-blocking result */
+	int (*connect)(void *ctx, int fd, const struct sockaddr_in *a); /* EINPROGRESS ok */
+	int (*sock_error)(void *ctx, int fd);     /* SO_ERROR value, or errno */
+	ssize_t (*read)(void *ctx, int fd, void *buf, size_t len);
+	ssize_t (*write)(void *ctx, int fd, const void *buf, size_t len);
+	int (*close)(void *ctx, int fd);
+
+	int (*ep_create)(void *ctx, int size);
+	int (*ep_ctl)(void *ctx, int ep, int op, int fd, uint32_t events, uint64_t data);
+	int (*ep_wait)(void *ctx, int ep, struct kb_ev *evs, int n, int timeout_ms);
+	void (*ep_close)(void *ctx, int ep);
+};
+
+enum { KB_EP_ADD = 1, KB_EP_DEL = 2, KB_EP_MOD = 3 };
+
+extern const struct kb_netops kb_netops_kernel;
+/* NULL when the app was built without libkbnet. */
+extern const struct kb_netops *const kb_netops_mtcp;
+
+/* Set by the signal handler of either backend; loops check it. */
+extern volatile int kb_netops_stop;
+void kb_netops_on_signals(const struct kb_netops *ops);
+
+#endif
