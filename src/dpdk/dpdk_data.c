@@ -107,6 +107,15 @@ void dpdk_free_tx(struct dpdk_core *c, uint8_t *buf)
 		rte_pktmbuf_free(mbuf_of_tx(buf));
 }
 
+/* tx_pkts/tx_bytes count what addBufferToRing() took; later losses (ring
+ * full, NIC refusal, ARP timeout) have their own counters. */
+static inline int accepted(struct dpdk_core *c, uint16_t len)
+{
+	c->st.tx_pkts++;
+	c->st.tx_bytes += len;
+	return 0;
+}
+
 int addBufferToRing(struct dpdk_core *c, uint8_t *buf, uint16_t len)
 {
 	struct dpdk_layer *dl = c->dl;
@@ -125,14 +134,12 @@ int addBufferToRing(struct dpdk_core *c, uint8_t *buf, uint16_t len)
 	f[12] = ETHTYPE_IPV4 >> 8;
 	f[13] = ETHTYPE_IPV4 & 0xff;
 	memcpy(&daddr, buf + 16, 4);
-	c->st.tx_pkts++;
-	c->st.tx_bytes += len;
 	if (dl_resolve(dl, daddr, mac, &nh) == 0) {
 		memcpy(f, mac, 6);
 		c->tx[c->tx_n++] = m;
 		if (c->tx_n == DPDK_MAX_BURST)
 			dpdk_flush_tx(c);
-		return 0;
+		return accepted(c, len);
 	}
 	if (dl->info.mode == DPDK_MODE_SINGLE) {
 		/* keep order: what was batched before goes first */
@@ -144,14 +151,14 @@ int addBufferToRing(struct dpdk_core *c, uint8_t *buf, uint16_t len)
 			c->st.tx_noarp++;
 			return -1;
 		}
-		return 0;
+		return accepted(c, len);
 	}
 	if (rte_ring_sp_enqueue(c->arp_ring, m) != 0) {
 		c->st.tx_noarp++;
 		rte_pktmbuf_free(m);
 		return -1;
 	}
-	return 0;
+	return accepted(c, len);
 }
 
 void dpdk_wait_rx(struct dpdk_core *c, uint32_t timeout_us)
