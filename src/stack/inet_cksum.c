@@ -6,13 +6,35 @@
 uint64_t inet_sum(const void *p, size_t len, uint64_t sum)
 {
 	const uint8_t *b = p;
+	/* 64-bit loads into a 128-bit accumulator: add + adc per word, no
+	 * carry logic; the one's-complement sum survives folding 2^64 into 1.
+	 * This loop was 38% of a bulk sender's profile with 32-bit loads. */
+	unsigned __int128 acc = sum;
 
-	/* 32-bit loads into a 64-bit accumulator: no carry handling in the loop */
-	while (len >= 4) {
+	while (len >= 32) {
+		uint64_t w[4];
+
+		memcpy(w, b, 32);
+		acc += w[0];
+		acc += w[1];
+		acc += w[2];
+		acc += w[3];
+		b += 32;
+		len -= 32;
+	}
+	while (len >= 8) {
+		uint64_t w;
+
+		memcpy(&w, b, 8);
+		acc += w;
+		b += 8;
+		len -= 8;
+	}
+	if (len >= 4) {
 		uint32_t w;
 
 		memcpy(&w, b, 4);
-		sum += w;
+		acc += w;
 		b += 4;
 		len -= 4;
 	}
@@ -20,7 +42,7 @@ uint64_t inet_sum(const void *p, size_t len, uint64_t sum)
 		uint16_t w;
 
 		memcpy(&w, b, 2);
-		sum += w;
+		acc += w;
 		b += 2;
 		len -= 2;
 	}
@@ -28,9 +50,14 @@ uint64_t inet_sum(const void *p, size_t len, uint64_t sum)
 		uint16_t w = 0;
 
 		memcpy(&w, b, 1);   /* odd byte is the high byte in network order */
-		sum += w;
+		acc += w;
 	}
-	return sum;
+	uint64_t lo = (uint64_t)acc, hi = (uint64_t)(acc >> 64);
+
+	lo += hi;
+	if (lo < hi)
+		lo++;   /* end-around carry */
+	return lo;
 }
 
 uint16_t inet_fold(uint64_t sum)

@@ -7,7 +7,9 @@
 #include <stdint.h>
 
 /* One's-complement partial sum of len bytes added to sum (not folded).
- * Pieces may be chained; every piece but the last must have even length. */
+ * Pieces may be chained; every piece but the last must have even length.
+ * The sum is kept in 64 bits with end-around carry, so the result equals
+ * the 16-bit one's-complement sum after inet_fold(). */
 uint64_t inet_sum(const void *p, size_t len, uint64_t sum);
 /* Fold a partial sum to 16 bits and complement it: the checksum field. */
 uint16_t inet_fold(uint64_t sum);

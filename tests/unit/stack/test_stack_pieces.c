@@ -46,6 +46,38 @@ static void cksum_full_and_incremental(void)
 	for (int i = 0; i < 13; i++)
 		d[i] = (uint8_t)(i * 37 + 1);
 	CHECK_EQ(inet_fold(inet_sum(d + 6, 7, inet_sum(d, 6, 0))), inet_cksum(d, 13));
+	/* against a plain 16-bit reference, every length and alignment */
+	static uint8_t big[2100];
+	uint32_t x = 12345;
+
+	for (size_t i = 0; i < sizeof(big); i++) {
+		x = x * 1103515245u + 12345u;
+		big[i] = (uint8_t)(x >> 16);
+	}
+	int bad = 0;
+
+	for (size_t off = 0; off < 8; off++)
+		for (size_t len = 0; len < 2000; len += (len < 80 ? 1 : 37)) {
+			uint32_t ref = 0;
+
+			for (size_t i = 0; i + 1 < len; i += 2)
+				ref += (uint32_t)(big[off + i] << 8 | big[off + i + 1]);
+			if (len & 1)
+				ref += (uint32_t)big[off + len - 1] << 8;
+			while (ref >> 16)
+				ref = (ref & 0xffff) + (ref >> 16);
+			if (ntohs(inet_cksum(big + off, len)) != (uint16_t)~ref &&
+			    !(ref == 0xffff && inet_cksum(big + off, len) == 0))
+				bad++;
+			/* chained at an even split equals one pass */
+			size_t half = (len / 2) & ~(size_t)1;
+
+			if (inet_fold(inet_sum(big + off + half, len - half,
+					       inet_sum(big + off, half, 0xfffffffffffull))) !=
+			    inet_fold(inet_sum(big + off, len, 0xfffffffffffull)))
+				bad++;
+		}
+	CHECK_EQ(bad, 0);
 	/* incremental update: change the TTL/proto word and the source */
 	ip[10] = 0xb8; ip[11] = 0x61;
 	uint16_t ck, old16, new16;
