@@ -203,6 +203,8 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 
 		if (cfg->mac[0] & 1)
 			return kb_conf_bad(c, e, err, "a unicast MAC (first octet even)");
+		if (strstr(cfg->port, ",mac="))
+			return kb_conf_bad(c, e, err, "no mac key when port already has mac=");
 		cfg->has_mac = true;
 	}
 	if (kb_conf_ipv4(c, "gateway", &cfg->gateway, err) < 0 || parse_arp(c, cfg, err) < 0)

@@ -89,6 +89,9 @@ static void errors_have_positions(void)
 	CHECK_STR(parse(BASE "core_list = 99999\n", &c),
 		  "vm.conf:3:13: core_list: expected CPUs this process may run on, got '99999'");
 	CHECK_STR(parse(BASE "ip_addr = 1.2.3.4\n", &c), "vm.conf:3:1: unknown key 'ip_addr'");
+	CHECK_STR(parse("port = net_virtio_user0,path=/x,mac=02:00:00:00:00:05\nip = 10.0.0.1\n"
+			"mac = 02:00:00:00:00:01\n", &c),
+		  "vm.conf:3:7: mac: expected no mac key when port already has mac=, got '02:00:00:00:00:01'");
 	CHECK_STR(parse(BASE "prefix = 16\n", &c),
 		  "vm.conf:3:10: prefix: expected no prefix (ip already has /len), got '16'");
 }
