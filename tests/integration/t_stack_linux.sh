@@ -99,6 +99,8 @@ run_kernel_to_stack() {
 	local tag=$1 sl=$KB_TMP/$1-ks-stack.log pl=$KB_TMP/$1-ks-peer.log
 	start_stack "$sl" -l 6001 -m recv || return
 	kb_wait_log 30 "$sl" '^kbxfer: listening' || { kb_fail "$tag: no listen"; return; }
+	[[ $tag == clean ]] && kb_check "the stack answers ping (ICMP echo)" \
+		ip netns exec "$NS" $PY "$PEER" ping $STACK_IP 3
 	timeout 300 ip netns exec "$NS" $PY "$PEER" send $STACK_IP 6001 "$BYTES" >"$pl" 2>&1
 	wait "$STACK_PID"
 	stop_bridge "$sl"
