@@ -1,5 +1,6 @@
 #include "dpdk_cfg.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <sched.h>
 #include <stdio.h>
@@ -121,6 +122,53 @@ static int parse_arp(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err
 	return 0;
 }
 
+static uint32_t mask_of(uint8_t prefix)
+{
+	return prefix ? htonl(~0u << (32 - prefix)) : 0;
+}
+
+/* route = NET/LEN via GATEWAY; the gateway must be on our prefix. */
+static int parse_routes(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
+{
+	struct kb_conf_entry *e = NULL;
+
+	while ((e = kb_conf_next(c, "route", e))) {
+		char net[40], via[8], gw[32], extra;
+		uint8_t len;
+		struct dpdk_route *r = &cfg->route[cfg->n_route];
+
+		if (cfg->n_route >= DPDK_CFG_MAX_ROUTES)
+			return kb_conf_bad(c, e, err, "at most 16 routes");
+		if (sscanf(e->val, "%39s %7s %31s %c", net, via, gw, &extra) != 3 || strcmp(via, "via") ||
+		    !strchr(net, '/') || kb_parse_cidr(net, &r->net, &len) < 0 ||
+		    kb_parse_ipv4(gw, &r->via) < 0)
+			return kb_conf_bad(c, e, err, "'NET/LEN via GATEWAY' like 192.168.0.0/16 via 10.0.0.254");
+		r->mask = mask_of(len);
+		r->net &= r->mask;
+		if ((r->via ^ cfg->ip) & mask_of(cfg->prefix))
+			return kb_conf_bad(c, e, err, "a gateway on the VM's own prefix");
+		cfg->n_route++;
+	}
+	return 0;
+}
+
+uint32_t dpdk_cfg_next_hop(const struct dpdk_cfg *cfg, uint32_t daddr)
+{
+	if (((daddr ^ cfg->ip) & mask_of(cfg->prefix)) == 0)
+		return daddr;
+	const struct dpdk_route *best = NULL;
+
+	for (int i = 0; i < cfg->n_route; i++) {
+		const struct dpdk_route *r = &cfg->route[i];
+
+		if ((daddr & r->mask) == r->net && (!best || ntohl(r->mask) > ntohl(best->mask)))
+			best = r;
+	}
+	if (best)
+		return best->via;
+	return cfg->gateway ? cfg->gateway : daddr;
+}
+
 /* "0,1,2" or "0-3" or a mix; each CPU must be one this process may run on. */
 static int parse_core_list(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 {
@@ -207,8 +255,11 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 			return kb_conf_bad(c, e, err, "no mac key when port already has mac=");
 		cfg->has_mac = true;
 	}
-	if (kb_conf_ipv4(c, "gateway", &cfg->gateway, err) < 0 || parse_arp(c, cfg, err) < 0)
+	if (kb_conf_ipv4(c, "gateway", &cfg->gateway, err) < 0 || parse_arp(c, cfg, err) < 0 ||
+	    parse_routes(c, cfg, err) < 0)
 		return -1;
+	if (cfg->gateway && ((cfg->gateway ^ cfg->ip) & mask_of(cfg->prefix)))
+		return kb_conf_bad(c, kb_conf_get(c, "gateway"), err, "a gateway on the VM's own prefix");
 
 	struct kb_conf_entry *me = kb_conf_get(c, "mode");
 

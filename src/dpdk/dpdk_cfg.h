@@ -12,6 +12,7 @@
 #include "kb_err.h"
 
 #define DPDK_CFG_MAX_ARP 64
+#define DPDK_CFG_MAX_ROUTES 16
 
 enum dpdk_mem { DPDK_MEM_AUTO, DPDK_MEM_HUGE, DPDK_MEM_NOHUGE };
 
@@ -25,6 +26,8 @@ struct dpdk_cfg {
 	uint8_t mac[6];
 	bool has_mac;
 	uint32_t gateway;
+	struct dpdk_route { uint32_t net, mask, via; } route[DPDK_CFG_MAX_ROUTES];
+	int n_route;
 	struct { uint32_t ip; uint8_t mac[6]; } arp[DPDK_CFG_MAX_ARP];
 	int n_arp;
 	enum dpdk_mode mode;
@@ -40,6 +43,10 @@ struct dpdk_cfg {
 	enum dpdk_mem memory;
 	uint32_t mem_mb;
 };
+
+/* The next hop for daddr: on our prefix, itself; else the longest matching
+ * route's gateway; else the default gateway; else itself (on-link). */
+uint32_t dpdk_cfg_next_hop(const struct dpdk_cfg *cfg, uint32_t daddr);
 
 /* Claim and check the layer's keys; positioned errors. */
 int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err);

@@ -27,7 +27,7 @@ int dl_resolve(const struct dpdk_layer *dl, uint32_t daddr, uint8_t mac[6], uint
 		memset(mac, 0xff, 6);
 		return 0;
 	}
-	*nh = ((daddr ^ dl->info.ip) & mask) == 0 || !dl->info.gateway ? daddr : dl->info.gateway;
+	*nh = dpdk_cfg_next_hop(&dl->cfg, daddr);
 	return arp_table_lookup(&dl->arp, *nh, mac);
 }
 

@@ -1,6 +1,7 @@
 #include <arpa/inet.h>
 
 #include "dpdk_cfg.h"
+#include "kb_parse.h"
 #include "kbtest.h"
 
 /* Parse text; on error return the "file:line:col: msg" string. */
@@ -126,4 +127,29 @@ static void eal_args(void)
 	CHECK_STR(argv[6], "--in-memory");
 }
 
-KBTEST_MAIN(T(minimal_and_defaults), T(full_config), T(errors_have_positions), T(eal_args))
+static void routes(void)
+{
+	static struct dpdk_cfg c;
+	uint32_t a;
+
+#define IP(s) (kb_parse_ipv4(s, &a), a)
+	CHECK(parse(BASE "gateway = 10.0.0.254\nroute = 192.168.0.0/16 via 10.0.0.5\n"
+		    "route = 192.168.7.0/24 via 10.0.0.6\n", &c) == NULL);
+	CHECK_EQ(c.n_route, 2);
+	CHECK_EQ(dpdk_cfg_next_hop(&c, IP("10.0.0.9")), IP("10.0.0.9"));         /* on-link */
+	CHECK_EQ(dpdk_cfg_next_hop(&c, IP("192.168.1.1")), IP("10.0.0.5"));
+	CHECK_EQ(dpdk_cfg_next_hop(&c, IP("192.168.7.1")), IP("10.0.0.6"));      /* longest */
+	CHECK_EQ(dpdk_cfg_next_hop(&c, IP("8.8.8.8")), IP("10.0.0.254"));        /* default */
+	CHECK(parse(BASE, &c) == NULL);
+	CHECK_EQ(dpdk_cfg_next_hop(&c, IP("8.8.8.8")), IP("8.8.8.8"));           /* no gateway */
+	CHECK_STR(parse(BASE "route = 192.168.0.0/16 10.0.0.5\n", &c),
+		  "vm.conf:3:9: route: expected 'NET/LEN via GATEWAY' like 192.168.0.0/16 via 10.0.0.254, "
+		  "got '192.168.0.0/16 10.0.0.5'");
+	CHECK_STR(parse(BASE "route = 192.168.0.0/16 via 10.1.0.5\n", &c),
+		  "vm.conf:3:9: route: expected a gateway on the VM's own prefix, got '192.168.0.0/16 via 10.1.0.5'");
+	CHECK_STR(parse(BASE "gateway = 10.9.0.1\n", &c),
+		  "vm.conf:3:11: gateway: expected a gateway on the VM's own prefix, got '10.9.0.1'");
+#undef IP
+}
+
+KBTEST_MAIN(T(routes), T(minimal_and_defaults), T(full_config), T(errors_have_positions), T(eal_args))
