@@ -1,3 +1,5 @@
+#include <pthread.h>
+
 #include "arp_table.h"
 #include "kbtest.h"
 
@@ -128,5 +130,50 @@ static void hold_hop_limit(void)
 	CHECK_EQ(h.active, ARP_HOLD_HOPS);
 }
 
-KBTEST_MAIN(T(learn_and_lookup), T(static_wins), T(full_table_is_counted),
+/* One writer (the Rx thread) flips MACs and adds entries while a reader
+ * (an app core) looks them up: a reader sees an old or a new MAC, never a
+ * mix, and never a half-published entry. */
+static struct arp_table conc_t;
+static int conc_stop;
+static long conc_torn, conc_reads;
+
+static void *conc_reader(void *arg)
+{
+	uint8_t m[6];
+
+	while (!__atomic_load_n(&conc_stop, __ATOMIC_ACQUIRE)) {
+		for (uint32_t ip = 1; ip <= 64; ip++) {
+			if (arp_table_lookup(&conc_t, ip << 8, m) < 0)
+				continue;
+			__atomic_add_fetch(&conc_reads, 1, __ATOMIC_RELAXED);
+			/* every MAC written is 02:x:x:x:x:x with all x equal */
+			if (m[0] != 2 || m[1] != m[2] || m[2] != m[3] || m[3] != m[4] || m[4] != m[5])
+				conc_torn++;
+		}
+	}
+	return arg;
+}
+
+static void concurrent_reader(void)
+{
+	pthread_t th;
+
+	arp_table_init(&conc_t);
+	conc_stop = 0;
+	conc_reads = 0;
+	pthread_create(&th, NULL, conc_reader, NULL);
+	/* run until the reader has really overlapped with the writer */
+	for (int round = 0; round < 20000 || __atomic_load_n(&conc_reads, __ATOMIC_RELAXED) < 100000; round++) {
+		uint8_t v = (uint8_t)(round * 7 + 1), mac[6] = { 2, v, v, v, v, v };
+		uint32_t ip = (uint32_t)(round % 64 + 1) << 8;
+
+		arp_table_learn(&conc_t, ip, mac, false);
+	}
+	__atomic_store_n(&conc_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	CHECK_EQ(conc_torn, 0);
+	CHECK(conc_reads > 0);
+}
+
+KBTEST_MAIN(T(concurrent_reader), T(learn_and_lookup), T(static_wins), T(full_table_is_counted),
 	    T(hold_bound_and_resolution), T(hold_retry_then_expire), T(hold_hop_limit))
