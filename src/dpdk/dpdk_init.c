@@ -370,6 +370,13 @@ void dpdk_print_stats(const struct dpdk_layer *dl, FILE *f)
 		"bad=%lu table_full=%lu hold_dropped=%lu ctl_ring_full=%lu\n",
 		l.arp_req_rx, l.arp_reply_rx, l.arp_req_tx, l.arp_reply_tx, l.arp_learned,
 		l.arp_bad, l.arp_table_full, l.arp_hold_dropped, l.ctl_ring_full);
+	if (dl->info.mode != DPDK_MODE_SINGLE)
+		fprintf(f, "  threads: %s yields=%lu sleeps=%lu%s", dl->info.mode == DPDK_MODE_1KB ?
+			"rxtx" : "rx", rd(&dl->rxs.idle.yields), rd(&dl->rxs.idle.sleeps),
+			dl->info.mode == DPDK_MODE_1KB ? "\n" : "");
+	if (dl->info.mode == DPDK_MODE_2KB)
+		fprintf(f, "  tx yields=%lu sleeps=%lu\n", rd(&dl->txs.idle.yields),
+			rd(&dl->txs.idle.sleeps));
 	for (int c = 0; c < dl->info.n_app_cores; c++) {
 		struct dpdk_core_stats s;
 
