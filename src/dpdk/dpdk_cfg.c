@@ -122,7 +122,7 @@ static int parse_arp(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err
 	return 0;
 }
 
-static uint32_t mask_of(uint8_t prefix)
+uint32_t dpdk_cfg_mask(uint8_t prefix)
 {
 	return prefix ? htonl(~0u << (32 - prefix)) : 0;
 }
@@ -143,9 +143,9 @@ static int parse_routes(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *
 		    !strchr(net, '/') || kb_parse_cidr(net, &r->net, &len) < 0 ||
 		    kb_parse_ipv4(gw, &r->via) < 0)
 			return kb_conf_bad(c, e, err, "'NET/LEN via GATEWAY' like 192.168.0.0/16 via 10.0.0.254");
-		r->mask = mask_of(len);
+		r->mask = dpdk_cfg_mask(len);
 		r->net &= r->mask;
-		if ((r->via ^ cfg->ip) & mask_of(cfg->prefix))
+		if ((r->via ^ cfg->ip) & dpdk_cfg_mask(cfg->prefix))
 			return kb_conf_bad(c, e, err, "a gateway on the VM's own prefix");
 		cfg->n_route++;
 	}
@@ -154,7 +154,7 @@ static int parse_routes(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *
 
 uint32_t dpdk_cfg_next_hop(const struct dpdk_cfg *cfg, uint32_t daddr)
 {
-	if (((daddr ^ cfg->ip) & mask_of(cfg->prefix)) == 0)
+	if (((daddr ^ cfg->ip) & dpdk_cfg_mask(cfg->prefix)) == 0)
 		return daddr;
 	const struct dpdk_route *best = NULL;
 
@@ -258,7 +258,7 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 	if (kb_conf_ipv4(c, "gateway", &cfg->gateway, err) < 0 || parse_arp(c, cfg, err) < 0 ||
 	    parse_routes(c, cfg, err) < 0)
 		return -1;
-	if (cfg->gateway && ((cfg->gateway ^ cfg->ip) & mask_of(cfg->prefix)))
+	if (cfg->gateway && ((cfg->gateway ^ cfg->ip) & dpdk_cfg_mask(cfg->prefix)))
 		return kb_conf_bad(c, kb_conf_get(c, "gateway"), err, "a gateway on the VM's own prefix");
 
 	struct kb_conf_entry *me = kb_conf_get(c, "mode");
@@ -345,116 +345,4 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 	if (!cfg->file_prefix[0])
 		snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "kbdpdk%d", (int)getpid());
 	return 0;
-}
-
-bool dpdk_cfg_hugepages_ok(uint32_t mem_mb)
-{
-	FILE *f = fopen("/proc/mounts", "r");
-	char line[512];
-	bool mounted = false;
-	long free_pages = 0, page_kb = 2048;
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, " hugetlbfs "))
-			mounted = true;
-	fclose(f);
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "HugePages_Free: %ld", &free_pages);
-		sscanf(line, "Hugepagesize: %ld kB", &page_kb);
-	}
-	fclose(f);
-	return mounted && free_pages * page_kb / 1024 >= (long)mem_mb;
-}
-
-int dpdk_cfg_eal_argv(const struct dpdk_cfg *cfg, const char *argv0, bool huge,
-		      char **argv, int max, char *buf, size_t buflen)
-{
-	int argc = 0;
-	size_t used = 0;
-
-#define ADD(...) do { \
-		if (argc >= max - 1 || used >= buflen) return -1; \
-		int _n = snprintf(buf + used, buflen - used, __VA_ARGS__); \
-		if (_n < 0 || (size_t)_n >= buflen - used) return -1; \
-		argv[argc++] = buf + used; used += (size_t)_n + 1; \
-	} while (0)
-
-	ADD("%s", argv0 ? argv0 : "kbdpdk");
-	/* lcore 0 is the calling thread, free to float over all our CPUs; the
-	 * Rx (last) and Tx (last but one) lcores run on their CPUs, or float
-	 * too when core_list was not given (cpu -1). */
-	char lc[1024], all[512] = "";
-	int o = 0;
-	cpu_set_t allowed;
-
-	if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
-		for (int i = 0, a = 0; i < CPU_SETSIZE && a < (int)sizeof(all) - 8; i++)
-			if (CPU_ISSET(i, &allowed))
-				a += snprintf(all + a, sizeof(all) - (size_t)a, "%s%d", a ? "," : "", i);
-	bool pinned = cfg->cpu[0] >= 0;
-
-	if (pinned) {
-		o = snprintf(lc, sizeof(lc), "0@(");
-		for (int i = 0; i < cfg->num_cores; i++)
-			o += snprintf(lc + o, sizeof(lc) - (size_t)o, "%s%d", i ? "," : "", cfg->cpu[i]);
-		o += snprintf(lc + o, sizeof(lc) - (size_t)o, ")");
-	} else {
-		o = snprintf(lc, sizeof(lc), "0@(%s)", all);
-	}
-	if (cfg->mode != DPDK_MODE_SINGLE) {
-		int rx = cfg->num_cores - 1;
-
-		for (int l = rx; l >= rx - (cfg->mode == DPDK_MODE_2KB); l--) {
-			if (pinned)
-				o += snprintf(lc + o, sizeof(lc) - (size_t)o, ",%d@%d", l, cfg->cpu[l]);
-			else
-				o += snprintf(lc + o, sizeof(lc) - (size_t)o, ",%d@(%s)", l, all);
-		}
-	}
-	ADD("--lcores");
-	ADD("%s", lc);
-	ADD("--file-prefix");
-	ADD("%s", cfg->file_prefix);
-	ADD("--no-telemetry");   /* its socket would outlive a crash */
-	if (huge) {
-		ADD("--in-memory");
-		ADD("-m");
-		ADD("%u", cfg->mem_mb);
-	} else {
-		ADD("--no-huge");
-		ADD("-m");
-		ADD("%u", cfg->mem_mb);
-		ADD("--no-shconf");
-	}
-	/* virtio-user hands the backend one fd per memory segment, and vhost
-	 * accepts only 8 regions: one file for all segments keeps it at one */
-	if (cfg->port_is_virtio_user)
-		ADD("--single-file-segments");
-	if (cfg->port_is_vdev) {
-		ADD("--no-pci");
-		if (cfg->port_is_virtio_user && cfg->has_mac && !strstr(cfg->port, "mac=")) {
-			char m[18];
-
-			ADD("--vdev=%s,mac=%s", cfg->port, kb_fmt_mac(cfg->mac, m));
-		} else {
-			ADD("--vdev=%s", cfg->port);
-		}
-	} else {
-		ADD("-a");
-		ADD("%s", cfg->port);
-	}
-	/* eal_args: whitespace-separated extra EAL arguments, appended last */
-	char tmp[sizeof(cfg->eal_args)];
-
-	strcpy(tmp, cfg->eal_args);
-	for (char *sp, *t = strtok_r(tmp, " \t", &sp); t; t = strtok_r(NULL, " \t", &sp))
-		ADD("%s", t);
-#undef ADD
-	argv[argc] = NULL;
-	return argc;
 }

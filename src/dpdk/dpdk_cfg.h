@@ -44,6 +44,9 @@ struct dpdk_cfg {
 	uint32_t mem_mb;
 };
 
+/* Network mask of a prefix length, network byte order. */
+uint32_t dpdk_cfg_mask(uint8_t prefix);
+
 /* The next hop for daddr: on our prefix, itself; else the longest matching
  * route's gateway; else the default gateway; else itself (on-link). */
 uint32_t dpdk_cfg_next_hop(const struct dpdk_cfg *cfg, uint32_t daddr);

@@ -14,14 +14,9 @@ uint64_t dl_now_us(const struct dpdk_layer *dl)
 	return rte_get_tsc_cycles() / dl->tsc_per_us;
 }
 
-static uint32_t prefix_mask(uint8_t prefix)
-{
-	return prefix ? htonl(~0u << (32 - prefix)) : 0;
-}
-
 int dl_resolve(const struct dpdk_layer *dl, uint32_t daddr, uint8_t mac[6], uint32_t *nh)
 {
-	uint32_t mask = prefix_mask(dl->info.prefix);
+	uint32_t mask = dpdk_cfg_mask(dl->info.prefix);
 
 	if (daddr == 0xffffffffu || (dl->info.prefix <= 30 && (daddr & ~mask) == ~mask)) {
 		memset(mac, 0xff, 6);

@@ -1,0 +1,120 @@
+/* dpdk_eal_args.c: which EAL memory to use, and EAL's argv from the config
+ * (pure: unit-tested without EAL). */
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dpdk_cfg.h"
+#include "kb_parse.h"
+
+bool dpdk_cfg_hugepages_ok(uint32_t mem_mb)
+{
+	FILE *f = fopen("/proc/mounts", "r");
+	char line[512];
+	bool mounted = false;
+	long free_pages = 0, page_kb = 2048;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, " hugetlbfs "))
+			mounted = true;
+	fclose(f);
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "HugePages_Free: %ld", &free_pages);
+		sscanf(line, "Hugepagesize: %ld kB", &page_kb);
+	}
+	fclose(f);
+	return mounted && free_pages * page_kb / 1024 >= (long)mem_mb;
+}
+
+int dpdk_cfg_eal_argv(const struct dpdk_cfg *cfg, const char *argv0, bool huge,
+		      char **argv, int max, char *buf, size_t buflen)
+{
+	int argc = 0;
+	size_t used = 0;
+
+#define ADD(...) do { \
+		if (argc >= max - 1 || used >= buflen) return -1; \
+		int _n = snprintf(buf + used, buflen - used, __VA_ARGS__); \
+		if (_n < 0 || (size_t)_n >= buflen - used) return -1; \
+		argv[argc++] = buf + used; used += (size_t)_n + 1; \
+	} while (0)
+
+	ADD("%s", argv0 ? argv0 : "kbdpdk");
+	/* lcore 0 is the calling thread, free to float over all our CPUs; the
+	 * Rx (last) and Tx (last but one) lcores run on their CPUs, or float
+	 * too when core_list was not given (cpu -1). */
+	char lc[1024], all[512] = "";
+	int o = 0;
+	cpu_set_t allowed;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+		for (int i = 0, a = 0; i < CPU_SETSIZE && a < (int)sizeof(all) - 8; i++)
+			if (CPU_ISSET(i, &allowed))
+				a += snprintf(all + a, sizeof(all) - (size_t)a, "%s%d", a ? "," : "", i);
+	bool pinned = cfg->cpu[0] >= 0;
+
+	if (pinned) {
+		o = snprintf(lc, sizeof(lc), "0@(");
+		for (int i = 0; i < cfg->num_cores; i++)
+			o += snprintf(lc + o, sizeof(lc) - (size_t)o, "%s%d", i ? "," : "", cfg->cpu[i]);
+		o += snprintf(lc + o, sizeof(lc) - (size_t)o, ")");
+	} else {
+		o = snprintf(lc, sizeof(lc), "0@(%s)", all);
+	}
+	if (cfg->mode != DPDK_MODE_SINGLE) {
+		int rx = cfg->num_cores - 1;
+
+		for (int l = rx; l >= rx - (cfg->mode == DPDK_MODE_2KB); l--) {
+			if (pinned)
+				o += snprintf(lc + o, sizeof(lc) - (size_t)o, ",%d@%d", l, cfg->cpu[l]);
+			else
+				o += snprintf(lc + o, sizeof(lc) - (size_t)o, ",%d@(%s)", l, all);
+		}
+	}
+	ADD("--lcores");
+	ADD("%s", lc);
+	ADD("--file-prefix");
+	ADD("%s", cfg->file_prefix);
+	ADD("--no-telemetry");   /* its socket would outlive a crash */
+	if (huge) {
+		ADD("--in-memory");
+		ADD("-m");
+		ADD("%u", cfg->mem_mb);
+	} else {
+		ADD("--no-huge");
+		ADD("-m");
+		ADD("%u", cfg->mem_mb);
+		ADD("--no-shconf");
+	}
+	/* virtio-user hands the backend one fd per memory segment, and vhost
+	 * accepts only 8 regions: one file for all segments keeps it at one */
+	if (cfg->port_is_virtio_user)
+		ADD("--single-file-segments");
+	if (cfg->port_is_vdev) {
+		ADD("--no-pci");
+		if (cfg->port_is_virtio_user && cfg->has_mac && !strstr(cfg->port, "mac=")) {
+			char m[18];
+
+			ADD("--vdev=%s,mac=%s", cfg->port, kb_fmt_mac(cfg->mac, m));
+		} else {
+			ADD("--vdev=%s", cfg->port);
+		}
+	} else {
+		ADD("-a");
+		ADD("%s", cfg->port);
+	}
+	/* eal_args: whitespace-separated extra EAL arguments, appended last */
+	char tmp[sizeof(cfg->eal_args)];
+
+	strcpy(tmp, cfg->eal_args);
+	for (char *sp, *t = strtok_r(tmp, " \t", &sp); t; t = strtok_r(NULL, " \t", &sp))
+		ADD("%s", t);
+#undef ADD
+	argv[argc] = NULL;
+	return argc;
+}
