@@ -46,6 +46,41 @@ struct script_builder {
 	int (*exists)(void *ctx, const char *name);
 };
 
+/* The language (BESS's script subset, with BESS's meaning):
+ *
+ *   name::Class(k=v, ...)        create; name is bound to the module
+ *   name = Class(k=v, ...)       the same (ports: p0 = PMDPort(...)); Class
+ *                                is any name starting with an uppercase letter
+ *   Class(...)                   anonymous, inside a connection
+ *   a -> b -> c                  connect, gates 0
+ *   a:OGATE -> IGATE:b:OGATE -> c   gates are ints (literals or names); in
+ *                                `x:y` after '->', x is the input gate when
+ *                                it is an int, else x is the module
+ *   name.cmd(k=v, ...)           builder->call; a single positional argument
+ *                                is passed under the key "" (l2.add([...]))
+ *   bess.add_worker(wid=, core=) builder->add_worker (also positional)
+ *   bess.other(...)              builder->call with obj "bess"
+ *   m.attach_task(wid=)          builder->attach_task
+ *   x = expr                     binds a value; name.name is the name string
+ *   literals                     'str' "str" (\n \t \r \\ \' \"), 12, 0x1f,
+ *                                -3, True, False, None, [..], {'k': v}, (a, b)
+ *   'fmt'.format(a, k=v)         {} {0} {k}, spec [0|-][width][s|d|x|X]
+ *   'fmt' % (a, b) / % a         %s %d %i %x %X %r %%, [0|-][width]
+ *   + -  %                       str + str, int arithmetic (Python modulo)
+ *   int(x) str(x)                e.g. core=int($KB_CORE!'1')
+ *   $VAR, $VAR!default           the environment variable (a str), else
+ *                                default; unset without default is an error
+ *   # comments; newlines inside (), [], {} do not end a statement; '\'
+ *   at the end of a line joins it with the next; ';' separates statements.
+ *
+ * The whole script is parsed first (a syntax error runs nothing), then run
+ * statement by statement; the first error stops it.
+ *
+ * Positions handed to callbacks: create: the name of `name::` (else the
+ * class); connect: the '->'; call/add_worker/attach_task: the method name;
+ * args->pos: the '('; each value: where it was written (for a name, where
+ * it was used).  Columns count bytes from 1. */
+
 /* Parse and run a script file against a builder. 0, or -1 with a
  * positioned error. */
 int script_run_file(const char *path, const struct script_builder *b,

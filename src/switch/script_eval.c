@@ -402,12 +402,57 @@ static struct script_value *call_command(struct eval *ev, const char *obj, const
 	return result ? result : none(ev, *pos);
 }
 
+/* int(x) and str(x): environment variables are strings, and a core or a
+ * queue count read from one has to become a number. */
+static struct script_value *call_builtin(struct eval *ev, const struct expr *e)
+{
+	const char *fn = e->a->s;
+	struct script_value *v = NULL, *r = NULL;
+	struct call_args ca;
+
+	if (eval_args(ev, e, &ca) < 0)
+		return NULL;
+	if (ca.npos != 1 || ca.nkw) {
+		script_err_at(ev->err, &e->lparen, "%s() takes exactly one positional argument", fn);
+		goto done;
+	}
+	v = ca.pos[0];
+	if (!strcmp(fn, "str")) {
+		struct sbuf out = { 0 };
+
+		script_value_text(&out, v, 0);
+		r = new_str(ev, v->pos, SV_STR, sbuf_take(&out));
+	} else if (v->type == SV_INT || v->type == SV_BOOL) {
+		r = new_int(ev, v->pos, v->type == SV_INT ? v->i : v->b);
+	} else if (v->type == SV_STR) {
+		char *end;
+		long long i;
+
+		errno = 0;
+		i = strtoll(v->s, &end, 0);
+		while (*end == ' ')
+			end++;
+		if (!*v->s || *end || errno)
+			script_err_at(ev->err, &v->pos, "invalid literal for int(): '%s'", v->s);
+		else
+			r = new_int(ev, v->pos, i);
+	} else {
+		script_err_at(ev->err, &v->pos, "int() needs a str or an int, got %s",
+			      script_vtype_name(v->type));
+	}
+done:
+	call_args_free(&ca);
+	return r;
+}
+
 static struct script_value *eval_call(struct eval *ev, const struct expr *e)
 {
 	const struct expr *callee = e->a;
 	struct script_value *obj, *r;
 
 	if (callee->kind == EX_NAME) {
+		if (!strcmp(callee->s, "int") || !strcmp(callee->s, "str"))
+			return call_builtin(ev, e);
 		if (!is_class_name(callee->s)) {
 			script_err_at(ev->err, &callee->pos,
 				      "unknown function '%s' (module classes start with an uppercase letter)",

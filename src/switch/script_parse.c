@@ -438,6 +438,10 @@ static int parse_stmt(struct parser *p, struct stmt *s)
 
 	s->pos = pos_of(p, t);
 	if (t->kind == TK_NAME && peek_kind(p, 1) == TK_ASSIGN) {
+		if (!strcmp(t->text, "True") || !strcmp(t->text, "False") ||
+		    !strcmp(t->text, "None"))
+			return kb_err_at(p->err, p->file, t->line, t->col,
+					 "cannot assign to %s", t->text);
 		p->i += 2;
 		s->kind = ST_ASSIGN;
 		s->name = t->text;

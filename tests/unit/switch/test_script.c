@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct rec {
@@ -234,6 +235,11 @@ static void test_values_and_layout(void)
 	CHECK_RUN("m::M()\nv = m.get()\nX(v=v, t=(1, 'a'))\nbess.resume_all()\nbess.add_worker(1, 2)\nm.attach_task(wid=1)\n",
 		  "create m M() @1:1 (1:5)\ncall m.get() @2:7\ncreate x0 X(v=42, t=[1, 'a']) @3:1 (3:2)\n"
 		  "call bess.resume_all() @4:6\nworker 1 core 2 @5:6\nattach m wid 1 @6:3\n");
+	/* int() and str() turn environment strings into numbers and back */
+	setenv("KB_TEST_CORE", "0x3", 1);
+	CHECK_RUN("bess.add_worker(wid=int('2'), core=int($KB_TEST_CORE!'1'))\nX(n=str(5) + str(None) + str(True), i=int(True))\n",
+		  "worker 2 core 3 @1:6\ncreate x0 X(n='5NoneTrue', i=1) @2:1 (2:2)\n");
+	unsetenv("KB_TEST_CORE");
 	/* an empty script does nothing and succeeds */
 	CHECK_RUN("", "");
 	CHECK_RUN("\n# only a comment\n\n", "");
@@ -291,6 +297,10 @@ static void test_errors(void)
 		{ "m::M()\nm.attach_task(wid='0')\n", "t.bess:2:19: expected a non-negative int for 'wid', got str" },
 		{ "x = (1 2)\n", "t.bess:1:8: expected ')'" },
 		{ "x = a.\n", "t.bess:1:7: expected a name after '.'" },
+		{ "None = 1\n", "t.bess:1:1: cannot assign to None" },
+		{ "x = int('12a')\n", "t.bess:1:9: invalid literal for int(): '12a'" },
+		{ "x = int([1])\n", "t.bess:1:9: int() needs a str or an int, got list" },
+		{ "x = str(1, 2)\n", "t.bess:1:8: str() takes exactly one positional argument" },
 		{ "x = 1(2)\n", "t.bess:1:6: expected a module class or a method before '('" },
 		{ "x = ((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1",
 		  "t.bess:1:69: expression nested too deeply" },
@@ -364,6 +374,39 @@ static void test_run_file(void)
 	free(r.log.s);
 }
 
+/* A switch-sized script, generated: every line reaches the builder in
+ * order.  The time is printed for the record, never asserted. */
+static void test_large_script(void)
+{
+	enum { N = 3000 };
+	struct sbuf text = { 0 };
+	struct timespec t0, t1;
+	char line[160], *got;
+	size_t lines = 0;
+
+	for (int i = 0; i < N; i++) {
+		snprintf(line, sizeof(line),
+			 "m%d::Mod(id=%d, name='mod_{}'.format(%d), tags=['a', 'b'])\n", i, i, i);
+		sbuf_puts(&text, line);
+		if (i) {
+			snprintf(line, sizeof(line), "m%d:%d -> %d:m%d\n", i - 1, i % 7, i % 5, i);
+			sbuf_puts(&text, line);
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	got = run(text.s);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(got && strncmp(got, "ERR", 3));
+	for (const char *p = got; p && *p; p++)
+		lines += *p == '\n';
+	CHECK_EQ(lines, 2 * N - 1);
+	CHECK(got && strstr(got, "connect m2998:3 -> 4:m2999 @5999:"));
+	printf("note: %d modules + %d connections (%zu bytes) ran in %.1f ms\n", N, N - 1,
+	       text.n, (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+	free(got);
+	free(text.s);
+}
+
 /* Every prefix of the seed script and thousands of random mutations: the
  * result is 0 or -1 with a message, never a crash or a leak (ASan). */
 static void test_fuzz(void)
@@ -417,4 +460,4 @@ static void test_fuzz(void)
 
 KBTEST_MAIN(T(test_seed_script), T(test_chains_and_gates), T(test_strings),
 	    T(test_values_and_layout), T(test_errors), T(test_syntax_error_runs_nothing),
-	    T(test_run_file), T(test_fuzz))
+	    T(test_run_file), T(test_large_script), T(test_fuzz))
