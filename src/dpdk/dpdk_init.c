@@ -23,7 +23,9 @@ static int port_setup(struct dpdk_layer *dl, struct kb_err *err)
 	if (rte_eth_dev_get_port_by_name(cfg->port_name, &pid) != 0) {
 		/* a PCI address may be spelt differently from EAL's name */
 		if (cfg->port_is_vdev || rte_eth_dev_count_avail() != 1)
-			return kb_err_set(err, "port %s: no such device after EAL init", cfg->port_name);
+			return kb_err_set(err, "port %s: no such device after EAL init%s", cfg->port_name,
+					  cfg->port_is_virtio_user ? " (is the switch up, and the port's path= "
+					  "its vhost-user socket?)" : "");
 		RTE_ETH_FOREACH_DEV(pid)
 			break;
 	}
