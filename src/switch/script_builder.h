@@ -76,8 +76,8 @@ struct script_builder {
  * The whole script is parsed first (a syntax error runs nothing), then run
  * statement by statement; the first error stops it.
  *
- * Positions handed to callbacks: create: the name of `name::` (else the
- * class); connect: the '->'; call/add_worker/attach_task: the method name;
+ * Positions handed to callbacks: create: the name in `name::Class(...)`,
+ * the class in `name = Class(...)` and `Class(...)`; connect: the '->'; call/add_worker/attach_task: the method name;
  * args->pos: the '('; each value: where it was written (for a name, where
  * it was used).  Columns count bytes from 1. */
 

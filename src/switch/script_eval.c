@@ -26,7 +26,10 @@ struct eval {
 	struct var *vars;
 	size_t nvars, cap;
 	struct kb_err *err;
+	int depth;    /* of eval(): long `a + b + ...` chains recurse too */
 };
+
+enum { MAX_EVAL_DEPTH = 400 };
 
 /* Evaluated call arguments: positional first, then keywords, both owned. */
 struct call_args {
@@ -680,7 +683,23 @@ static struct script_value *eval_attr(struct eval *ev, const struct expr *e)
 	return v;
 }
 
+static struct script_value *eval_node(struct eval *ev, const struct expr *e);
+
 static struct script_value *eval(struct eval *ev, const struct expr *e)
+{
+	struct script_value *v;
+
+	if (ev->depth >= MAX_EVAL_DEPTH) {
+		script_err_at(ev->err, &e->pos, "expression nested too deeply");
+		return NULL;
+	}
+	ev->depth++;
+	v = eval_node(ev, e);
+	ev->depth--;
+	return v;
+}
+
+static struct script_value *eval_node(struct eval *ev, const struct expr *e)
 {
 	struct script_value *v;
 

@@ -374,6 +374,32 @@ static void test_run_file(void)
 	free(r.log.s);
 }
 
+/* Long operator and method chains recurse in the evaluator: bounded. */
+static void test_long_chains(void)
+{
+	struct sbuf text = { 0 };
+	char *got;
+
+	sbuf_puts(&text, "x = 1");
+	for (int i = 0; i < 100000; i++)
+		sbuf_puts(&text, " + 1");
+	got = run(text.s);
+	CHECK_STR(got, "ERR t.bess:1:398403: expression nested too deeply");
+	free(got);
+	free(text.s);
+	text = (struct sbuf){ 0 };
+	sbuf_puts(&text, "x = ''");
+	for (int i = 0; i < 50000; i++)
+		sbuf_puts(&text, ".format()");
+	got = run(text.s);
+	CHECK(got && !strncmp(got, "ERR t.bess:1:", 13) && strstr(got, "nested too deeply"));
+	free(got);
+	free(text.s);
+	/* within the bound, chains work */
+	CHECK_RUN("X(n=1 + 1 + 1 + 1 + 1, s=''.format().format() + 'z')\n",
+		  "create x0 X(n=5, s='z') @1:1 (1:2)\n");
+}
+
 /* A switch-sized script, generated: every line reaches the builder in
  * order.  The time is printed for the record, never asserted. */
 static void test_large_script(void)
@@ -460,4 +486,4 @@ static void test_fuzz(void)
 
 KBTEST_MAIN(T(test_seed_script), T(test_chains_and_gates), T(test_strings),
 	    T(test_values_and_layout), T(test_errors), T(test_syntax_error_runs_nothing),
-	    T(test_run_file), T(test_large_script), T(test_fuzz))
+	    T(test_run_file), T(test_long_chains), T(test_large_script), T(test_fuzz))
