@@ -64,6 +64,29 @@ const struct script_value *script_dict_get(const struct script_value *dict, cons
 int script_err_at(struct kb_err *err, const struct script_pos *pos,
 		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Helpers for a builder's argument checks (script_args.c): each returns 0,
+ * or -1 with err positioned at the offending value (or at the call's '('
+ * for a missing one).  `what` names the callee in messages, e.g. "QueueInc".
+ *
+ * Only keys in allowed (NULL-terminated) may appear; "" is the key of a lone
+ * positional argument, so list "" to accept one. */
+int script_args_check(const struct script_args *a, const char *what,
+		      const char *const *allowed, struct kb_err *err);
+/* v must be an int within [min, max]; key names it in messages. */
+int script_value_int(const struct script_value *v, const char *key,
+		     int64_t min, int64_t max, int64_t *out, struct kb_err *err);
+/* The key's int, str, module name or list; when the key is absent, *out is
+ * left as it is (the default), or, with required set, that is an error. */
+int script_arg_int(const struct script_args *a, const char *what, const char *key,
+		   int required, int64_t min, int64_t max, int64_t *out,
+		   struct kb_err *err);
+int script_arg_str(const struct script_args *a, const char *what, const char *key,
+		   int required, const char **out, struct kb_err *err);
+int script_arg_obj(const struct script_args *a, const char *what, const char *key,
+		   int required, const char **out, struct kb_err *err);
+int script_arg_list(const struct script_args *a, const char *what, const char *key,
+		    int required, const struct script_value **out, struct kb_err *err);
+
 struct script_value *script_value_new(enum script_vtype t, struct script_pos pos);
 struct script_value *script_value_clone(const struct script_value *v);
 void script_value_free(struct script_value *v);

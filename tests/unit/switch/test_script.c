@@ -5,6 +5,7 @@
 #include "script_builder.h"
 #include "script_str.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -374,6 +375,66 @@ static void test_run_file(void)
 	free(r.log.s);
 }
 
+/* A create callback written with the argument helpers, as a module's Init. */
+static int helper_create(void *ctx, const char *name, const char *cls,
+			 const struct script_args *args, const struct script_pos *pos,
+			 char out_name[64], struct kb_err *err)
+{
+	static const char *const allowed[] = { "port", "qid", "vdev", "gates", NULL };
+	const char *port = NULL, *vdev = "none";
+	const struct script_value *gates = NULL;
+	int64_t qid = 0, g;
+
+	if (script_args_check(args, cls, allowed, err) < 0 ||
+	    script_arg_obj(args, cls, "port", 1, &port, err) < 0 ||
+	    script_arg_int(args, cls, "qid", 0, 0, 15, &qid, err) < 0 ||
+	    script_arg_str(args, cls, "vdev", 0, &vdev, err) < 0 ||
+	    script_arg_list(args, cls, "gates", 0, &gates, err) < 0)
+		return -1;
+	for (size_t i = 0; gates && i < gates->list.n; i++)
+		if (script_value_int(gates->list.items[i], "gates", 0, 63, &g, err) < 0)
+			return -1;
+	logf_(ctx, "%s port=%s qid=%" PRId64 " vdev=%s gates=%zu\n", cls, port, qid, vdev,
+	      gates ? gates->list.n : 0);
+	return 0;
+}
+
+static void test_arg_helpers(void)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ "q::Q(port=p, qid=3, vdev='v', gates=[1, 2])\n", "Q port=p qid=3 vdev=v gates=2\n" },
+		{ "q::Q(port=p)\n", "Q port=p qid=0 vdev=none gates=0\n" },
+		{ "q::Q(qid=1)\n", "ERR t.bess:1:5: Q needs port=<module>" },
+		{ "q::Q(port=p, qid=16)\n", "ERR t.bess:1:18: 'qid' must be in [0, 15], got 16" },
+		{ "q::Q(port=p, qid='1')\n", "ERR t.bess:1:18: expected an int for 'qid', got str" },
+		{ "q::Q(port='p')\n", "ERR t.bess:1:11: expected a module for 'port', got str" },
+		{ "q::Q(port=p,\n     quid=1)\n",
+		  "ERR t.bess:2:11: unknown argument 'quid' to Q (expected port, qid, vdev, gates)" },
+		{ "q::Q(p)\n", "ERR t.bess:1:6: Q takes keyword arguments only (expected port, qid, vdev, gates)" },
+		{ "q::Q(port=p, gates=[0, 64])\n", "ERR t.bess:1:24: 'gates' must be in [0, 63], got 64" },
+		{ "q::Q(port=p, gates=3)\n", "ERR t.bess:1:20: expected a list for 'gates', got int" },
+	};
+	struct rec r = { 0 };
+	struct script_builder b = { .ctx = &r, .create = helper_create, .exists = rec_exists };
+
+	r.nnames = 1;
+	strcpy(r.names[0], "p");   /* a module the builder already knows */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct kb_err err = { 0 };
+		char buf[600], *got;
+
+		if (script_run_string("t.bess", cases[i].text, &b, &err) < 0) {
+			snprintf(buf, sizeof(buf), "ERR %s", kb_err_str(&err, (char[512]){ 0 }, 512));
+			CHECK_STR(buf, cases[i].want);
+		} else {
+			got = sbuf_take(&r.log);
+			CHECK_STR(got, cases[i].want);
+			free(got);
+		}
+	}
+	free(r.log.s);
+}
+
 /* Long operator and method chains recurse in the evaluator: bounded. */
 static void test_long_chains(void)
 {
@@ -486,4 +547,4 @@ static void test_fuzz(void)
 
 KBTEST_MAIN(T(test_seed_script), T(test_chains_and_gates), T(test_strings),
 	    T(test_values_and_layout), T(test_errors), T(test_syntax_error_runs_nothing),
-	    T(test_run_file), T(test_long_chains), T(test_large_script), T(test_fuzz))
+	    T(test_run_file), T(test_arg_helpers), T(test_long_chains), T(test_large_script), T(test_fuzz))
