@@ -131,7 +131,7 @@ static void builder_begin(struct eval *ev)
 
 static int unsupported(struct eval *ev, const struct script_pos *pos, const char *what)
 {
-	return script_err_at(ev->err, pos, "%s is not supported here", what);
+	return script_err_at(ev->err, pos, "%s: not supported by this builder", what);
 }
 
 static void call_args_free(struct call_args *a)

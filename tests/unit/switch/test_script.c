@@ -103,6 +103,8 @@ static int rec_call(void *ctx, const char *obj, const char *cmd,
 static int rec_add_worker(void *ctx, int wid, int core, const struct script_pos *pos,
 			  struct kb_err *err)
 {
+	if (core == 999)
+		return kb_err_set(err, "no core 999");
 	logf_(ctx, "worker %d core %d @%d:%d\n", wid, core, pos->line, pos->col);
 	return 0;
 }
@@ -110,6 +112,8 @@ static int rec_add_worker(void *ctx, int wid, int core, const struct script_pos 
 static int rec_attach(void *ctx, const char *module, int wid,
 		      const struct script_pos *pos, struct kb_err *err)
 {
+	if (wid == 7)
+		return -1;
 	logf_(ctx, "attach %s wid %d @%d:%d\n", module, wid, pos->line, pos->col);
 	return 0;
 }
@@ -241,6 +245,15 @@ static void test_values_and_layout(void)
 	CHECK_RUN("bess.add_worker(wid=int('2'), core=int($KB_TEST_CORE!'1'))\nX(n=str(5) + str(None) + str(True), i=int(True))\n",
 		  "worker 2 core 3 @1:6\ncreate x0 X(n='5NoneTrue', i=1) @2:1 (2:2)\n");
 	unsetenv("KB_TEST_CORE");
+	/* lists and dicts bound to names are copied into each use; names rebind */
+	CHECK_RUN("e = [{'addr': 'aa', 'gate': 0}, None, False]\nl2::L2Forward()\nl2.add(entries=e)\n"
+		  "e = 'x'\nl2.add(entries=e)\n",
+		  "create l2 L2Forward() @2:1 (2:14)\n"
+		  "call l2.add(entries=[{'addr': 'aa', 'gate': 0}, None, False]) @3:4\n"
+		  "call l2.add(entries='x') @5:4\n");
+	/* an escaped quote of the other kind, control bytes, repr of nested values */
+	CHECK_RUN("X(a=['\\x01\\r', \"q'\\\"\", {'k': ['v']}])\n",
+		  "create x0 X(a=['\\\\x01\\r', 'q\\'\"', {'k': ['v']}]) @1:1 (1:2)\n");
 	/* an empty script does nothing and succeeds */
 	CHECK_RUN("", "");
 	CHECK_RUN("\n# only a comment\n\n", "");
@@ -302,6 +315,12 @@ static void test_errors(void)
 		{ "x = int('12a')\n", "t.bess:1:9: invalid literal for int(): '12a'" },
 		{ "x = int([1])\n", "t.bess:1:9: int() needs a str or an int, got list" },
 		{ "x = str(1, 2)\n", "t.bess:1:8: str() takes exactly one positional argument" },
+		{ "x = 9223372036854775807 + 1\n", "t.bess:1:25: integer overflow" },
+		{ "m::M()\nm:2147483648 -> m\n", "t.bess:2:3: gate 2147483648 out of range" },
+		{ "bess.add_worker(0, 1, 2)\n", "t.bess:1:23: bess.add_worker takes at most 2 arguments" },
+		{ "bess.add_worker(0, wid=1)\n", "t.bess:1:24: argument 'wid' given twice" },
+		{ "bess.add_worker(0, core=999)\n", "t.bess:1:6: no core 999" },
+		{ "m::M()\nm.attach_task(wid=7)\n", "t.bess:2:3: attach_task failed" },
 		{ "x = 1(2)\n", "t.bess:1:6: expected a module class or a method before '('" },
 		{ "x = ((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1",
 		  "t.bess:1:69: expression nested too deeply" },
@@ -336,9 +355,18 @@ static void test_syntax_error_runs_nothing(void)
 	CHECK_EQ(script_run_string("s.bess", "a::M()\nb::M()\nb ->\n", &b, &err), -1);
 	CHECK_STR(kb_err_str(&err, buf, sizeof(buf)), "s.bess:3:5: expected an expression");
 	CHECK_EQ(r.log.n, 0);
-	/* a builder without connect is told so, with a position */
+	/* a builder without a callback is told so, with a position */
 	CHECK_EQ(script_run_string("s.bess", "a::M()\na -> a\n", &b, &err), -1);
-	CHECK_STR(kb_err_str(&err, buf, sizeof(buf)), "s.bess:2:3: connecting modules is not supported here");
+	CHECK_STR(kb_err_str(&err, buf, sizeof(buf)), "s.bess:2:3: connecting modules: not supported by this builder");
+	CHECK_EQ(script_run_string("s.bess", "a::M()\na.x()\n", &b, &err), -1);
+	CHECK_STR(kb_err_str(&err, buf, sizeof(buf)), "s.bess:2:3: module commands: not supported by this builder");
+	CHECK_EQ(script_run_string("s.bess", "bess.add_worker(0, 0)\n", &b, &err), -1);
+	CHECK_STR(kb_err_str(&err, buf, sizeof(buf)), "s.bess:1:6: bess.add_worker: not supported by this builder");
+	b.create = NULL;
+	CHECK_EQ(script_run_string("s.bess", "M()\n", &b, &err), -1);
+	CHECK_STR(kb_err_str(&err, buf, sizeof(buf)), "s.bess:1:1: creating modules: not supported by this builder");
+	/* a NULL err is allowed */
+	CHECK_EQ(script_run_string("s.bess", "x = \n", &b, NULL), -1);
 	free(r.log.s);
 }
 
@@ -540,6 +568,38 @@ static void test_fuzz(void)
 		free(got);
 	}
 	free(buf);
+	/* token soup: statements that get past the parser reach the evaluator's
+	 * and the builder's error paths */
+	static const char *const words[] = {
+		"a", "b", "M", "::", "(", ")", "->", ":", "1", "0x2", "'s'", "'{}'",
+		".format(", ".name", ".add(", ".fail(", ".attach_task(wid=0)",
+		"bess.add_worker(", "%", "+", "-", "$KB_TEST_SOUP", "$HOME!", "\n",
+		"[", "]", "{", "}", ",", "=", "x", "Merge()", "bad=", "True", "'%d'",
+		"(1, 2)", "int(", "str(", "None",
+	};
+	struct sbuf soup = { 0 };
+
+	for (int iter = 0; iter < 3000; iter++) {
+		char *got;
+
+		soup.n = 0;
+		sbuf_puts(&soup, "a::M()\nb::M()\n");
+		for (int k = 0; k < 1 + iter % 24; k++) {
+			rng = rng * 1103515245u + 12345u;
+			sbuf_puts(&soup, words[(rng >> 8) % (sizeof(words) / sizeof(words[0]))]);
+			sbuf_puts(&soup, (rng >> 20) & 1 ? " " : "");
+		}
+		got = run(soup.s);
+		if (!got)
+			weird++;
+		else if (!strncmp(got, "ERR ", 4))
+			bad += strlen(got) > 4 ? 1 : (weird++, 0);
+		else
+			ok++;
+		free(got);
+	}
+	free(soup.s);
+	printf("note: fuzz: %d ran, %d reported errors\n", ok, bad);
 	CHECK_EQ(weird, 0);
 	CHECK(ok > 10);    /* the full seed and harmless mutations still run */
 	CHECK(bad > 100);  /* and most mutations are reported */
