@@ -25,6 +25,10 @@ struct eval {
 	const struct script_builder *b;
 	struct var *vars;
 	size_t nvars, cap;
+	/* open addressing over vars: index + 1, 0 = empty; a generated script
+	 * with thousands of modules spent half its time in a linear search */
+	size_t *slots;
+	size_t nslots;   /* a power of two, at least 2 * cap */
 	struct kb_err *err;
 	int depth;    /* of eval(): long `a + b + ...` chains recurse too */
 };
@@ -46,12 +50,53 @@ static int oom(struct eval *ev)
 	return kb_err_set(ev->err, "out of memory");
 }
 
+static size_t name_hash(const char *s)
+{
+	size_t h = 14695981039346656037ull;   /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+/* The slot holding name, or the empty slot where it would go. */
+static size_t *var_slot(struct eval *ev, const char *name)
+{
+	size_t mask = ev->nslots - 1, i = name_hash(name) & mask;
+
+	while (ev->slots[i] && strcmp(ev->vars[ev->slots[i] - 1].name, name))
+		i = (i + 1) & mask;
+	return &ev->slots[i];
+}
+
 static struct var *var_find(struct eval *ev, const char *name)
 {
+	size_t *slot;
+
+	if (!ev->nslots)
+		return NULL;
+	slot = var_slot(ev, name);
+	return *slot ? &ev->vars[*slot - 1] : NULL;
+}
+
+static int var_grow(struct eval *ev)
+{
+	size_t cap = ev->cap ? 2 * ev->cap : 16;
+	struct var *g = realloc(ev->vars, cap * sizeof(*g));
+	size_t *slots;
+
+	if (!g)
+		return -1;
+	ev->vars = g;
+	ev->cap = cap;
+	if (!(slots = calloc(2 * cap, sizeof(*slots))))
+		return -1;
+	free(ev->slots);
+	ev->slots = slots;
+	ev->nslots = 2 * cap;
 	for (size_t i = 0; i < ev->nvars; i++)
-		if (!strcmp(ev->vars[i].name, name))
-			return &ev->vars[i];
-	return NULL;
+		*var_slot(ev, ev->vars[i].name) = i + 1;
+	return 0;
 }
 
 /* Takes v. */
@@ -64,18 +109,12 @@ static int var_set(struct eval *ev, const char *name, struct script_value *v)
 		x->v = v;
 		return 0;
 	}
-	if (ev->nvars == ev->cap) {
-		size_t cap = ev->cap ? 2 * ev->cap : 16;
-		struct var *g = realloc(ev->vars, cap * sizeof(*g));
-
-		if (!g)
-			goto fail;
-		ev->vars = g;
-		ev->cap = cap;
-	}
+	if (ev->nvars == ev->cap && var_grow(ev) < 0)
+		goto fail;
 	if (!(ev->vars[ev->nvars].name = strdup(name)))
 		goto fail;
-	ev->vars[ev->nvars++].v = v;
+	ev->vars[ev->nvars].v = v;
+	*var_slot(ev, name) = ++ev->nvars;
 	return 0;
 fail:
 	script_value_free(v);
@@ -880,6 +919,7 @@ static int run(const char *name, const char *text, size_t len,
 		script_value_free(ev.vars[i].v);
 	}
 	free(ev.vars);
+	free(ev.slots);
 	script_ast_free(&ast);
 	script_tokens_free(&toks);
 	return rc;
