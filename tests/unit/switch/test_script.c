@@ -233,6 +233,9 @@ static void test_values_and_layout(void)
 		  "a = 1; b = \\\n 2\nm.set(x=a, y=b)  # trailing\n",
 		  "create m M(a=[1, 2, 3], b={'k': True, 'n': None, 'f': False}) @3:1 (3:5)\n"
 		  "call m.set(x=1, y=2) @11:3\n");
+	/* CRLF line ends and tabs (a tab is one column) */
+	CHECK_RUN("a::M()\r\n\tb::M(x=[1,\r\n\t2])\r\na -> b\r\n",
+		  "create a M() @1:1 (1:5)\ncreate b M(x=[1, 2]) @2:2 (2:6)\nconnect a:0 -> 0:b @4:3\n");
 	/* a single positional argument goes under the key "" */
 	CHECK_RUN("l2::L2Forward()\nl2.add([{'addr': 'aa'}])\n",
 		  "create l2 L2Forward() @1:1 (1:14)\ncall l2.add(=[{'addr': 'aa'}]) @2:4\n");
