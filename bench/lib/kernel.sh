@@ -1,0 +1,57 @@
+# bench/lib/kernel.sh: the Linux side of bench/run.  Two network namespaces
+# (kbbA, kbbB) whose veths meet on a bridge in a third (kbbR), so kernel TCP
+# crosses a veth, a bridge and a veth, like a VM's packet crosses the switch.
+# Sourced; uses bench/run's globals (PERF, SECS, REPS, RAW, log, note).
+
+kern_ns=()
+kern_cleanup() {
+	local n
+	for n in "${kern_ns[@]}"; do ip netns del "$n" 2>/dev/null; done
+	kern_ns=()
+}
+
+kern_setup() {
+	local n
+	for n in kbbA kbbB kbbR; do
+		ip netns del "$n" 2>/dev/null   # a stale one from a killed run
+		ip netns add "$n" || return 1
+		kern_ns+=("$n")
+		ip -n "$n" link set lo up
+	done
+	ip -n kbbR link add br0 type bridge || return 1
+	ip -n kbbR link set br0 up
+	local side ip
+	for side in A B; do
+		[[ $side == A ]] && ip=10.203.0.1 || ip=10.203.0.2
+		ip -n kbbR link add "p$side" type veth peer name eth0 netns "kbb$side" || return 1
+		ip -n kbbR link set "p$side" master br0 up
+		ip -n "kbb$side" addr add "$ip/24" dev eth0
+		ip -n "kbb$side" link set eth0 up
+	done
+	return 0
+}
+
+# kern_run: every test, REPS times each, raw JSON lines appended to $RAW
+kern_run() {
+	if ! kern_setup; then
+		note kernel "n/a: cannot create namespaces kbbA/kbbB/kbbR, veths or the bridge"
+		kern_cleanup
+		return
+	fi
+	ip netns exec kbbA timeout $((SECS * 40 + 120)) "$PERF" --kernel -s >"$TMP/kern-srv.log" 2>&1 &
+	local spid=$!
+	local i
+	for i in $(seq 100); do grep -q '^kbperf: listening' "$TMP/kern-srv.log" && break; sleep 0.1; done
+	local t
+	for t in "${TESTS[@]}"; do
+		for i in $(seq "$REPS"); do
+			log "kernel $t ($i/$REPS)"
+			# shellcheck disable=SC2046
+			ip netns exec kbbB timeout $((SECS + 30)) "$PERF" --kernel -c 10.203.0.1 --json \
+				$(test_args "$t") 2>>"$TMP/kern-cli.err" | record kernel kernel "$t"
+		done
+	done
+	kill -TERM "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	kern_cleanup
+}

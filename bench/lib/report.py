@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""bench/lib/report.py: medians of bench/run's raw kbperf results, the
+table with kbnet/kernel ratios (stdout), and the JSON file plot.py reads."""
+import argparse
+import datetime
+import json
+import statistics
+import sys
+
+# row label, test name, metric, unit, higher is better
+ROWS = [
+    ("throughput, 1 flow", "bulk1", "gbps", "Gbit/s", True),
+    ("throughput, 4 flows", "bulk4", "gbps", "Gbit/s", True),
+    ("64 B rr latency p50", "rr64", "p50_us", "us", False),
+    ("64 B rr latency p99", "rr64", "p99_us", "us", False),
+    ("64 B rr transactions/s", "rr64", "rate", "/s", True),
+    ("connections/s (crr)", "crr", "rate", "/s", True),
+]
+METRICS = ["gbps", "rate", "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "errors"]
+
+
+def load(path):
+    with open(path) as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--raw", required=True)
+    ap.add_argument("--notes", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--machine", default="")
+    ap.add_argument("--secs", type=int, default=0)
+    ap.add_argument("--reps", type=int, default=0)
+    a = ap.parse_args()
+    raw, notes = load(a.raw), load(a.notes)
+
+    res, hist, sides = {}, {}, []
+    for r in raw:
+        if r["side"] not in sides:
+            sides.append(r["side"])
+        res.setdefault(r["side"], {}).setdefault(r["name"], []).append(r)
+    out = {}
+    for side, tests in res.items():
+        out[side] = {}
+        for name, runs in tests.items():
+            ok = [r for r in runs if not r.get("failed") and r.get("errors", 1) == 0]
+            entry = {"runs": len(runs), "ok_runs": len(ok)}
+            if ok:
+                for m in METRICS:
+                    entry[m] = statistics.median(r[m] for r in ok)
+                if name == "rr64":
+                    # the distribution of the run whose p50 is the median
+                    best = sorted(ok, key=lambda r: r["p50_us"])[len(ok) // 2]
+                    hist[side] = best["hist_ns"]
+            out[side][name] = entry
+
+    def val(side, test, metric):
+        e = out.get(side, {}).get(test, {})
+        return e.get(metric)
+
+    kb_sides = [s for s in sides if s != "kernel"]
+    head = ["", "kernel"] + [x for s in kb_sides for x in (s, "ratio")]
+    lines = []
+    for label, test, metric, unit, _ in ROWS:
+        k = val("kernel", test, metric)
+        row = [f"{label} ({unit})", fmt(k)]
+        for s in kb_sides:
+            v = val(s, test, metric)
+            row += [fmt(v), f"{v / k:.2f}x" if v is not None and k else "n/a"]
+        lines.append(row)
+    widths = [max(len(str(r[i])) for r in [head] + lines) for i in range(len(head))]
+    table = []
+    for r in [head] + lines:
+        table.append("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
+        if r is head:
+            table.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    date = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
+    print(f"kbnet bench, {date}, {a.machine}; {a.secs} s x {a.reps}, medians")
+    print("kernel: Linux TCP, netns kbbA <-> veth <-> bridge <-> veth <-> kbbB")
+    print("kbnet: two VM processes, kbperf on the stack, ports wired directly "
+          "(vhost-user <-> virtio-user; no kbswitch yet)")
+    print("\n".join(table))
+    for n in notes:
+        print(f"note: {n['side']}: {n['note']}")
+    for side in sides:
+        for name, e in out[side].items():
+            if e["ok_runs"] < e["runs"]:
+                print(f"note: {side} {name}: {e['runs'] - e['ok_runs']} of {e['runs']} runs failed or had errors")
+
+    doc = {"date": date, "machine": a.machine, "seconds": a.secs, "reps": a.reps,
+           "topology": {"kernel": "netns + veth + bridge",
+                        "kbnet": "direct vhost-user <-> virtio-user (no kbswitch)"},
+           "notes": notes, "results": out, "rr64_hist_ns": hist, "table": table}
+    with open(a.out, "w") as f:
+        json.dump(doc, f, indent=1)
+    return 0
+
+
+def fmt(v):
+    if v is None:
+        return "n/a"
+    return f"{v:.0f}" if v >= 100 else f"{v:.2f}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
