@@ -376,5 +376,48 @@ static void bulk_blocking_and_pipe(void)
 	teardown();
 }
 
+/* A socket closed while queued on an epoll leaves a stale ring entry; a
+ * new socket that gets the same id must still be reported once per wait. */
+static void epoll_reused_id_reported_once(void)
+{
+	mctx_t m = setup("");
+	int ep = mtcp_epoll_create(m, 64);
+	int p1[2], p2[2];
+	struct mtcp_epoll_event ev = { MTCP_EPOLLIN }, evs[8];
+
+	CHECK_EQ(mtcp_pipe(m, p1), 0);
+	ev.data.sockid = p1[0];
+	mtcp_epoll_ctl(m, ep, MTCP_EPOLL_CTL_ADD, p1[0], &ev);
+	mtcp_write(m, p1[1], "a", 1);            /* p1[0] queued */
+	mtcp_close(m, p1[1]);
+	mtcp_close(m, p1[0]);                    /* its ring entry stays, stale */
+	CHECK_EQ(mtcp_pipe(m, p2), 0);
+	CHECK_EQ(p2[0], p1[0]);                  /* the free list is LIFO */
+	/* register the read end whatever its id, make it ready */
+	ev.data.sockid = p2[0];
+	mtcp_epoll_ctl(m, ep, MTCP_EPOLL_CTL_ADD, p2[0], &ev);
+	mtcp_write(m, p2[1], "b", 1);
+	int n = mtcp_epoll_wait(m, ep, evs, 8, 0);
+
+	CHECK_EQ(n, 1);
+	CHECK_EQ(evs[0].data.sockid, p2[0]);
+	/* many closes and reopens without waiting never lose a notification */
+	for (int k = 0; k < 3000; k++) {
+		int q[2];
+
+		mtcp_pipe(m, q);
+		ev.data.sockid = q[0];
+		mtcp_epoll_ctl(m, ep, MTCP_EPOLL_CTL_ADD, q[0], &ev);
+		mtcp_write(m, q[1], "c", 1);
+		mtcp_close(m, q[0]);
+		mtcp_close(m, q[1]);
+	}
+	n = mtcp_epoll_wait(m, ep, evs, 8, 0);
+	CHECK_EQ(n, 1);   /* p2[0] still readable (level-triggered), once */
+	mtcp_close(m, p2[0]);
+	mtcp_close(m, p2[1]);
+	teardown();
+}
+
 KBTEST_MAIN(T(conf_errors), T(connect_accept_echo_close), T(level_edge_oneshot),
-	    T(refused_and_reset), T(bulk_blocking_and_pipe))
+	    T(refused_and_reset), T(bulk_blocking_and_pipe), T(epoll_reused_id_reported_once))

@@ -631,9 +631,63 @@ static void close_through_loss(void)
 	}
 }
 
+static bool drop_everything(struct net *n, int from, const uint8_t *pkt, uint16_t len)
+{
+	(void)n; (void)from; (void)pkt; (void)len;
+	return false;
+}
+
+/* Connection timeouts: an unanswered SYN gives ETIMEDOUT after
+ * syn_retries; an idle connection past tcp_timeout is reset. */
+static void connect_and_idle_timeouts(void)
+{
+	struct tcp_cfg c;
+	struct net n;
+	struct owner o = { 0 };
+	int err;
+
+	tcp_cfg_defaults(&c);
+	c.syn_retries = 3;
+	net_init(&n, &c, &c);
+	n.filter = drop_everything;
+	struct tcp_pcb *p = tcp_connect(n.st[1], net_ip(1), PORT_B, net_ip(0), PORT_A, &o, &err);
+
+	/* 1 + 2 + 4 + 8 s of backoff */
+	net_run_until(&n, 14000000, NULL, NULL);
+	CHECK_EQ(p->state, TCP_SYN_SENT);
+	net_run_until(&n, 2000000, NULL, NULL);
+	CHECK_EQ(p->state, TCP_CLOSED);
+	CHECK_EQ(p->err, ETIMEDOUT);
+	CHECK_EQ(n.st[1]->stats.syn_rexmt, 3);
+	CHECK(o.ev & TCP_EV_ERR);
+	tcp_close(p);
+	CHECK_EQ(n.st[1]->n_pcbs, 0);
+	net_free(&n);
+
+	struct conn_pair cp;
+
+	tcp_cfg_defaults(&c);
+	c.idle_timeout_us = 5000000;
+	pair_open(&cp, &c, &c);
+	CHECK(cp.a != NULL);
+	net_run_until(&cp.net, 4000000, NULL, NULL);
+	CHECK_EQ(cp.a->state, TCP_ESTABLISHED);
+	tcp_send(cp.c, "x", 1);   /* activity restarts the server's clock */
+	net_run_until(&cp.net, 4000000, NULL, NULL);
+	CHECK_EQ(cp.a->state, TCP_ESTABLISHED);
+	net_run_until(&cp.net, 3000000, NULL, NULL);
+	CHECK_EQ(cp.a->state, TCP_CLOSED);
+	CHECK_EQ(cp.a->err, ETIMEDOUT);
+	CHECK_EQ(cp.c->state, TCP_CLOSED);
+	CHECK(cp.net.st[0]->stats.conn_timeout + cp.net.st[1]->stats.conn_timeout >= 1);
+	tcp_close(cp.a);
+	tcp_close(cp.c);
+	net_free(&cp.net);
+}
+
 KBTEST_MAIN(T(handshake_options), T(small_exchange_and_close),
 	    T(simultaneous_close_time_wait), T(simultaneous_open),
 	    T(bulk_clean), T(bulk_lossy_sack_cubic), T(bulk_lossy_newreno),
 	    T(bulk_lossy_no_options), T(rst_rfc5961), T(malformed_counted),
 	    T(syn_flood_backlog), T(rto_backoff_and_timeout), T(zero_window_persist),
-	    T(delayed_ack), T(close_through_loss))
+	    T(delayed_ack), T(close_through_loss), T(connect_and_idle_timeouts))
