@@ -108,8 +108,17 @@ struct dpdk_layer *dpdk_init(const char *conf_path, struct kb_err *err);
  * claims only the layer's keys. */
 struct dpdk_layer *dpdk_init_conf(struct kb_conf *conf, struct kb_err *err);
 
-/* Stop the threads, close the port, free everything. NULL is fine. */
+/* Stop the threads, close the port, free everything. NULL is fine.
+ * Calls dpdk_drain() first if the application did not. */
 void dpdk_destroy(struct dpdk_layer *dl);
+
+/* (Added by the implementation.)  For a clean exit, after the application
+ * cores stopped calling the data path: push out every core's batch and tx
+ * ring (bounded wait), stop the Rx/Tx threads, and wait up to linger_ms
+ * after the last transmit so the peer can take the last packets (e.g. a
+ * FIN) before the port closes -- virtio cannot report tx completion.  The
+ * counters are final afterwards.  Idempotent. */
+void dpdk_drain(struct dpdk_layer *dl);
 
 const struct dpdk_info *dpdk_get_info(const struct dpdk_layer *dl);
 

@@ -241,6 +241,7 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 	cfg->arp_retry_ms = 200;
 	cfg->arp_tries = 10;
 	cfg->mem_mb = 128;
+	cfg->linger_ms = 100;
 
 	if (parse_port(c, cfg, err) < 0 || parse_ip(c, cfg, err) < 0)
 		return -1;
@@ -304,6 +305,7 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 	    get_u32(c, "arp_retry_ms", 1, 60000, &cfg->arp_retry_ms, err) < 0 ||
 	    get_u32(c, "arp_tries", 1, 255, &cfg->arp_tries, err) < 0 ||
 	    get_u32(c, "mem_mb", 16, 1 << 20, &cfg->mem_mb, err) < 0 ||
+	    get_u32(c, "linger_ms", 0, 10000, &cfg->linger_ms, err) < 0 ||
 	    kb_conf_bool(c, "pure_poll", &cfg->pure_poll, err) < 0 ||
 	    copy_str(c, "file_prefix", cfg->file_prefix, sizeof(cfg->file_prefix), err) < 0 ||
 	    copy_str(c, "eal_args", cfg->eal_args, sizeof(cfg->eal_args), err) < 0)

@@ -38,6 +38,7 @@ struct dpdk_cfg {
 	bool pure_poll;
 	uint32_t idle_max_us;
 	uint32_t arp_retry_ms, arp_tries;
+	uint32_t linger_ms;
 	char file_prefix[64];
 	char eal_args[512];
 	enum dpdk_mem memory;

@@ -222,10 +222,55 @@ static void free_ring(struct rte_ring *r)
 	rte_ring_free(r);
 }
 
+static bool tx_queued(const struct dpdk_layer *dl)
+{
+	if (dl->ctl_ring && !rte_ring_empty(dl->ctl_ring))
+		return true;
+	for (int c = 0; c < dl->info.n_app_cores; c++)
+		if (!rte_ring_empty(dl->core[c].tx_ring) || !rte_ring_empty(dl->core[c].arp_ring))
+			return true;
+	return dl->txs.hold.active != 0;
+}
+
+void dpdk_drain(struct dpdk_layer *dl)
+{
+	if (!dl || dl->drained || !dl->port_started)
+		return;
+	dl->drained = true;
+	/* the app threads are done: their batches may be pushed from here */
+	for (int c = 0; c < dl->info.n_app_cores; c++)
+		dpdk_flush_tx(&dl->core[c]);
+	if (dl->info.mode == DPDK_MODE_SINGLE) {
+		uint64_t end = dl_now_us(dl) + dl->cfg.arp_retry_ms * 1000ull;
+
+		/* packets waiting for ARP get one retry period */
+		while (dl->txs.hold.active && dl_now_us(dl) < end) {
+			dl_tx_service_hold(dl, dl_now_us(dl));
+			rte_delay_us_sleep(1000);
+		}
+	} else {
+		uint64_t end = dl_now_us(dl) + 1000000;   /* the Tx side drains, bounded */
+
+		while (tx_queued(dl) && dl_now_us(dl) < end)
+			rte_delay_us_sleep(1000);
+	}
+	__atomic_store_n(&dl->stop, 1, __ATOMIC_RELEASE);
+	if (dl->rx_lcore >= 0)
+		rte_eal_wait_lcore((unsigned)dl->rx_lcore);
+	if (dl->tx_lcore >= 0)
+		rte_eal_wait_lcore((unsigned)dl->tx_lcore);
+	dl->rx_lcore = dl->tx_lcore = -1;
+	uint64_t now = dl_now_us(dl), until = dl->txs.last_tx_us + dl->cfg.linger_ms * 1000ull;
+
+	if (dl->txs.nic_tx && until > now)
+		rte_delay_us_sleep((unsigned)(until - now));
+}
+
 void dpdk_destroy(struct dpdk_layer *dl)
 {
 	if (!dl)
 		return;
+	dpdk_drain(dl);
 	__atomic_store_n(&dl->stop, 1, __ATOMIC_RELEASE);
 	if (dl->rx_lcore >= 0)
 		rte_eal_wait_lcore((unsigned)dl->rx_lcore);

@@ -174,6 +174,8 @@ void dl_tx_send(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n, uint6
 	for (int t = 0; t < TX_RETRIES && sent < n; t++)
 		sent += rte_eth_tx_burst(dl->info.port_id, 0, pkts + sent, n - sent);
 	dl->txs.nic_tx += sent;
+	if (sent)
+		dl->txs.last_tx_us = dl_now_us(dl);
 	if (sent < n) {
 		dl->txs.nic_tx_dropped += n - sent;
 		if (drop)

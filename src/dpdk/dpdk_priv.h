@@ -60,6 +60,7 @@ struct dpdk_txside {
 	uint64_t arp_hold_dropped;    /* held packets given up (timeout or full) */
 	uint64_t dropped[DPDK_MAX_CORES];
 	uint64_t nobuf;               /* no mbuf for an ARP request */
+	uint64_t last_tx_us;          /* for the linger at shutdown */
 	unsigned rr;                  /* round-robin start */
 	struct arp_hold hold;
 	struct kb_idle idle;
@@ -78,6 +79,7 @@ struct dpdk_layer {
 	int rx_lcore, tx_lcore;       /* -1 when not launched */
 	uint64_t tsc_per_us;
 	bool port_started;
+	bool drained;
 };
 
 /* dpdk_io.c: the pieces the app cores and the Rx/Tx threads share. */

@@ -475,6 +475,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < n; i++)
 		pthread_join(w[i].th, NULL);
 
+	dpdk_drain(dl);   /* counters final before they are printed */
 	uint64_t sent = 0, recv = 0, wrong = 0, bad = 0, fail = 0;
 	double t0 = 0, t1 = 0;
 	int rc = 0;
