@@ -81,7 +81,7 @@ struct tcp_stats {
 	uint64_t challenge_ack, out_of_window, paws_drop, ack_too_new, ack_too_old;
 	uint64_t syn_backlog_drop, syn_max_conns_drop, conn_alloc_fail;
 	uint64_t rcv_no_range, rcv_ooo, rcv_dup;
-	uint64_t fast_rexmt, sack_recovery, rto_fired, persist_probe, syn_rexmt;
+	uint64_t fast_rexmt, sack_recovery, rto_fired, persist_probe, syn_rexmt, tlp_probe;
 	uint64_t conn_timeout, conn_reset, conns_opened, conns_accepted, conns_closed;
 	uint64_t tx_nobuf, data_after_close;
 };
@@ -140,6 +140,8 @@ struct tcp_pcb {
 	int dupacks;
 	struct tcp_scoreboard sack;
 	int nrexmt;
+	bool tlp_armed;           /* t_rexmt is the tail-loss probe timer now */
+	bool tlp_out;             /* a probe was sent this flight */
 	uint64_t last_rx;         /* for the idle timeout */
 
 	struct tw_timer t_rexmt, t_delack, t_misc;   /* misc: TIME_WAIT, idle */

@@ -88,6 +88,9 @@ int tcp_rexmit_at(struct tcp_pcb *p, uint32_t seq);
 void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s);
 void tcp_send_rst(struct tcp_pcb *p);
 void tcp_arm_rexmt(struct tcp_pcb *p);
+/* Data in flight: arm the tail-loss probe (2 SRTT) if one is due this
+ * flight, else the RTO. */
+void tcp_arm_data_timer(struct tcp_pcb *p);
 uint32_t tcp_rcv_window(const struct tcp_pcb *p);
 /* After the application read: ACK at once if the window opened enough. */
 void tcp_window_update(struct tcp_pcb *p);

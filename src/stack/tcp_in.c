@@ -316,10 +316,13 @@ static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
 			if (flight_before >= p->cc.cwnd / 2)
 				cc_on_ack(&p->cc, acked, st->now, p->rtt.srtt);
 		}
-		if (p->snd_una == p->snd_max)
+		p->tlp_out = false;
+		if (p->snd_una == p->snd_max) {
+			p->tlp_armed = false;
 			tw_cancel(&st->tw, &p->t_rexmt);
-		else if (!p->in_recovery)
-			tcp_arm_rexmt(p);
+		} else if (!p->in_recovery) {
+			tcp_arm_data_timer(p);
+		}
 		if (!had_space || sndbuf_space(&p->sb) >= p->sb.cap / 2)
 			tcp_notify(p, TCP_EV_OUT);
 	} else if (s->ack == p->snd_una && !s->len && !(s->flags & (TH_SYN | TH_FIN)) &&
@@ -327,8 +330,11 @@ static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
 		/* duplicate ACK (RFC 5681 section 2) */
 		p->dupacks++;
 		if (!p->in_recovery) {
+			/* after a tail-loss probe, the ACK it draws is proof
+			 * enough: the hole at SND.UNA is lost (RFC 8985 7.4) */
 			bool lost = p->dupacks >= TCP_DUPTHRESH ||
-				    (p->sack_ok && sack_is_lost(&p->sack, p->snd_una, p->mss));
+				    (p->sack_ok && sack_is_lost(&p->sack, p->snd_una, p->mss)) ||
+				    (p->tlp_out && p->sack_ok && p->sack.n);
 
 			/* RFC 6582: not again for data sent before the last
 			 * recovery or RTO ended */

@@ -225,7 +225,32 @@ void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s)
 
 void tcp_arm_rexmt(struct tcp_pcb *p)
 {
+	p->tlp_armed = false;
 	tw_arm(&p->st->tw, &p->t_rexmt, p->st->now, rtt_timeout(&p->rtt));
+}
+
+void tcp_arm_data_timer(struct tcp_pcb *p)
+{
+	/* RFC 8985 section 7: a loss at the tail of a flight leaves too few
+	 * segments behind it for three duplicate ACKs; probing after 2 SRTT
+	 * gets an ACK (with SACK) that lets recovery start without an RTO */
+	uint32_t rto = rtt_timeout(&p->rtt);
+	uint32_t pto = 2 * p->rtt.srtt;
+
+	if (pto < 10000)
+		pto = 10000;
+	/* one segment in flight: the peer may be holding a delayed ACK
+	 * (RFC 8985 7.2's WCDelAckT; we assume Linux's and our 40 ms) */
+	if (p->snd_max - p->snd_una <= p->mss)
+		pto += 50000;
+	/* only with SACK: the probe's ACK must be able to show the hole */
+	if (!p->sack_ok || p->tlp_out || p->in_recovery || !p->rtt.have_sample ||
+	    p->rtt.backoff || pto >= rto) {
+		tcp_arm_rexmt(p);
+		return;
+	}
+	p->tlp_armed = true;
+	tw_arm(&p->st->tw, &p->t_rexmt, p->st->now, pto);
 }
 
 /* Flags for a data segment [seq, seq+len): FIN rides on the last one. */
@@ -294,7 +319,7 @@ static int send_at_nxt(struct tcp_pcb *p, uint32_t usable)
 	if (seq_gt(p->snd_nxt, p->snd_max))
 		p->snd_max = p->snd_nxt;
 	if (!p->t_rexmt.armed)
-		tcp_arm_rexmt(p);
+		tcp_arm_data_timer(p);
 	return 1;
 }
 

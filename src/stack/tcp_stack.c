@@ -533,6 +533,34 @@ static void rexmt_fire(struct tcp_pcb *p)
 	}
 	if (p->snd_una == p->snd_max)
 		return;   /* everything acked meanwhile */
+	if (p->tlp_armed) {
+		/* tail-loss probe: new data if the window allows, else the
+		 * last segment again; then the real RTO */
+		uint32_t wnd = p->cc.cwnd < p->snd_wnd ? p->cc.cwnd : p->snd_wnd;
+		uint32_t inflight = p->snd_nxt - p->snd_una;
+		uint32_t usable = wnd > inflight ? wnd - inflight : 0;
+		uint32_t end_d = sndbuf_end(&p->sb);
+
+		p->tlp_armed = false;
+		p->tlp_out = true;
+		st->stats.tlp_probe++;
+		if (!(seq_lt(p->snd_nxt, end_d) && usable >= p->mss && p->snd_nxt == p->snd_max)) {
+			uint32_t last = p->snd_max - p->snd_una;
+			uint32_t seq;
+
+			if (p->fin_queued && seq_gt(p->snd_max, p->fin_seq))
+				last--;   /* the FIN rides on the data segment */
+			if (last > p->mss)
+				last = p->mss;
+			seq = (p->fin_queued && seq_gt(p->snd_max, p->fin_seq) ? p->fin_seq
+			       : p->snd_max) - last;
+			tcp_rexmit_at(p, seq);
+		} else {
+			tcp_output(p);
+		}
+		tcp_arm_rexmt(p);
+		return;
+	}
 	if (++p->nrexmt > st->cfg.max_retries) {
 		st->stats.conn_timeout++;
 		tcp_send_rst(p);
@@ -628,7 +656,7 @@ void tcp_stats_print(const struct tcp_stack *st, FILE *f)
 	P(tx_nobuf);
 	fprintf(f, "\ntcp events:");
 	P(no_pcb_rst_tx); P(rst_tx); P(rst_rx); P(challenge_ack); P(rcv_ooo); P(rcv_dup);
-	P(fast_rexmt); P(sack_recovery); P(rto_fired); P(persist_probe); P(syn_rexmt);
+	P(fast_rexmt); P(sack_recovery); P(rto_fired); P(tlp_probe); P(persist_probe); P(syn_rexmt);
 	fprintf(f, "\n");
 #undef P
 }

@@ -284,6 +284,7 @@ static void bulk_lossy_sack_cubic(void)
 	run_bulk("lossy sack cubic", &c, 20, 10, 50, 10u << 20, 1u << 20, &s);
 	CHECK(s.rexmt_segs > 0);
 	CHECK(s.sack_recovery > 0);
+	CHECK(s.tlp_probe > 0);   /* tail losses recovered without waiting for an RTO */
 }
 
 static void bulk_lossy_newreno(void)
@@ -507,14 +508,17 @@ static void rto_backoff_and_timeout(void)
 	cp.net.filter_arg = times;
 	CHECK_EQ(tcp_send(cp.c, "0123456789", 10), 10);
 	net_run_until(&cp.net, 200000000ull, NULL, NULL);
-	/* original + 5 retransmissions, each interval double the last */
-	CHECK_EQ(times[0], 6);
-	for (int i = 2; i < 6; i++) {
+	/* original, one tail-loss probe (2 SRTT + delayed-ACK allowance),
+	 * then 5 RTO retransmissions, each interval double the last */
+	CHECK_EQ(times[0], 7);
+	CHECK(times[2] - times[1] < TCP_RTO_MIN_US);
+	CHECK_EQ(cp.net.st[1]->stats.tlp_probe, 1);
+	CHECK(times[3] - times[2] >= TCP_RTO_MIN_US);
+	for (int i = 3; i < 7; i++) {
 		uint64_t d1 = times[i] - times[i - 1], d2 = times[i + 1] - times[i];
 
 		CHECK(d2 >= 2 * d1 - 2000 && d2 <= 2 * d1 + 2000);
 	}
-	CHECK(times[2] - times[1] >= TCP_RTO_MIN_US);
 	CHECK_EQ(cp.c->err, ETIMEDOUT);
 	CHECK_EQ(cp.c->state, TCP_CLOSED);
 	CHECK(cp.co.ev & TCP_EV_ERR);
