@@ -138,6 +138,7 @@ struct tcp_pcb {
 	bool in_recovery;
 	uint32_t recover, high_rxt;
 	int dupacks;
+	uint8_t limited_tx;       /* RFC 3042: segments allowed past cwnd */
 	struct tcp_scoreboard sack;
 	int nrexmt;
 	bool tlp_armed;           /* t_rexmt is the tail-loss probe timer now */

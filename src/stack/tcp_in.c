@@ -195,6 +195,7 @@ static void enter_recovery(struct tcp_pcb *p)
 	struct tcp_stack *st = p->st;
 
 	p->in_recovery = true;
+	p->limited_tx = 0;
 	p->recover = p->snd_max;
 	cc_on_loss(&p->cc, p->snd_max - p->snd_una);
 	p->high_rxt = p->snd_una;
@@ -317,6 +318,7 @@ static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
 				cc_on_ack(&p->cc, acked, st->now, p->rtt.srtt);
 		}
 		p->tlp_out = false;
+		p->limited_tx = 0;
 		if (p->snd_una == p->snd_max) {
 			p->tlp_armed = false;
 			tw_cancel(&st->tw, &p->t_rexmt);
@@ -329,6 +331,10 @@ static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
 		   p->snd_max != p->snd_una && (s->wnd << p->snd_wscale) == old_wnd) {
 		/* duplicate ACK (RFC 5681 section 2) */
 		p->dupacks++;
+		/* limited transmit (RFC 3042): the first two dupacks each let
+		 * one new segment out, so small windows still reach three */
+		if (!p->in_recovery && p->dupacks <= 2)
+			p->limited_tx = (uint8_t)p->dupacks;
 		if (!p->in_recovery) {
 			/* after a tail-loss probe, the ACK it draws is proof
 			 * enough: the hole at SND.UNA is lost (RFC 8985 7.4) */

@@ -366,8 +366,10 @@ void tcp_output(struct tcp_pcb *p)
 	if (p->in_recovery && p->sack_ok) {
 		sack_recovery_output(p);
 	} else {
+		uint32_t cwnd = p->cc.cwnd + p->limited_tx * (uint32_t)p->mss;
+
 		for (int guard = 0; guard < 4096; guard++) {
-			uint32_t win = p->cc.cwnd < p->snd_wnd ? p->cc.cwnd : p->snd_wnd;
+			uint32_t win = cwnd < p->snd_wnd ? cwnd : p->snd_wnd;
 			uint32_t inflight = p->snd_nxt - p->snd_una;
 
 			if (!send_at_nxt(p, win > inflight ? win - inflight : 0))

@@ -570,6 +570,7 @@ static void rexmt_fire(struct tcp_pcb *p)
 	st->stats.rto_fired++;
 	cc_on_rto(&p->cc, p->snd_max - p->snd_una);
 	p->in_recovery = false;
+	p->limited_tx = 0;
 	p->recover = p->snd_max;      /* RFC 6582: no fast retransmit for old data */
 	p->dupacks = 0;
 	sack_clear(&p->sack);
