@@ -350,6 +350,8 @@ int main(int argc, char **argv)
 		sum.st404 += w[i].st404;
 		sum.st405 += w[i].st405;
 		sum.resets += w[i].resets;
+		printf("epserver: core %d: %llu connections, %llu requests\n", i,
+		       (unsigned long long)w[i].conns, (unsigned long long)w[i].requests);
 	}
 	printf("epserver: done: %llu connections, %llu requests (200: %llu, 400: %llu, "
 	       "404: %llu, 405: %llu), %llu connection errors\n",

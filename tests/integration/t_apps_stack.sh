@@ -5,7 +5,8 @@
 # mode (KB_APPS_MODES, default "single 1kb 2kb"):
 #  - epserver in VM1 serves a directory; epwget in VM2 downloads a 4 MB
 #    file (SHA-256 compared), then 200 keep-alive requests, then a 404;
-#  - kbperf server in VM1, client in VM2: bulk, rr, crr with sane numbers.
+#  - kbperf server in VM1, client in VM2: bulk, rr, crr with sane numbers;
+# then with two application cores per VM (-N 2 on both sides).
 # timeout: 300
 # asan: yes
 source "$(dirname "$0")/../lib.sh"
@@ -19,7 +20,7 @@ MODES=${KB_APPS_MODES:-single 1kb 2kb}
 # vm_conf FILE SIDE IP MAC
 vm_conf() {
 	local f=$1 side=$2 ip=$3 mac=$4 port cores=1
-	case $MODE in 1kb) cores=2 ;; 2kb) cores=3 ;; esac
+	case $MODE in 1kb) cores=2 ;; 2kb) cores=3 ;; multi) cores=3 ;; esac
 	if [[ $side == vhost ]]; then port="net_vhost0,iface=$KB_TMP/vm.sock"
 	else port="net_virtio_user0,path=$KB_TMP/vm.sock"; fi
 	cat >"$f" <<CONF
@@ -27,7 +28,7 @@ vm_conf() {
 port = $port
 ip = $ip/24
 mac = $mac
-mode = $MODE
+mode = ${MODE/multi/1kb}
 num_cores = $cores
 file_prefix = kbap${KB_ID}${side}
 tcp_timeout = -1
@@ -96,5 +97,38 @@ one_mode() {
 	fi
 }
 
+# Two application cores per VM (1kb: 2 app cores + RxTx): each worker has
+# its own context; soft RSS must bring every flow to the core that owns it.
+multi_core() {
+	MODE=multi
+	vm_conf "$KB_TMP/vm1.conf" vhost 10.78.0.1 02:00:00:78:00:01
+	vm_conf "$KB_TMP/vm2.conf" virtio 10.78.0.2 02:00:00:78:00:02
+	if start_server "$KB_TMP/epsm.log" '^epserver: serving' \
+		"$APPS/epserver" -f "$KB_TMP/vm1.conf" -p "$KB_TMP/www" -P 80 -N 2; then
+		timeout 90 "$APPS/epwget" -f "$KB_TMP/vm2.conf" http://10.78.0.1/d/file.bin -n 16 \
+			-c 8 -N 2 -k --json >"$KB_TMP/wm.json" 2>"$KB_TMP/wm.err"
+		rc=$?
+		kb_check "2 cores: 16 x 4 MB over 8 connections: rc=$rc $(cat "$KB_TMP/wm.json")" \
+			python3 -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r['ok']==16 and r['errors']==0 and r['bytes']>=16*4194304 else 1)" "$KB_TMP/wm.json"
+		(( rc == 0 )) || grep -v '^EAL\|^VHOST' "$KB_TMP/wm.err" | tail -n 8
+		stop_server
+		kb_check "2 cores: epserver served 16" grep -qE '^epserver: done: .*\(200: 16,' "$KB_TMP/epsm.log"
+		# soft RSS spread the 8 connections: both server cores served some
+		kb_check "2 cores: both server cores served: $(grep -c 'core [01]: [1-9]' "$KB_TMP/epsm.log")" \
+			test "$(grep -cE '^epserver: core [01]: [1-9][0-9]* connections, [1-9]' "$KB_TMP/epsm.log")" -eq 2
+	fi
+	if start_server "$KB_TMP/perfm.log" '^kbperf: listening' \
+		"$APPS/kbperf" -s -f "$KB_TMP/vm1.conf" -N 2; then
+		timeout 60 "$APPS/kbperf" -f "$KB_TMP/vm2.conf" -c 10.78.0.1 -t rr -P 4 -N 2 -d 2 --json \
+			>"$KB_TMP/rrm.json" 2>"$KB_TMP/rrm.err"
+		rc=$?
+		kb_check "2 cores: kbperf rr, 4 flows: rc=$rc $(cut -c1-200 "$KB_TMP/rrm.json")" \
+			python3 -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r['errors']==0 and r['transactions']>10 and r['cores']==2 else 1)" "$KB_TMP/rrm.json"
+		(( rc == 0 )) || grep -v '^EAL\|^VHOST' "$KB_TMP/rrm.err" | tail -n 8
+		stop_server
+	fi
+}
+
 for m in $MODES; do one_mode "$m"; done
+multi_core
 kb_done
