@@ -86,6 +86,7 @@ struct mtcp_context {
 	int n_app_cores;
 	bool stat_print;
 	sig_atomic_t sig_seen;    /* g_mtcp_signalled already reported */
+	sig_atomic_t stats_seen;  /* g_mtcp_stats_req already answered */
 };
 
 struct mtcp_manager {
@@ -108,6 +109,7 @@ struct mtcp_manager {
 
 extern struct mtcp_manager g_mtcp;
 extern volatile sig_atomic_t g_mtcp_signalled;   /* counts signals */
+extern volatile sig_atomic_t g_mtcp_stats_req;   /* counts SIGUSR1 (stat_print) */
 
 /* A registered signal arrived since this context last said so: blocking
  * calls return -1/EINTR once per signal and context. */

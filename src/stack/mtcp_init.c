@@ -13,6 +13,7 @@
 
 struct mtcp_manager g_mtcp = { .lock = PTHREAD_MUTEX_INITIALIZER };
 volatile sig_atomic_t g_mtcp_signalled;
+volatile sig_atomic_t g_mtcp_stats_req;
 
 static struct mtcp_conf g_preset;     /* mtcp_setconf() before mtcp_init() */
 static bool g_have_preset;
@@ -111,6 +112,8 @@ static void apply_conf(struct mtcp_manager *m)
 	t->idle_timeout_us = mc->tcp_timeout > 0 ? (uint64_t)mc->tcp_timeout * 1000000u : 0;
 }
 
+static void install_stats_signal(void);
+
 static void report(const struct kb_err *err)
 {
 	char buf[1024];
@@ -159,6 +162,8 @@ int mtcp_init(const char *config_file)
 	if (m->conf.num_cores > m->n_app_cores)
 		m->conf.num_cores = m->n_app_cores;
 	apply_conf(m);
+	if (m->stat_print)
+		install_stats_signal();
 	m->inited = true;
 	return 0;
 }
@@ -286,6 +291,37 @@ mtcp_sighandler_t mtcp_register_signal(int signum, mtcp_sighandler_t handler)
 	return prev;
 }
 
+static void on_stats_signal(int signum)
+{
+	(void)signum;
+	g_mtcp_stats_req++;
+}
+
+/* stat_print: counters at context exit, and whenever SIGUSR1 arrives
+ * (each context prints from its own thread at its next poll) */
+static void install_stats_signal(void)
+{
+	struct sigaction sa, old;
+
+	if (sigaction(SIGUSR1, NULL, &old) == 0 && old.sa_handler != SIG_DFL)
+		return;   /* the application has its own use for it */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stats_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+static void print_ctx_stats(struct mtcp_context *c)
+{
+	struct mtcp_manager *m = &g_mtcp;
+
+	fprintf(stderr, "[core %d]\n", c->cpu);
+	tcp_stats_print(c->st, stderr);
+	if (m->print_core_stats)
+		m->print_core_stats(c);
+}
+
 /* ---- contexts ---- */
 
 static uint8_t *be_tx_alloc(void *arg)
@@ -331,6 +367,7 @@ mctx_t mtcp_create_context(int cpu)
 	c->n_app_cores = m->n_app_cores;
 	c->stat_print = m->stat_print;
 	c->sig_seen = g_mtcp_signalled;
+	c->stats_seen = g_mtcp_stats_req;
 	if (m->attach(m, cpu, &c->be) < 0)
 		goto fail;
 	struct tcp_cfg cfg = m->tcp;
@@ -372,12 +409,8 @@ void mtcp_destroy_context(mctx_t c)
 
 	if (!c)
 		return;
-	if (c->stat_print) {
-		fprintf(stderr, "[core %d]\n", c->cpu);
-		tcp_stats_print(c->st, stderr);
-		if (m->print_core_stats)
-			m->print_core_stats(c);
-	}
+	if (c->stat_print)
+		print_ctx_stats(c);
 	/* sockets still open: abort their connections */
 	for (int i = 0; i < c->n_socks; i++) {
 		struct mtcp_sock *s = &c->socks[i];
@@ -429,6 +462,10 @@ int mtcp_poll(struct mtcp_context *c)
 	}
 	tcp_timers(c->st, now);
 	c->be.flush(c->be.core);
+	if (c->stats_seen != g_mtcp_stats_req && c->stat_print) {
+		c->stats_seen = g_mtcp_stats_req;
+		print_ctx_stats(c);
+	}
 	return n;
 }
 
