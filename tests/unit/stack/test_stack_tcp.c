@@ -225,12 +225,6 @@ static bool bulk_done(void *arg)
 	struct bulk *b = arg;
 
 	pump(b);
-	if (getenv("TCP_DEBUG") && b->cp->net.now % 100000 == 0)
-		fprintf(stderr, "t=%llu cwnd=%u ssth=%u wnd=%u inflight=%u una=%u sent=%llu recv=%llu rto=%u srtt=%u\n",
-			(unsigned long long)b->cp->net.now, b->cp->c->cc.cwnd, b->cp->c->cc.ssthresh,
-			b->cp->c->snd_wnd, b->cp->c->snd_nxt - b->cp->c->snd_una, b->cp->c->snd_una,
-			(unsigned long long)b->sent_c, (unsigned long long)b->recv_a,
-			rtt_timeout(&b->cp->c->rtt), b->cp->c->rtt.srtt);
 	return b->bad || (b->recv_a == b->total && b->recv_c == b->back) ||
 	       b->cp->a->err || b->cp->c->err;
 }
