@@ -1,0 +1,73 @@
+# tests/qemu/lib_qemu.sh: what the t_qemu_* tests share (sourced after
+# tests/lib.sh): preconditions, the initramfs, starting guests, reading
+# testpmd's counters.
+
+KB_QEMU=$KB_ROOT/tests/qemu
+
+# qemu_require: FAIL (never skip) with the reason when the host lacks
+# something the guests need, then exit.
+qemu_require() {
+	local why=()
+	command -v qemu-system-x86_64 >/dev/null || why+=("no qemu-system-x86_64 (apt-get install qemu-system-x86)")
+	ls /boot/vmlinuz-* >/dev/null 2>&1 || why+=("no /boot/vmlinuz-* (apt-get install linux-image-amd64)")
+	[[ -x /bin/busybox ]] || why+=("no /bin/busybox (apt-get install busybox-static)")
+	command -v cpio >/dev/null || why+=("no cpio")
+	command -v dpdk-testpmd >/dev/null || why+=("no dpdk-testpmd (apt-get install dpdk)")
+	local b
+	for b in "$@"; do
+		[[ -x $KB_BIN/$b ]] || why+=("no $KB_BIN/$b (build it first)")
+	done
+	if (( ${#why[@]} )); then
+		local w
+		for w in "${why[@]}"; do kb_fail "cannot run guests: $w"; done
+		exit 1
+	fi
+}
+
+# qemu_initramfs: (re)builds $KB_BUILD/qemu/initramfs.cpio.gz with the
+# binaries of the build under test; FAIL and exit if that fails.
+qemu_initramfs() {
+	QEMU_INITRD=$KB_BUILD/qemu/initramfs.cpio.gz
+	if ! "$KB_QEMU/mkinitramfs.sh" -b "$KB_BUILD" -o "$QEMU_INITRD" >"$KB_TMP/mkinitramfs.log" 2>&1; then
+		kb_fail "mkinitramfs: $(tail -n 1 "$KB_TMP/mkinitramfs.log")"
+		exit 1
+	fi
+	kb_pass "initramfs built ($(tail -n 1 "$KB_TMP/mkinitramfs.log"))"
+}
+
+# qemu_guest LOG SOCK MAC SCRIPT [boot-guest options...]: boots a guest in
+# the background (tracked; $KB_LAST_PID).  TCG by default, KVM only when
+# $QEMU_ACCEL says so (qemu_accel).
+qemu_guest() {
+	local log=$1 sock=$2 mac=$3 script=$4; shift 4
+	kb_bg "$log" "$KB_QEMU/boot-guest.sh" -i "$QEMU_INITRD" -s "$sock" -M "$mac" \
+		-r "$script" -a "${QEMU_ACCEL:-tcg}" -t "${QEMU_GUEST_LIMIT:-300}" "$@"
+}
+
+# qemu_accel: KVM if a probe guest boots under it (it hangs on some hosts
+# that have /dev/kvm), else TCG; KB_QEMU_ACCEL=tcg|kvm overrides.
+qemu_accel() {
+	QEMU_ACCEL=${KB_QEMU_ACCEL:-}
+	if [[ -z $QEMU_ACCEL ]]; then
+		QEMU_ACCEL=tcg
+		"$KB_QEMU/boot-guest.sh" --probe-kvm -i "$QEMU_INITRD" >/dev/null 2>&1 && QEMU_ACCEL=kvm
+	fi
+	echo "accelerator: $QEMU_ACCEL"
+}
+
+# qemu_wait_exit SECONDS PID: waits for PID to end; its exit status, or 124.
+qemu_wait_exit() {
+	local deadline=$((SECONDS + $1)) pid=$2
+	while kill -0 "$pid" 2>/dev/null; do
+		(( SECONDS >= deadline )) && return 124
+		sleep 0.5
+	done
+	wait "$pid"
+}
+
+# fwd_stat LOG PORT FIELD: testpmd's final "Forward statistics for port
+# PORT" value of FIELD (RX-packets, TX-packets, TX-dropped...), or empty.
+fwd_stat() {
+	sed -n "/Forward statistics for port $2 /,/-----------------------------------------------------------/p" "$1" |
+		grep -o "$3: *[0-9]*" | tail -n 1 | grep -o '[0-9]*$'
+}
