@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "dpdk_api.h"
+#include "dpdk_cfg.h"
 #include "mtcp_core.h"
 
 static int be_rx_count(void *core) { return get_rx_count(core); }
@@ -54,6 +55,15 @@ static void print_core_stats(struct mtcp_context *c)
 
 int mtcp_dpdk_setup(struct mtcp_manager *m, struct kb_conf *c, struct kb_err *err)
 {
+	/* dpdk_init_conf() starts EAL once it has read its keys; a typo in
+	 * any key must stop us before that, so claim the layer's keys with
+	 * its pure parser first and check what is left (the stack's are
+	 * claimed already) */
+	static struct dpdk_cfg pre;
+
+	if (dpdk_cfg_parse(c, &pre, err) < 0 || kb_conf_check_unused(c, err) < 0)
+		return -1;
+
 	struct dpdk_layer *dl = dpdk_init_conf(c, err);
 
 	if (!dl)
