@@ -169,8 +169,6 @@ int main(int argc, char **argv)
 	const char *a = server ? bind_ip : peer;
 	if (kb_parse_addr(a, (uint16_t)port, &o.addr) < 0)
 		kb_usage_error(prog, "%s: expected IPv4[:port], got '%s'", server ? "-B" : "-c", a);
-	if (server && strchr(bind_ip, ':') == NULL)
-		o.addr.sin_port = htons((uint16_t)port);
 
 	if (o.ops->global_init(o.conf, o.cores) < 0)
 		return 2;   /* the config error was printed with its position */

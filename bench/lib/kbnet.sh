@@ -20,8 +20,10 @@ kbnet_cleanup() {
 kbnet_conf() {
 	local f=$1 side=$2 ip=$3 mac=$4 mode=$5 cores=1 port
 	case $mode in 1kb) cores=2 ;; 2kb) cores=3 ;; esac
-	if [[ $side == vhost ]]; then port="net_vhost0,iface=$TMP/vm.sock"
-	else port="net_virtio_user0,path=$TMP/vm.sock"; fi
+	# one socket per mode: a vhost port unlinks its path when its process
+	# exits, which must not hit the next mode's socket
+	if [[ $side == vhost ]]; then port="net_vhost0,iface=$TMP/vm-$mode.sock"
+	else port="net_virtio_user0,path=$TMP/vm-$mode.sock"; fi
 	cat >"$f" <<CONF
 # written by bench/run
 port = $port
@@ -39,7 +41,6 @@ kbnet_mode() {
 	local mode=$1
 	kbnet_conf "$TMP/vm1-$mode.conf" vhost 10.204.0.1 02:00:00:00:04:01 "$mode"
 	kbnet_conf "$TMP/vm2-$mode.conf" virtio 10.204.0.2 02:00:00:00:04:02 "$mode"
-	rm -f "$TMP/vm.sock"
 	timeout $((SECS * 40 + 120)) "$PERF" -s -f "$TMP/vm1-$mode.conf" >"$TMP/kbnet-srv-$mode.log" 2>&1 &
 	kbnet_pids+=($!)
 	local i

@@ -21,8 +21,8 @@ MODES=${KB_APPS_MODES:-single 1kb 2kb}
 vm_conf() {
 	local f=$1 side=$2 ip=$3 mac=$4 port cores=1
 	case $MODE in 1kb) cores=2 ;; 2kb) cores=3 ;; multi) cores=3 ;; esac
-	if [[ $side == vhost ]]; then port="net_vhost0,iface=$KB_TMP/vm.sock"
-	else port="net_virtio_user0,path=$KB_TMP/vm.sock"; fi
+	if [[ $side == vhost ]]; then port="net_vhost0,iface=$KB_TMP/$MODE.sock"
+	else port="net_virtio_user0,path=$KB_TMP/$MODE.sock"; fi
 	cat >"$f" <<CONF
 # written by $KB_TEST
 port = $port
@@ -39,14 +39,18 @@ CONF
 # start_server LOG PATTERN CMD...: VM1's server; waits until it is ready
 start_server() {
 	local log=$1 pat=$2; shift 2
-	rm -f "$KB_TMP/vm.sock"
+	# a vhost port unlinks its socket path when its process exits: a fresh
+	# path per server, so a slow exit of the last one cannot remove it
+	SOCKN=$(( ${SOCKN:-0} + 1 ))
+	sed -i "s|$KB_TMP/[^,]*\.sock|$KB_TMP/s$SOCKN.sock|" "$KB_TMP/vm1.conf" "$KB_TMP/vm2.conf"
 	kb_bg "$log" timeout 200 "$@"
 	SRV=$KB_LAST_PID
 	kb_wait_log 60 "$log" "$pat" || { kb_fail "server did not start: $*"; tail -n 20 "$log"; return 1; }
 }
 stop_server() {
 	kill -TERM "$SRV" 2>/dev/null
-	local i; for i in $(seq 100); do kb_alive "$SRV" || break; sleep 0.1; done
+	local i; for i in $(seq 200); do kb_alive "$SRV" || break; sleep 0.1; done
+	kill -KILL "$SRV" 2>/dev/null
 }
 
 # files served in every mode

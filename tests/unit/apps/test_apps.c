@@ -3,7 +3,12 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
 #include "kb_apputil.h"
+#include "kb_filecache.h"
 #include "kb_hist.h"
 #include "kb_http.h"
 #include "kbtest.h"
@@ -152,5 +157,44 @@ static void sizes_and_addrs(void)
 	CHECK_EQ(kb_parse_addr("10.1.2.3:", 5, &a), -1);
 }
 
-KBTEST_MAIN(T(hist_buckets), T(hist_percentiles), T(http_request), T(http_response),
+static void put(const char *path, const char *data)
+{
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs(data, f);
+		fclose(f);
+	}
+}
+
+static void filecache(void)
+{
+	char dir[] = "/tmp/kb-test-apps.XXXXXX", p[256];
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(p, sizeof(p), "%s/a.txt", dir); put(p, "hello");
+	snprintf(p, sizeof(p), "%s/sub", dir); mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/sub/b.bin", dir); put(p, "");
+	snprintf(p, sizeof(p), "%s/link", dir);
+	CHECK_EQ(symlink("/etc/passwd", p), 0);   /* not followed: not served */
+	struct kb_filecache fc;
+	struct kb_err err;
+	CHECK_EQ(kb_filecache_load(&fc, dir, &err), 0);
+	CHECK_EQ(fc.n, 2);
+	CHECK_EQ(fc.total, 5);
+	const struct kb_file *f = kb_filecache_find(&fc, "/a.txt");
+	CHECK(f && f->len == 5 && !memcmp(f->data, "hello", 5));
+	f = kb_filecache_find(&fc, "/sub/b.bin");
+	CHECK(f && f->len == 0);
+	CHECK(kb_filecache_find(&fc, "/link") == NULL);
+	CHECK(kb_filecache_find(&fc, "/sub") == NULL);
+	CHECK(kb_filecache_find(&fc, "a.txt") == NULL);
+	kb_filecache_free(&fc);
+	/* a missing directory is an error naming it */
+	snprintf(p, sizeof(p), "%s/none", dir);
+	CHECK_EQ(kb_filecache_load(&fc, p, &err), -1);
+	CHECK(strstr(err.msg, "none") != NULL);
+	snprintf(p, sizeof(p), "rm -rf '%s'", dir);
+	CHECK_EQ(system(p), 0);
+}
+
+KBTEST_MAIN(T(filecache), T(hist_buckets), T(hist_percentiles), T(http_request), T(http_response),
 	    T(http_url_and_paths), T(sizes_and_addrs))
