@@ -31,6 +31,8 @@ this command's exit status (1 if the line is missing, 124 on timeout).
                   hugepages when enough are free, else memfd)
   -t SECONDS      kill the guest after this long (default 300)
   -n NICE         nice level for QEMU (default 10)
+  -x FIFO         console input from FIFO (keep a writer open on it): what
+                  the host writes there, the guest script reads on stdin
   --probe-kvm     exit 0 if a guest boots under KVM within 20 s, else 1
   -h, --help      this text
 EOF
@@ -42,7 +44,7 @@ build=${KB_BUILD:-$root/build}
 
 sock="" script="" mac=02:00:00:00:00:01 initrd=$build/qemu/initramfs.cpio.gz
 kernel="" mem=512 huge=128 cpus=1 accel=${KB_QEMU_ACCEL:-tcg} backend=auto
-limit=300 nicelvl=10 probe=0
+limit=300 nicelvl=10 probe=0 conin=/dev/null qin=/dev/null
 files=()
 die() { echo "boot-guest: $*" >&2; exit 2; }
 
@@ -55,7 +57,7 @@ for a in "$@"; do
 	esac
 done
 set -- "${args[@]+"${args[@]}"}"
-while getopts "s:r:f:M:i:k:m:H:c:a:b:t:n:h" o; do
+while getopts "s:r:f:M:i:k:m:H:c:a:b:t:n:x:h" o; do
 	case $o in
 	s) sock=$OPTARG ;;
 	r) script=$OPTARG ;;
@@ -70,6 +72,7 @@ while getopts "s:r:f:M:i:k:m:H:c:a:b:t:n:h" o; do
 	b) backend=$OPTARG ;;
 	t) limit=$OPTARG ;;
 	n) nicelvl=$OPTARG ;;
+	x) conin=$OPTARG; [[ -p $conin ]] || die "-x $conin: not a FIFO" ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -101,7 +104,7 @@ run_qemu() {
 	local log=$1 secs=$2; shift 2
 	nice -n "$nicelvl" timeout -k 5 "$secs" "$qemu" -nodefaults -no-user-config \
 		-display none -monitor none -serial stdio -no-reboot \
-		-kernel "$kernel" "$@" </dev/null >"$log" 2>&1 &
+		-kernel "$kernel" "$@" <"$qin" >"$log" 2>&1 &
 	qpid=$!
 	wait "$qpid"
 	local rc=$?
@@ -163,6 +166,7 @@ done
 cat "$initrd" "$tmp/extra.cpio.gz" >"$tmp/initrd.cpio.gz"
 
 echo "boot-guest: $accel, ${mem} MB ($backend), $cpus cpu, nic $mac on $sock"
+qin=$conin
 # the console streams to our stdout while the guest runs
 : >"$tmp/console.log"
 tail -n +1 -f "$tmp/console.log" &

@@ -15,7 +15,7 @@ qemu_require() {
 	command -v dpdk-testpmd >/dev/null || why+=("no dpdk-testpmd (apt-get install dpdk)")
 	local b
 	for b in "$@"; do
-		[[ -x $KB_BIN/$b ]] || why+=("no $KB_BIN/$b (build it first)")
+		[[ -x $KB_BIN/$b ]] || why+=("no $KB_BIN/$b (not built, or not in the tree yet)")
 	done
 	if (( ${#why[@]} )); then
 		local w

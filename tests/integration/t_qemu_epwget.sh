@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# epwget in one real QEMU guest against epserver in another, through
+# kbswitch (conf/forward_script.bess): each guest's virtio-net-pci NIC is a
+# vhost-user port of the switch, driven inside the guest by the DPDK layer
+# through uio_pci_generic, under the stack.  Guest B downloads a 1 MB file
+# (SHA-256 compared) and makes keep-alive requests; guest A's epserver counts
+# them.  KB_QEMU_SWITCH=testpmd wires the two ports with a host dpdk-testpmd
+# in io mode instead (to tell a switch problem from a guest one).
+# timeout: 600
+source "$(dirname "$0")/../lib.sh"
+source "$KB_ROOT/tests/qemu/lib_qemu.sh"
+
+SWITCH=${KB_QEMU_SWITCH:-kbswitch}
+REQS=40
+qemu_require apps/epserver apps/epwget
+[[ $SWITCH == testpmd ]] || qemu_require src/switch/kbswitch
+qemu_initramfs
+qemu_accel
+
+sdir=$KB_TMP/sw
+mkdir -p "$sdir"
+s1=$sdir/vm1.sock s2=$sdir/vm2.sock
+case $SWITCH in
+testpmd)
+	kb_bg "$KB_TMP/switch.log" timeout 560 nice -n 5 dpdk-testpmd --lcores '0@(0-1),1@(0-1)' \
+		--file-prefix "qemu$KB_ID" $(kb_eal_mem vhost 256) --no-pci --no-telemetry \
+		--vdev "net_vhost0,iface=$s1" --vdev "net_vhost1,iface=$s2" \
+		-- --forward-mode=io --nb-cores=1 --stats-period 30 ;;
+kbswitch)
+	qemu_start_kbswitch "$KB_TMP/switch.log" "$sdir" ;;
+*) kb_fail "KB_QEMU_SWITCH: expected kbswitch or testpmd, got '$SWITCH'"; exit 1 ;;
+esac
+sw=$KB_LAST_PID
+if ! kb_wait_for 60 test -S "$s2"; then
+	kb_fail "$SWITCH made no vhost-user sockets in $sdir: $(tail -n 3 "$KB_TMP/switch.log")"; exit 1
+fi
+kb_pass "$SWITCH serves vm1.sock and vm2.sock"
+
+# The demo's VM configs, without their virtio-user port: the guest script
+# adds the NIC's PCI address.
+sed '/^port *=/d' "$KB_ROOT/conf/vm1.conf" >"$KB_TMP/vm1.conf"
+sed '/^port *=/d' "$KB_ROOT/conf/vm2.conf" >"$KB_TMP/vm2.conf"
+mac1=$(sed -n 's/^mac *= *\([0-9a-f:]*\).*/\1/p' "$KB_TMP/vm1.conf")
+mac2=$(sed -n 's/^mac *= *\([0-9a-f:]*\).*/\1/p' "$KB_TMP/vm2.conf")
+ip1=$(sed -n 's|^ip *= *\([0-9.]*\).*|\1|p' "$KB_TMP/vm1.conf")
+head -c 1048576 /dev/urandom >"$KB_TMP/file.bin"
+echo "kbnet in a guest" >"$KB_TMP/index.html"
+want=$(sha256sum <"$KB_TMP/file.bin" | cut -d' ' -f1)
+echo "http://$ip1/file.bin" >"$KB_TMP/url"
+echo "$REQS" >"$KB_TMP/requests"
+
+# Guest A: epserver until we write "stop" on its console.
+mkfifo "$KB_TMP/a.in"
+exec 7<>"$KB_TMP/a.in"
+qemu_guest "$KB_TMP/a.log" "$s1" "$mac1" "$KB_QEMU/guest/epserver.sh" -x "$KB_TMP/a.in" \
+	-f "$KB_TMP/vm1.conf:vm.conf" -f "$KB_TMP/file.bin:www/file.bin" -f "$KB_TMP/index.html:www/index.html"
+ga=$KB_LAST_PID
+if ! kb_wait_log 300 "$KB_TMP/a.log" '^epserver: serving'; then
+	kb_fail "guest A: epserver did not start"; tail -n 40 "$KB_TMP/a.log"; exit 1
+fi
+kb_pass "guest A: $(grep -m1 '^epserver: serving' "$KB_TMP/a.log")"
+
+qemu_guest "$KB_TMP/b.log" "$s2" "$mac2" "$KB_QEMU/guest/epwget.sh" \
+	-f "$KB_TMP/vm2.conf:vm.conf" -f "$KB_TMP/url:url" -f "$KB_TMP/requests:requests"
+gb=$KB_LAST_PID
+qemu_wait_exit 360 "$gb"; rb=$?
+echo stop >&7
+qemu_wait_exit 120 "$ga"; ra=$?
+
+got=$(sed -n 's/^guest: sha256 \([0-9a-f]*\) rc=0.*/\1/p' "$KB_TMP/b.log")
+json=$(sed -n 's/^guest: json \(.*\) rc=[0-9]*.*/\1/p' "$KB_TMP/b.log")
+kb_check "guest B: epwget ran and the guest powered off (status $rb)" test "$rb" = 0
+kb_check "guest B: 1 MB download through $SWITCH, sha256 ${got:-none} (want $want)" test "$got" = "$want"
+kb_check "guest B: $REQS keep-alive requests, all 200: ${json:-no JSON}" \
+	python3 -c "import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if r['ok']==$REQS and r['errors']==0 else 1)" "${json:-null}"
+kb_check "guest A: epserver stopped and the guest powered off (status $ra)" test "$ra" = 0
+kb_check "guest A: epserver counted $((REQS + 1)) requests: $(grep -m1 '^epserver: done' "$KB_TMP/a.log")" \
+	grep -qE "^epserver: done: .*\(200: $((REQS + 1)), " "$KB_TMP/a.log"
+if (( KB_FAILED )); then
+	for g in a b; do echo "---- guest ${g^^} console (tail)"; tail -n 30 "$KB_TMP/$g.log"; done
+	echo "---- $SWITCH (tail)"; tail -n 20 "$KB_TMP/switch.log"
+fi
+kb_done
