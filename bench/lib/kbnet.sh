@@ -1,8 +1,9 @@
 # bench/lib/kbnet.sh: the kbnet side of bench/run.  Two VM processes, each
-# kbperf on kbnet's stack over the DPDK layer in one mode.  Their ports are
-# wired directly (net_vhost0 in VM1 <-> net_virtio_user0 in VM2): kbswitch
-# is not in the tree yet, so the results say topology "direct".  Sourced;
-# uses bench/run's globals.
+# kbperf on kbnet's stack over the DPDK layer in one mode, their virtio-user
+# ports on kbswitch (conf/forward_script.bess, sockets from KB_VM1_SOCK /
+# KB_VM2_SOCK) when the build has kbswitch; otherwise (or with
+# KB_BENCH_DIRECT=1) wired directly, VM 1 owning the vhost-user side.  The
+# results name the topology.  Sourced; uses bench/run's globals.
 
 kbnet_pids=()
 kbnet_cleanup() {
@@ -16,14 +17,20 @@ kbnet_cleanup() {
 	rm -f "$TMP"/*.sock
 }
 
-# kbnet_conf FILE SIDE IP MAC MODE
+SWITCH=$BUILD/src/switch/kbswitch
+SCRIPT=$ROOT/conf/forward_script.bess
+if [[ -z ${KB_BENCH_DIRECT:-} && -x $SWITCH && -f $SCRIPT ]]; then
+	TOPOLOGY=switch
+else
+	TOPOLOGY=direct
+fi
+
+# kbnet_conf FILE SIDE(vhost|virtio) SOCK IP MAC MODE
 kbnet_conf() {
-	local f=$1 side=$2 ip=$3 mac=$4 mode=$5 cores=1 port
+	local f=$1 side=$2 sock=$3 ip=$4 mac=$5 mode=$6 cores=1 port
 	case $mode in 1kb) cores=2 ;; 2kb) cores=3 ;; esac
-	# one socket per mode: a vhost port unlinks its path when its process
-	# exits, which must not hit the next mode's socket
-	if [[ $side == vhost ]]; then port="net_vhost0,iface=$TMP/vm-$mode.sock"
-	else port="net_virtio_user0,path=$TMP/vm-$mode.sock"; fi
+	if [[ $side == vhost ]]; then port="net_vhost0,iface=$sock"
+	else port="net_virtio_user0,path=$sock"; fi
 	cat >"$f" <<CONF
 # written by bench/run
 port = $port
@@ -31,16 +38,42 @@ ip = $ip/24
 mac = $mac
 mode = $mode
 num_cores = $cores
-file_prefix = kbb$$$side
+file_prefix = kbb$$$(basename "$f" .conf)
 tcp_timeout = -1
 CONF
 	[[ $side == virtio ]] && echo "eal_args = --single-file-segments" >>"$f"
 }
 
-kbnet_mode() {
+# kbnet_switch MODE: starts kbswitch with this mode's two sockets
+kbnet_switch() {
 	local mode=$1
-	kbnet_conf "$TMP/vm1-$mode.conf" vhost 10.204.0.1 02:00:00:00:04:01 "$mode"
-	kbnet_conf "$TMP/vm2-$mode.conf" virtio 10.204.0.2 02:00:00:00:04:02 "$mode"
+	export KB_VM1_SOCK=$TMP/sw-$mode-1.sock KB_VM2_SOCK=$TMP/sw-$mode-2.sock
+	# shellcheck disable=SC2046
+	timeout $((SECS * 40 + 180)) "$SWITCH" $("$ROOT/scripts/eal-mem.sh" vhost 256) \
+		--file-prefix=kbb$$sw -- -f "$SCRIPT" --ctl "$TMP/sw-$mode.ctl" \
+		>"$TMP/switch-$mode.log" 2>&1 &
+	kbnet_pids+=($!)
+	local i
+	for i in $(seq 300); do [[ -S $KB_VM1_SOCK && -S $KB_VM2_SOCK ]] && return 0; sleep 0.1; done
+	return 1
+}
+
+kbnet_mode() {
+	local mode=$1 s1 s2 side1=vhost
+	# one socket per mode: a vhost port unlinks its path when its process
+	# exits, which must not hit the next mode's socket
+	if [[ $TOPOLOGY == switch ]]; then
+		if ! kbnet_switch "$mode"; then
+			note "kbnet-$mode" "n/a: kbswitch did not create its sockets: $(tail -n 1 "$TMP/switch-$mode.log")"
+			kbnet_cleanup
+			return
+		fi
+		s1=$KB_VM1_SOCK s2=$KB_VM2_SOCK side1=virtio
+	else
+		s1=$TMP/vm-$mode.sock s2=$s1
+	fi
+	kbnet_conf "$TMP/vm1-$mode.conf" $side1 "$s1" 10.204.0.1 02:00:00:00:04:01 "$mode"
+	kbnet_conf "$TMP/vm2-$mode.conf" virtio "$s2" 10.204.0.2 02:00:00:00:04:02 "$mode"
 	timeout $((SECS * 40 + 120)) "$PERF" -s -f "$TMP/vm1-$mode.conf" >"$TMP/kbnet-srv-$mode.log" 2>&1 &
 	kbnet_pids+=($!)
 	local i
@@ -53,7 +86,7 @@ kbnet_mode() {
 	local t
 	for t in "${TESTS[@]}"; do
 		for i in $(seq "$REPS"); do
-			log "kbnet $mode $t ($i/$REPS)"
+			log "kbnet $mode ($TOPOLOGY) $t ($i/$REPS)"
 			# shellcheck disable=SC2046
 			timeout $((SECS + 60)) "$PERF" -f "$TMP/vm2-$mode.conf" -c 10.204.0.1 --json \
 				$(test_args "$t") 2>>"$TMP/kbnet-cli-$mode.err" | record "kbnet-$mode" "$mode" "$t"
@@ -71,6 +104,7 @@ kbnet_run() {
 		note kbnet "n/a: kbperf was built without libkbnet (the stack or DPDK layer is missing)"
 		return
 	fi
+	[[ $TOPOLOGY == direct ]] && note kbnet "topology: direct (vhost-user <-> virtio-user, no switch: $([[ -n ${KB_BENCH_DIRECT:-} ]] && echo KB_BENCH_DIRECT set || echo "kbswitch or conf/forward_script.bess missing"))"
 	local m
 	for m in "${MODES[@]}"; do kbnet_mode "$m"; done
 }

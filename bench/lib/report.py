@@ -32,6 +32,7 @@ def main():
     ap.add_argument("--machine", default="")
     ap.add_argument("--secs", type=int, default=0)
     ap.add_argument("--reps", type=int, default=0)
+    ap.add_argument("--topology", default="direct")
     a = ap.parse_args()
     raw, notes = load(a.raw), load(a.notes)
 
@@ -78,8 +79,10 @@ def main():
     date = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
     print(f"kbnet bench, {date}, {a.machine}; {a.secs} s x {a.reps}, medians")
     print("kernel: Linux TCP, netns kbbA <-> veth <-> bridge <-> veth <-> kbbB")
-    print("kbnet: two VM processes, kbperf on the stack, ports wired directly "
-          "(vhost-user <-> virtio-user; no kbswitch yet)")
+    topo = ("virtio-user -> kbswitch (conf/forward_script.bess) -> virtio-user"
+            if a.topology == "switch" else
+            "ports wired directly (vhost-user <-> virtio-user; no kbswitch)")
+    print("kbnet: two VM processes, kbperf on the stack, " + topo)
     print("\n".join(table))
     for n in notes:
         print(f"note: {n['side']}: {n['note']}")
@@ -90,7 +93,7 @@ def main():
 
     doc = {"date": date, "machine": a.machine, "seconds": a.secs, "reps": a.reps,
            "topology": {"kernel": "netns + veth + bridge",
-                        "kbnet": "direct vhost-user <-> virtio-user (no kbswitch)"},
+                        "kbnet": topo},
            "notes": notes, "results": out, "rr64_hist_ns": hist, "table": table}
     with open(a.out, "w") as f:
         json.dump(doc, f, indent=1)
