@@ -33,7 +33,7 @@ this command's exit status (1 if the line is missing, 124 on timeout).
   -n NICE         nice level for QEMU (default 10)
   -x FIFO         console input from FIFO (keep a writer open on it): what
                   the host writes there, the guest script reads on stdin
-  --probe-kvm     exit 0 if a guest boots under KVM within 20 s, else 1
+  --probe-kvm     exit 0 if a guest boots under KVM within 15 s, else 1
   -h, --help      this text
 EOF
 }
@@ -116,13 +116,13 @@ run_qemu() {
 # when a guest actually boots to our init's first line.
 probe_kvm() {
 	[[ -r /dev/kvm && -w /dev/kvm ]] || return 1
-	run_qemu "$tmp/probe.log" 20 -accel kvm -cpu host -m 256 -initrd "$initrd" \
+	run_qemu "$tmp/probe.log" 15 -accel kvm -cpu host -m 256 -initrd "$initrd" \
 		-append "console=ttyS0 quiet panic=-1 kbhuge=0"
 	grep -q '^kbguest: ' "$tmp/probe.log"
 }
 if (( probe )); then
 	probe_kvm && { echo "kvm: works"; exit 0; }
-	echo "kvm: not usable (no /dev/kvm, or no guest output within 20 s)"
+	echo "kvm: not usable (no /dev/kvm, or no guest output within 15 s)"
 	exit 1
 fi
 
