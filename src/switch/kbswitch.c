@@ -1,0 +1,157 @@
+/* kbswitch: builds the pipeline a BESS script describes, starts it, runs its
+ * workers until SIGINT/SIGTERM, then prints statistics and closes ports. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+
+#include "ctl.h"
+#include "kb_parse.h"
+#include "pipeline.h"
+
+static const char usage[] =
+	"usage: kbswitch [EAL options] -- -f SCRIPT [options]\n"
+	"Runs the BESS-style pipeline SCRIPT describes (see docs/switch.md).\n"
+	"  -f, --file SCRIPT     the pipeline script (required)\n"
+	"  -c, --ctl PATH        control socket for kbctl (default /tmp/kbswitch.ctl)\n"
+	"  -p, --pure-poll       never back off when idle (lowest latency, a full CPU)\n"
+	"  -i, --idle-max-us N   longest idle sleep in microseconds (default 50)\n"
+	"  -n, --check           validate the script and exit (opens no port)\n"
+	"  -h, --help            this text\n";
+
+/* The one global: a signal handler has no other way to reach the pipeline. */
+static struct pipeline *g_signal_pl;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (g_signal_pl)
+		g_signal_pl->stop = 1;
+}
+
+static bool lcore_ok(int core)
+{
+	return core < RTE_MAX_LCORE && rte_lcore_is_enabled((unsigned)core);
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	bool app = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			app = true;
+		else if (app && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")))
+			return true;
+	}
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"file", required_argument, NULL, 'f'},
+		{"ctl", required_argument, NULL, 'c'},
+		{"pure-poll", no_argument, NULL, 'p'},
+		{"idle-max-us", required_argument, NULL, 'i'},
+		{"check", no_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *script = NULL, *ctl_path = "/tmp/kbswitch.ctl";
+	struct pipeline pl;
+	struct script_builder b;
+	struct kb_err err = {0};
+	struct ctl ctl = {0};
+	char ebuf[1024];
+	bool check = false;
+	long long v;
+	int n, c, rc = 0;
+
+	if (wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	pipeline_init(&pl);
+	if ((n = rte_eal_init(argc, argv)) < 0) {
+		fprintf(stderr, "kbswitch: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= n;
+	argv += n;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:c:pi:nh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': script = optarg; break;
+		case 'c': ctl_path = optarg; break;
+		case 'p': pl.pure_poll = true; break;
+		case 'n': check = true; break;
+		case 'i':
+			if (kb_parse_int(optarg, 1, 1000000, &v) < 0) {
+				fprintf(stderr, "kbswitch: --idle-max-us expects 1..1000000, got '%s'\n", optarg);
+				rc = 2;
+				goto out_eal;
+			}
+			pl.idle_max_us = (uint32_t)v;
+			break;
+		default:
+			fputs(usage, stderr);
+			rc = 2;
+			goto out_eal;
+		}
+	}
+	if (!script || optind < argc) {
+		fprintf(stderr, "kbswitch: %s\n%s", script ? "unexpected argument" :
+			"-f SCRIPT is required", usage);
+		rc = 2;
+		goto out_eal;
+	}
+	pl.core_ok = lcore_ok;
+	pl.main_core = (int)rte_get_main_lcore();
+	pipeline_builder(&pl, &b);
+	if (script_run_file(script, &b, &err) < 0) {
+		fprintf(stderr, "%s\n", kb_err_str(&err, ebuf, sizeof(ebuf)));
+		rc = 2;
+		goto out_free;
+	}
+	if (check) {
+		printf("kbswitch: %s: OK, %d modules\n", script, pl.n_mods);
+		goto out_free;
+	}
+	g_signal_pl = &pl;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (pipeline_start(&pl, &err) < 0) {
+		fprintf(stderr, "kbswitch: %s\n", kb_err_str(&err, ebuf, sizeof(ebuf)));
+		rc = 1;
+		goto out_stop;
+	}
+	if (ctl_start(&ctl, &pl, ctl_path, &err) < 0) {
+		fprintf(stderr, "kbswitch: %s\n", kb_err_str(&err, ebuf, sizeof(ebuf)));
+		rc = 1;
+		goto out_stop;
+	}
+	printf("kbswitch: running %s (%d modules), control socket %s, idle %s\n", script,
+	       pl.n_mods, ctl_path, pl.pure_poll ? "pure-poll" : "adaptive");
+	pipeline_show(&pl, "port", stdout);
+	fflush(stdout);
+	pipeline_run(&pl);
+	ctl_stop(&ctl);
+	printf("kbswitch: stopping; statistics:\n");
+	pipeline_show(&pl, "pipeline", stdout);
+	pipeline_show(&pl, "port", stdout);
+	fflush(stdout);
+out_stop:
+	ctl_stop(&ctl);
+	pipeline_stop(&pl);
+out_free:
+	pipeline_free(&pl);
+out_eal:
+	rte_eal_cleanup();
+	return rc;
+}

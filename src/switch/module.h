@@ -1,0 +1,114 @@
+/* module: the BESS-style building block of a kbswitch pipeline.
+ *
+ * A module class validates its arguments in init (no DPDK calls there, so a
+ * whole script is checked before any port opens), acquires DPDK resources in
+ * start, and moves packets in process (called with a batch that arrived on an
+ * input gate) or run_task (a task polled by a worker: QueueInc, Source...).
+ * Output gates carry packet/byte/drop counters; packets sent to an
+ * unconnected gate are freed and counted in the module's own drop counter. */
+#ifndef KB_SWITCH_MODULE_H
+#define KB_SWITCH_MODULE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "kb_err.h"
+#include "script_value.h"
+
+#define KB_BURST 32
+#define KB_MAX_GATES 64
+
+struct pkt_batch {
+	uint16_t cnt;
+	struct rte_mbuf *pkts[KB_BURST];
+};
+
+struct module;
+struct pipeline;
+struct worker;
+
+struct gate_stats {
+	uint64_t pkts;
+	uint64_t bytes;
+};
+
+struct ogate {
+	struct module *next;   /* NULL: unconnected */
+	int igate;
+	struct gate_stats st;
+};
+
+struct module_cmd {
+	const char *name;
+	const char *help;
+	/* Runs before start (from the script) and while running (from kbctl,
+	 * on the control thread): must not block the data path. */
+	int (*fn)(struct module *m, const struct script_args *a,
+		  struct script_value **result, struct kb_err *err);
+};
+
+struct module_class {
+	const char *name;
+	const char *help;
+	size_t priv_size;
+	int max_igates;        /* 0: no input gates */
+	int max_ogates;        /* 0: no output gates */
+	bool is_port;          /* a PMDPort: no gates, referenced by modules */
+	int (*init)(struct module *m, const struct script_args *a, struct kb_err *err);
+	int (*start)(struct module *m, struct kb_err *err);
+	void (*stop)(struct module *m);
+	/* Frees what init allocated (after stop, or when never started). */
+	void (*destroy)(struct module *m);
+	void (*process)(struct worker *w, struct module *m, struct pkt_batch *b);
+	/* Returns the number of packets it moved (0: idle). */
+	unsigned (*run_task)(struct worker *w, struct module *m);
+	/* One line of class-specific state for `kbctl show module/port`. */
+	void (*describe)(const struct module *m, char *buf, size_t len);
+	const struct module_cmd *cmds;
+};
+
+struct module {
+	char name[64];
+	const struct module_class *cls;
+	struct pipeline *pl;
+	struct script_pos pos;     /* where it was created */
+	struct ogate ogates[KB_MAX_GATES];
+	int n_ogates;              /* highest connected ogate + 1 */
+	uint64_t igate_used;       /* bitmask of connected input gates */
+	uint64_t drops;            /* unconnected gate, or the class's own reason */
+	int wid;                   /* task modules: attached worker, -1 default */
+	void *priv;
+};
+
+/* Send b out of ogate; consumes every packet in it. */
+static inline void module_emit(struct worker *w, struct module *m, int og,
+			       struct pkt_batch *b)
+{
+	struct ogate *g;
+	uint16_t i;
+
+	if (!b->cnt)
+		return;
+	if (og < 0 || og >= m->n_ogates || !(g = &m->ogates[og])->next) {
+		m->drops += b->cnt;
+		rte_pktmbuf_free_bulk(b->pkts, b->cnt);
+		b->cnt = 0;
+		return;
+	}
+	g->st.pkts += b->cnt;
+	for (i = 0; i < b->cnt; i++)
+		g->st.bytes += b->pkts[i]->pkt_len;
+	g->next->cls->process(w, g->next, b);
+	b->cnt = 0;
+}
+
+/* Frees and counts as this module's drops. */
+static inline void module_drop(struct module *m, struct rte_mbuf *pkt)
+{
+	m->drops++;
+	rte_pktmbuf_free(pkt);
+}
+
+#endif

@@ -1,0 +1,62 @@
+/* PortInc(port): a task that receives from every rx queue of a port. */
+#include <rte_ethdev.h>
+
+#include "pipeline.h"
+#include "port_pmd.h"
+
+struct port_inc {
+	struct module *port;
+	uint16_t pid;
+	uint16_t nq;
+};
+
+static int pinc_init(struct module *m, const struct script_args *a, struct kb_err *err)
+{
+	static const char *const allowed[] = {"port", "prefetch", NULL};
+	struct port_inc *p = m->priv;
+
+	if (script_args_check(a, "PortInc", allowed, err))
+		return -1;
+	if (!script_args_get(a, "port"))
+		return script_err_at(err, &a->pos, "PortInc: missing argument 'port'");
+	return pmd_port_claim(m, script_args_get(a, "port"), PORT_INC, -1, &p->port, err);
+}
+
+static int pinc_start(struct module *m, struct kb_err *err)
+{
+	struct port_inc *p = m->priv;
+	p->pid = pmd_port_id(p->port);
+	p->nq = (uint16_t)pmd_port_nb_queues(p->port, PORT_INC);
+	return 0;
+}
+
+static unsigned pinc_run(struct worker *w, struct module *m)
+{
+	struct port_inc *p = m->priv;
+	struct pkt_batch b;
+	unsigned n = 0;
+
+	for (uint16_t q = 0; q < p->nq; q++) {
+		b.cnt = rte_eth_rx_burst(p->pid, q, b.pkts, KB_BURST);
+		n += b.cnt;
+		module_emit(w, m, 0, &b);
+	}
+	return n;
+}
+
+static void pinc_describe(const struct module *m, char *buf, size_t len)
+{
+	const struct port_inc *p = m->priv;
+	snprintf(buf, len, "port=%s", p->port->name);
+}
+
+const struct module_class mod_port_inc = {
+	.name = "PortInc",
+	.help = "receives from every queue of a port: PortInc(port)",
+	.priv_size = sizeof(struct port_inc),
+	.max_ogates = 1,
+	.init = pinc_init,
+	.start = pinc_start,
+	.run_task = pinc_run,
+	.describe = pinc_describe,
+};

@@ -1,0 +1,63 @@
+/* QueueInc(port, qid): a task that receives bursts from one rx queue. */
+#include <rte_ethdev.h>
+
+#include "pipeline.h"
+#include "port_pmd.h"
+
+struct queue_inc {
+	struct module *port;
+	int64_t qid;
+	uint16_t pid;
+};
+
+static int qinc_init(struct module *m, const struct script_args *a, struct kb_err *err)
+{
+	static const char *const allowed[] = {"port", "qid", "prefetch", NULL};
+	struct queue_inc *q = m->priv;
+
+	if (script_args_check(a, "QueueInc", allowed, err) ||
+	    script_arg_int(a, "QueueInc", "qid", 0, 0, 15, &q->qid, err))
+		return -1;
+	if (!script_args_get(a, "port"))
+		return script_err_at(err, &a->pos, "QueueInc: missing argument 'port'");
+	return pmd_port_claim(m, script_args_get(a, "port"), PORT_INC, (int)q->qid,
+			      &q->port, err);
+}
+
+static int qinc_start(struct module *m, struct kb_err *err)
+{
+	struct queue_inc *q = m->priv;
+	q->pid = pmd_port_id(q->port);
+	return 0;
+}
+
+static unsigned qinc_run(struct worker *w, struct module *m)
+{
+	struct queue_inc *q = m->priv;
+	struct pkt_batch b;
+
+	b.cnt = rte_eth_rx_burst(q->pid, (uint16_t)q->qid, b.pkts, KB_BURST);
+	if (b.cnt) {
+		unsigned n = b.cnt;
+		module_emit(w, m, 0, &b);
+		return n;
+	}
+	return 0;
+}
+
+static void qinc_describe(const struct module *m, char *buf, size_t len)
+{
+	const struct queue_inc *q = m->priv;
+	snprintf(buf, len, "port=%s qid=%lld", q->port->name, (long long)q->qid);
+}
+
+const struct module_class mod_queue_inc = {
+	.name = "QueueInc",
+	.help = "receives from one queue of a port: QueueInc(port, qid=0)",
+	.priv_size = sizeof(struct queue_inc),
+	.max_ogates = 1,
+	.init = qinc_init,
+	.start = qinc_start,
+	.run_task = qinc_run,
+	.describe = qinc_describe,
+};

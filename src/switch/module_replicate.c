@@ -1,0 +1,137 @@
+/* Replicate(gates=[...]): every packet out of every listed gate.
+ *
+ * Copies share the mbuf (refcnt on every segment) instead of copying data:
+ * nothing downstream in kbswitch writes to a packet, and a copy costs a
+ * buffer and a memcpy per gate.  With no gates the packets are dropped and
+ * counted. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline.h"
+
+struct gate_list {
+	int n;
+	int g[KB_MAX_GATES];
+};
+
+struct replicate {
+	struct gate_list *gl;    /* published; swapped whole by set_gates */
+};
+
+static int parse_gates(const struct script_args *a, const char *what,
+		       struct gate_list **out, struct kb_err *err)
+{
+	static const char *const allowed[] = {"gates", "", NULL};
+	const struct script_value *v = script_args_get(a, "gates");
+	struct gate_list *gl;
+
+	if (script_args_check(a, what, allowed, err))
+		return -1;
+	if (!v)
+		v = script_args_get(a, "");
+	if (!v)
+		return script_err_at(err, &a->pos, "%s: missing argument 'gates'", what);
+	if (v->type != SV_LIST)
+		return script_err_at(err, &v->pos, "%s: expected gates=[N, ...], got %s", what,
+				     script_vtype_name(v->type));
+	if (v->list.n > KB_MAX_GATES)
+		return script_err_at(err, &v->pos, "%s: at most %d gates", what, KB_MAX_GATES);
+	if (!(gl = calloc(1, sizeof(*gl))))
+		return script_err_at(err, &v->pos, "out of memory");
+	for (size_t i = 0; i < v->list.n; i++) {
+		int64_t g;
+		if (script_value_int(v->list.items[i], "gate", 0, KB_MAX_GATES - 1, &g, err)) {
+			free(gl);
+			return -1;
+		}
+		for (int k = 0; k < gl->n; k++)
+			if (gl->g[k] == g) {
+				free(gl);
+				return script_err_at(err, &v->list.items[i]->pos,
+						     "%s: gate %lld is listed twice", what, (long long)g);
+			}
+		gl->g[gl->n++] = (int)g;
+	}
+	*out = gl;
+	return 0;
+}
+
+static int rep_init(struct module *m, const struct script_args *a, struct kb_err *err)
+{
+	struct replicate *r = m->priv;
+	return parse_gates(a, "Replicate", &r->gl, err);
+}
+
+static int cmd_set_gates(struct module *m, const struct script_args *a,
+			 struct script_value **res, struct kb_err *err)
+{
+	struct replicate *r = m->priv;
+	struct gate_list *gl, *old;
+
+	if (parse_gates(a, "Replicate.set_gates", &gl, err))
+		return -1;
+	old = r->gl;
+	__atomic_store_n(&r->gl, gl, __ATOMIC_RELEASE);
+	pipeline_synchronize(m->pl);
+	free(old);
+	return 0;
+}
+
+static void rep_process(struct worker *w, struct module *m, struct pkt_batch *b)
+{
+	struct replicate *r = m->priv;
+	const struct gate_list *gl = __atomic_load_n(&r->gl, __ATOMIC_ACQUIRE);
+	struct pkt_batch copy;
+
+	if (!gl->n) {
+		m->drops += b->cnt;
+		rte_pktmbuf_free_bulk(b->pkts, b->cnt);
+		b->cnt = 0;
+		return;
+	}
+	if (gl->n > 1)
+		for (uint16_t i = 0; i < b->cnt; i++)
+			for (struct rte_mbuf *s = b->pkts[i]; s; s = s->next)
+				rte_mbuf_refcnt_update(s, (int16_t)(gl->n - 1));
+	for (int k = 0; k < gl->n; k++) {
+		copy.cnt = b->cnt;
+		memcpy(copy.pkts, b->pkts, b->cnt * sizeof(b->pkts[0]));
+		module_emit(w, m, gl->g[k], &copy);
+	}
+	b->cnt = 0;
+}
+
+static void rep_describe(const struct module *m, char *buf, size_t len)
+{
+	const struct replicate *r = m->priv;
+	size_t o = (size_t)snprintf(buf, len, "gates=[");
+	for (int k = 0; k < r->gl->n && o < len; k++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%d", k ? ", " : "", r->gl->g[k]);
+	if (o < len)
+		snprintf(buf + o, len - o, "]");
+}
+
+static void rep_destroy(struct module *m)
+{
+	struct replicate *r = m->priv;
+	free(r->gl);
+	r->gl = NULL;
+}
+
+static const struct module_cmd rep_cmds[] = {
+	{"set_gates", "set_gates(gates=[N, ...])", cmd_set_gates},
+	{NULL, NULL, NULL},
+};
+
+const struct module_class mod_replicate = {
+	.name = "Replicate",
+	.help = "every packet out of every listed gate: Replicate(gates=[...])",
+	.priv_size = sizeof(struct replicate),
+	.max_igates = 1,
+	.max_ogates = KB_MAX_GATES,
+	.init = rep_init,
+	.destroy = rep_destroy,
+	.process = rep_process,
+	.describe = rep_describe,
+	.cmds = rep_cmds,
+};

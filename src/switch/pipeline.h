@@ -1,0 +1,72 @@
+/* pipeline: the graph of modules a script builds, its workers, and its
+ * lifecycle: build (script_builder callbacks, validation only) -> start
+ * (ports opened, pools created) -> run (workers poll tasks) -> stop. */
+#ifndef KB_SWITCH_PIPELINE_H
+#define KB_SWITCH_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kb_idle.h"
+#include "module.h"
+#include "script_builder.h"
+
+#define KB_MAX_WORKERS 16
+
+struct worker {
+	struct pipeline *pl;
+	int wid;
+	int core;                  /* EAL lcore id */
+	bool defined;              /* by bess.add_worker, or the implicit one */
+	struct module **tasks;
+	int n_tasks;
+	struct kb_idle idle;
+	uint64_t epoch;            /* bumped every loop: quiescent-state counter */
+	int running;
+	uint64_t loops;
+	uint64_t busy_loops;
+};
+
+struct pipeline {
+	struct module **mods;
+	int n_mods;
+	struct worker workers[KB_MAX_WORKERS];
+	struct rte_mempool *pool;
+	volatile int stop;
+	bool started;
+	bool pure_poll;
+	uint32_t idle_max_us;
+	int anon_seq;
+	/* Accepts a worker's core; NULL accepts any (unit tests, no EAL). */
+	bool (*core_ok)(int core);
+	int main_core;
+};
+
+void pipeline_init(struct pipeline *pl);
+void pipeline_builder(struct pipeline *pl, struct script_builder *b);
+struct module *pipeline_find(struct pipeline *pl, const char *name);
+const struct module_class *pipeline_class(const char *name);
+
+/* Opens ports, creates the pool, assigns tasks to workers. */
+int pipeline_start(struct pipeline *pl, struct kb_err *err);
+/* Runs every worker until pl->stop; returns when all have stopped. */
+void pipeline_run(struct pipeline *pl);
+/* Stops modules and closes ports (flushing pcap output). */
+void pipeline_stop(struct pipeline *pl);
+void pipeline_free(struct pipeline *pl);
+
+/* Waits until every running worker has finished the loop it was in, so an
+ * object unpublished before the call is no longer referenced. */
+void pipeline_synchronize(struct pipeline *pl);
+
+/* kbctl requests: "show port|module|pipeline", "add l2 NAME MAC GATE",
+ * "del l2 NAME MAC".  Writes the answer to out; returns 0 or -1 (out then
+ * holds the error). */
+int pipeline_ctl(struct pipeline *pl, const char *line, FILE *out);
+void pipeline_show(struct pipeline *pl, const char *what, FILE *out);
+
+/* A worker's main loop (also used by tests). */
+int worker_main(void *arg);
+
+#endif

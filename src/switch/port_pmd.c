@@ -1,0 +1,245 @@
+/* PMDPort(vdev= | port_id= | pci=, num_inc_q, num_out_q, size_inc_q,
+ * size_out_q).  Init only validates; the device is probed at start. */
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+
+#include "pipeline.h"
+#include "port_pmd.h"
+#include "kb_parse.h"
+
+#define MAX_Q 16
+
+struct pmd_port {
+	const char *src_key;        /* "vdev", "pci" or "port_id" */
+	char dev[256];              /* the vdev/pci string */
+	int64_t port_id;
+	int64_t nq[2];
+	int64_t qsize[2];
+	struct module *claim[2][MAX_Q];
+	bool probed;                /* we probed it, so we remove it */
+	bool started;
+	uint16_t pid;
+};
+
+static const char *const dir_name[2] = {"incoming", "outgoing"};
+
+static int pmd_init(struct module *m, const struct script_args *a, struct kb_err *err)
+{
+	static const char *const allowed[] = {"vdev", "port_id", "pci", "num_inc_q",
+		"num_out_q", "size_inc_q", "size_out_q", NULL};
+	struct pmd_port *p = m->priv;
+	const char *vdev = NULL, *pci = NULL;
+	int n = 0;
+
+	p->port_id = -1;
+	p->nq[0] = p->nq[1] = 1;
+	p->qsize[0] = p->qsize[1] = 1024;
+	if (script_args_check(a, "PMDPort", allowed, err) ||
+	    script_arg_str(a, "PMDPort", "vdev", 0, &vdev, err) ||
+	    script_arg_str(a, "PMDPort", "pci", 0, &pci, err) ||
+	    script_arg_int(a, "PMDPort", "port_id", 0, 0, RTE_MAX_ETHPORTS - 1, &p->port_id, err) ||
+	    script_arg_int(a, "PMDPort", "num_inc_q", 0, 1, MAX_Q, &p->nq[0], err) ||
+	    script_arg_int(a, "PMDPort", "num_out_q", 0, 1, MAX_Q, &p->nq[1], err) ||
+	    script_arg_int(a, "PMDPort", "size_inc_q", 0, 64, 16384, &p->qsize[0], err) ||
+	    script_arg_int(a, "PMDPort", "size_out_q", 0, 64, 16384, &p->qsize[1], err))
+		return -1;
+	n = !!vdev + !!pci + (p->port_id >= 0);
+	if (n != 1)
+		return script_err_at(err, &a->pos,
+				     "PMDPort: expected exactly one of vdev=, pci= or port_id= (got %d)", n);
+	for (int d = 0; d < 2; d++)
+		if (!kb_is_pow2((uint64_t)p->qsize[d]))
+			return script_err_at(err, &script_args_get(a, d ? "size_out_q" : "size_inc_q")->pos,
+					     "PMDPort: %s must be a power of two (got %lld)",
+					     d ? "size_out_q" : "size_inc_q", (long long)p->qsize[d]);
+	if (vdev || pci) {
+		const char *s = vdev ? vdev : pci;
+		const struct script_value *v = script_args_get(a, vdev ? "vdev" : "pci");
+		if (!*s || strlen(s) >= sizeof(p->dev))
+			return script_err_at(err, &v->pos, "PMDPort: expected a device string of 1..255 bytes");
+		snprintf(p->dev, sizeof(p->dev), "%s", s);
+		p->src_key = vdev ? "vdev" : "pci";
+		/* Two ports on one device would fight over its queues. */
+		size_t l = strcspn(p->dev, ",");
+		for (int i = 0; i < m->pl->n_mods; i++) {
+			struct module *o = m->pl->mods[i];
+			struct pmd_port *q = o->priv;
+			if (o->cls == m->cls && q->dev[0] && strcspn(q->dev, ",") == l &&
+			    !strncmp(q->dev, p->dev, l))
+				return script_err_at(err, &v->pos, "PMDPort: device '%.*s' is already port '%s'",
+						     (int)l, p->dev, o->name);
+		}
+	} else {
+		p->src_key = "port_id";
+	}
+	return 0;
+}
+
+unsigned pmd_port_mbufs_needed(const struct module *m)
+{
+	const struct pmd_port *p = m->priv;
+	return (unsigned)(p->nq[0] * p->qsize[0] + p->nq[1] * p->qsize[1]);
+}
+
+int pmd_port_claim(struct module *claimer, const struct script_value *v,
+		   enum port_dir dir, int qid, struct module **port, struct kb_err *err)
+{
+	struct module *m;
+	struct pmd_port *p;
+
+	if (!v || (v->type != SV_OBJ && v->type != SV_STR))
+		return script_err_at(err, v ? &v->pos : NULL, "%s: expected port=<a PMDPort>",
+				     claimer->cls->name);
+	m = pipeline_find(claimer->pl, v->s);
+	if (!m)
+		return script_err_at(err, &v->pos, "undefined name '%s'", v->s);
+	if (!m->cls->is_port)
+		return script_err_at(err, &v->pos, "%s: '%s' is a %s, expected a PMDPort",
+				     claimer->cls->name, v->s, m->cls->name);
+	p = m->priv;
+	if (qid >= p->nq[dir])
+		return script_err_at(err, &v->pos, "%s: port '%s' has %lld %s queue(s), no queue %d",
+				     claimer->cls->name, v->s, (long long)p->nq[dir], dir_name[dir], qid);
+	for (int q = 0; q < p->nq[dir]; q++)
+		if ((qid < 0 || q == qid) && p->claim[dir][q])
+			return script_err_at(err, &v->pos,
+					     "%s: %s queue %d of port '%s' is already claimed by '%s'",
+					     claimer->cls->name, dir_name[dir], q, v->s,
+					     p->claim[dir][q]->name);
+	for (int q = 0; q < p->nq[dir]; q++)
+		if (qid < 0 || q == qid)
+			p->claim[dir][q] = claimer;
+	*port = m;
+	return 0;
+}
+
+uint16_t pmd_port_id(const struct module *m)
+{
+	return ((const struct pmd_port *)m->priv)->pid;
+}
+
+int pmd_port_nb_queues(const struct module *m, enum port_dir dir)
+{
+	return (int)((const struct pmd_port *)m->priv)->nq[dir];
+}
+
+static int find_or_probe(struct pmd_port *p, struct kb_err *err)
+{
+	char name[256];
+	int rc;
+
+	if (p->port_id >= 0) {
+		if (!rte_eth_dev_is_valid_port((uint16_t)p->port_id))
+			return kb_err_set(err, "no DPDK port %lld", (long long)p->port_id);
+		p->pid = (uint16_t)p->port_id;
+		return 0;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(p->dev, ","), p->dev);
+	if (rte_eth_dev_get_port_by_name(name, &p->pid) == 0)
+		return 0;   /* probed by EAL (-a / --vdev) */
+	if ((rc = rte_dev_probe(p->dev)) < 0)
+		return kb_err_set(err, "cannot probe %s '%s': %s", p->src_key, p->dev,
+				  rte_strerror(-rc));
+	p->probed = true;
+	if (rte_eth_dev_get_port_by_name(name, &p->pid) != 0)
+		return kb_err_set(err, "'%s' probed but is not an ethdev", p->dev);
+	return 0;
+}
+
+static int pmd_start(struct module *m, struct kb_err *err)
+{
+	struct pmd_port *p = m->priv;
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint16_t nrx, ntx;
+	int rc;
+
+	if (find_or_probe(p, err) < 0)
+		return -1;
+	if ((rc = rte_eth_dev_info_get(p->pid, &info)) < 0)
+		return kb_err_set(err, "device info: %s", rte_strerror(-rc));
+	if (p->nq[0] > info.max_rx_queues || p->nq[1] > info.max_tx_queues)
+		return kb_err_set(err, "the device has %u rx / %u tx queues, %lld/%lld asked",
+				  info.max_rx_queues, info.max_tx_queues,
+				  (long long)p->nq[0], (long long)p->nq[1]);
+	memset(&conf, 0, sizeof(conf));
+	if ((rc = rte_eth_dev_configure(p->pid, (uint16_t)p->nq[0], (uint16_t)p->nq[1], &conf)) < 0)
+		return kb_err_set(err, "configure: %s", rte_strerror(-rc));
+	nrx = (uint16_t)p->qsize[0];
+	ntx = (uint16_t)p->qsize[1];
+	if ((rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->pid, &nrx, &ntx)) < 0)
+		return kb_err_set(err, "queue sizes: %s", rte_strerror(-rc));
+	for (uint16_t q = 0; q < p->nq[0]; q++)
+		if ((rc = rte_eth_rx_queue_setup(p->pid, q, nrx, rte_eth_dev_socket_id(p->pid),
+						 NULL, m->pl->pool)) < 0)
+			return kb_err_set(err, "rx queue %u: %s", q, rte_strerror(-rc));
+	for (uint16_t q = 0; q < p->nq[1]; q++)
+		if ((rc = rte_eth_tx_queue_setup(p->pid, q, ntx, rte_eth_dev_socket_id(p->pid),
+						 NULL)) < 0)
+			return kb_err_set(err, "tx queue %u: %s", q, rte_strerror(-rc));
+	if ((rc = rte_eth_dev_start(p->pid)) < 0)
+		return kb_err_set(err, "start: %s", rte_strerror(-rc));
+	p->started = true;
+	rte_eth_promiscuous_enable(p->pid);   /* a switch port sees every MAC */
+	return 0;
+}
+
+static void pmd_stop(struct module *m)
+{
+	struct pmd_port *p = m->priv;
+	struct rte_eth_dev_info info;
+	char name[RTE_DEV_NAME_MAX_LEN] = "";
+
+	if (!p->started)
+		return;
+	p->started = false;
+	if (rte_eth_dev_info_get(p->pid, &info) == 0 && info.device)
+		snprintf(name, sizeof(name), "%s", rte_dev_name(info.device));
+	rte_eth_dev_stop(p->pid);   /* net_pcap flushes its dump files here */
+	rte_eth_dev_close(p->pid);  /* net_vhost removes its socket here */
+	if (p->probed && name[0])
+		rte_eal_hotplug_remove("vdev", name);
+}
+
+static void pmd_describe(const struct module *m, char *buf, size_t len)
+{
+	const struct pmd_port *p = m->priv;
+	struct rte_eth_stats st;
+	struct rte_ether_addr mac;
+	struct rte_eth_link link;
+	char macs[RTE_ETHER_ADDR_FMT_SIZE] = "?";
+
+	if (!p->started) {
+		snprintf(buf, len, "%s=%s (not started)", p->src_key, p->dev);
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	memset(&link, 0, sizeof(link));
+	rte_eth_stats_get(p->pid, &st);
+	rte_eth_link_get_nowait(p->pid, &link);
+	if (rte_eth_macaddr_get(p->pid, &mac) == 0)
+		rte_ether_format_addr(macs, sizeof(macs), &mac);
+	snprintf(buf, len,
+		 "port_id=%u %s=%s mac=%s link=%s inc_q=%lld out_q=%lld "
+		 "rx_pkts=%" PRIu64 " rx_bytes=%" PRIu64 " rx_missed=%" PRIu64 " rx_errors=%" PRIu64
+		 " tx_pkts=%" PRIu64 " tx_bytes=%" PRIu64 " tx_errors=%" PRIu64,
+		 p->pid, p->src_key, p->port_id >= 0 ? "" : p->dev, macs,
+		 link.link_status ? "up" : "down", (long long)p->nq[0], (long long)p->nq[1],
+		 st.ipackets, st.ibytes, st.imissed, st.ierrors, st.opackets, st.obytes,
+		 st.oerrors);
+}
+
+const struct module_class mod_pmdport = {
+	.name = "PMDPort",
+	.help = "a DPDK port: PMDPort(vdev=|pci=|port_id=, num_inc_q, num_out_q, size_inc_q, size_out_q)",
+	.priv_size = sizeof(struct pmd_port),
+	.is_port = true,
+	.init = pmd_init,
+	.start = pmd_start,
+	.stop = pmd_stop,
+	.describe = pmd_describe,
+};

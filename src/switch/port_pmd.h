@@ -1,0 +1,18 @@
+/* port_pmd: PMDPort, a DPDK ethdev (any vdev, PCI device or port id) whose
+ * queues are claimed by exactly one QueueInc/QueueOut/PortInc/PortOut each. */
+#ifndef KB_SWITCH_PORT_PMD_H
+#define KB_SWITCH_PORT_PMD_H
+
+#include "module.h"
+
+enum port_dir { PORT_INC, PORT_OUT };
+
+/* Claims queue qid (-1: every queue) of the port named by v (a module
+ * reference or its name) for claimer; errors point at v. */
+int pmd_port_claim(struct module *claimer, const struct script_value *v,
+		   enum port_dir dir, int qid, struct module **port, struct kb_err *err);
+uint16_t pmd_port_id(const struct module *port);
+int pmd_port_nb_queues(const struct module *port, enum port_dir dir);
+unsigned pmd_port_mbufs_needed(const struct module *port);
+
+#endif
