@@ -147,7 +147,7 @@ if [[ $backend == auto ]]; then
 	fi
 fi
 case $backend in
-hugepages) memobj="memory-backend-file,id=mem,size=${mem}M,mem-path=/dev/hugepages,share=on,prealloc=off" ;;
+hugepages) memobj="memory-backend-file,id=mem,size=${mem}M,mem-path=/dev/hugepages,share=on,prealloc=on" ;;
 memfd) memobj="memory-backend-memfd,id=mem,size=${mem}M,share=on" ;;
 *) die "-b: expected hugepages, memfd or auto, got '$backend'" ;;
 esac

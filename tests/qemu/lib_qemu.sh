@@ -37,11 +37,12 @@ qemu_initramfs() {
 
 # qemu_guest LOG SOCK MAC SCRIPT [boot-guest options...]: boots a guest in
 # the background (tracked; $KB_LAST_PID).  TCG by default, KVM only when
-# $QEMU_ACCEL says so (qemu_accel).
+# $QEMU_ACCEL says so (qemu_accel); guest memory per KB_QEMU_MEM
+# (hugepages|memfd|auto, the default).
 qemu_guest() {
 	local log=$1 sock=$2 mac=$3 script=$4; shift 4
 	kb_bg "$log" "$KB_QEMU/boot-guest.sh" -i "$QEMU_INITRD" -s "$sock" -M "$mac" \
-		-r "$script" -a "${QEMU_ACCEL:-tcg}" -t "${QEMU_GUEST_LIMIT:-300}" "$@"
+		-r "$script" -a "${QEMU_ACCEL:-tcg}" -b "${KB_QEMU_MEM:-auto}" -t "${QEMU_GUEST_LIMIT:-300}" "$@"
 }
 
 # qemu_accel: KVM if a probe guest boots under it (it hangs on some hosts
@@ -70,4 +71,18 @@ qemu_wait_exit() {
 fwd_stat() {
 	sed -n "/Forward statistics for port $2 /,/-----------------------------------------------------------/p" "$1" |
 		grep -o "$3: *[0-9]*" | tail -n 1 | grep -o '[0-9]*$'
+}
+
+# qemu_start_kbswitch LOG DIR: kbswitch with conf/forward_script.bess, its
+# vhost-user sockets DIR/vm1.sock and DIR/vm2.sock (KB_VM1_SOCK/KB_VM2_SOCK,
+# as the script reads them), in the background ($KB_LAST_PID).
+qemu_start_kbswitch() {
+	local log=$1 dir=$2 script=$KB_ROOT/conf/forward_script.bess
+	if [[ ! -r $script ]]; then
+		kb_fail "no $script (not in the tree yet)"
+		exit 1
+	fi
+	KB_VM1_SOCK=$dir/vm1.sock KB_VM2_SOCK=$dir/vm2.sock kb_bg "$log" \
+		timeout 560 "$KB_BIN/src/switch/kbswitch" $(kb_eal_mem vhost 256) \
+		--file-prefix="qemu${KB_ID}sw" -- -f "$script" --ctl "$dir/kbswitch.ctl"
 }
