@@ -143,15 +143,15 @@ static int b_connect(void *ctx, const char *from, int og, const char *to, int ig
 	if (lookup(pl, from, pos, &a, err) || lookup(pl, to, pos, &b, err))
 		return -1;
 	if (og < 0 || og >= a->cls->max_ogates)
-		return script_err_at(err, pos, "'%s' (%s) has no output gate %d (%s)", from,
-				     a->cls->name, og,
-				     a->cls->max_ogates ? "expected a gate below its maximum"
-							: "it has no output gates");
+		return a->cls->max_ogates
+			? script_err_at(err, pos, "'%s' (%s) has no output gate %d (expected 0..%d)",
+					from, a->cls->name, og, a->cls->max_ogates - 1)
+			: script_err_at(err, pos, "'%s' (%s) has no output gates", from, a->cls->name);
 	if (ig < 0 || ig >= b->cls->max_igates)
-		return script_err_at(err, pos, "'%s' (%s) has no input gate %d (%s)", to,
-				     b->cls->name, ig,
-				     b->cls->max_igates ? "expected a gate below its maximum"
-							: "it has no input gates");
+		return b->cls->max_igates
+			? script_err_at(err, pos, "'%s' (%s) has no input gate %d (expected 0..%d)",
+					to, b->cls->name, ig, b->cls->max_igates - 1)
+			: script_err_at(err, pos, "'%s' (%s) has no input gates", to, b->cls->name);
 	if (a->ogates[og].next)
 		return script_err_at(err, pos,
 				     "output gate %d of '%s' is already connected to '%s' (an output gate feeds one input gate)",
