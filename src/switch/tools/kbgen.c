@@ -2,7 +2,7 @@
  *
  *   kbgen [EAL options with one port, e.g. --vdev net_virtio_user0,...] --
  *         [--dst MAC] [--count N] [--size BYTES] [--expect N]
- *         [--seconds S] [--start-after FILE]
+ *         [--seconds S] [--start-after FILE] [--stop-after FILE]
  *
  * Sends N frames (source = the port's MAC, destination --dst, EtherType
  * 0x88b5, a sequence number in the payload), receives for up to S seconds or
@@ -127,10 +127,11 @@ int main(int argc, char **argv)
 		{"dst", required_argument, NULL, 'd'}, {"count", required_argument, NULL, 'n'},
 		{"size", required_argument, NULL, 's'}, {"expect", required_argument, NULL, 'e'},
 		{"seconds", required_argument, NULL, 't'}, {"start-after", required_argument, NULL, 'a'},
+		{"stop-after", required_argument, NULL, 'z'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
 	};
 	struct gen g = {.count = 0, .size = 64, .expect = -1, .seconds = 5};
-	const char *start_after = NULL;
+	const char *start_after = NULL, *stop_after = NULL;
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_link link;
 	double end;
@@ -139,9 +140,10 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: kbgen [EAL options, one port] -- [--dst MAC] [--count N] [--size BYTES]\n"
-			       "             [--expect N] [--seconds S] [--start-after FILE]\n"
+			       "             [--expect N] [--seconds S] [--start-after FILE] [--stop-after FILE]\n"
 			       "Sends N frames to MAC, receives until N frames arrived or S seconds passed,\n"
-			       "waits for FILE to exist before sending, prints its counters.\n");
+			       "waits for the --start-after file before sending and, once done, for the\n"
+			       "--stop-after file before leaving; prints its counters.\n");
 			return 0;
 		}
 	if ((n = rte_eal_init(argc, argv)) < 0) {
@@ -151,7 +153,7 @@ int main(int argc, char **argv)
 	argc -= n;
 	argv += n;
 	memset(&g.dst, 0xff, sizeof(g.dst));
-	while ((c = getopt_long(argc, argv, "d:n:s:e:t:a:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:n:s:e:t:a:z:h", opts, NULL)) != -1) {
 		long long *dst = NULL, lo = 0, hi = 0;
 		switch (c) {
 		case 'd':
@@ -161,6 +163,7 @@ int main(int argc, char **argv)
 			}
 			continue;
 		case 'a': start_after = optarg; continue;
+		case 'z': stop_after = optarg; continue;
 		case 'n': dst = &g.count; hi = 1LL << 40; break;
 		case 's': dst = &g.size; lo = 22; hi = 1514; break;
 		case 'e': dst = &g.expect; hi = 1LL << 40; break;
@@ -203,6 +206,9 @@ int main(int argc, char **argv)
 	}
 	send_all(&g);
 	while (!g_stop && now_s() < end && (g.expect < 0 || g.rx < (uint64_t)g.expect))
+		kb_idle_account(&g.idle, rx_once(&g));
+	/* Stay attached (virtio has no tx completion) until told to go. */
+	while (!g_stop && now_s() < end && stop_after && access(stop_after, F_OK) != 0)
 		kb_idle_account(&g.idle, rx_once(&g));
 	printf("kbgen: tx=%" PRIu64 " tx_drop=%" PRIu64 " rx=%" PRIu64 " rx_unicast=%" PRIu64
 	       " rx_broadcast=%" PRIu64 " rx_other=%" PRIu64 " rx_bytes=%" PRIu64 "\n",
