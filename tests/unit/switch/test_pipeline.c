@@ -1,0 +1,174 @@
+/* The switch's pure logic, without EAL: the L2 table, and pipelines built and
+ * validated through the same builder callbacks the script engine uses (which
+ * is also the proof that building calls no DPDK function). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kbtest.h"
+#include "l2_table.h"
+#include "pipeline.h"
+
+static void test_l2_table(void)
+{
+	struct l2_table *t = l2_table_new(8, 2);
+	uint8_t mac[6] = {2, 0, 0, 0, 0, 1};
+	uint64_t k = l2_mac_key(mac), same[3];
+	int n = 0;
+
+	CHECK(t != NULL);
+	CHECK_EQ(l2_lookup(t, k), -1);
+	CHECK_EQ(l2_table_add(t, k, 7), 0);
+	CHECK_EQ(l2_lookup(t, k), 7);
+	CHECK_EQ(l2_table_add(t, k, 3), -2);
+	CHECK_EQ(t->count, 1u);
+	CHECK_EQ(l2_table_del(t, k), 0);
+	CHECK_EQ(l2_table_del(t, k), -1);
+	CHECK_EQ(l2_lookup(t, k), -1);
+	/* Three keys of one bucket: the third finds it full. */
+	for (uint64_t m = 1; n < 3; m++)
+		if ((l2_hash(m | L2_VALID) & t->mask) == 0)
+			same[n++] = m | L2_VALID;
+	CHECK_EQ(l2_table_add(t, same[0], 1), 0);
+	CHECK_EQ(l2_table_add(t, same[1], 2), 0);
+	CHECK_EQ(l2_table_add(t, same[2], 3), -1);
+	CHECK_EQ(l2_lookup(t, same[1]), 2);
+	struct l2_table *c = l2_table_clone(t);
+	CHECK_EQ(l2_table_del(c, same[0]), 0);
+	CHECK_EQ(l2_lookup(t, same[0]), 1);   /* the published copy is untouched */
+	CHECK_EQ(l2_lookup(c, same[0]), -1);
+	free(c);
+	free(t);
+}
+
+static const char forward[] =
+	"p1 = PMDPort(vdev='net_vhost0,iface=/nonexistent/a.sock')\n"
+	"p2 = PMDPort(vdev='net_vhost1,iface=/nonexistent/b.sock', size_out_q=512)\n"
+	"in1::QueueInc(port=p1, qid=0)\n"
+	"in2::QueueInc(port=p2)\n"
+	"out1::QueueOut(port=p1)\n"
+	"out2::QueueOut(port=p2)\n"
+	"l2::L2Forward(size=64, bucket=4)\n"
+	"l2.add(entries=[{'addr': '02:00:00:00:00:01', 'gate': 0},\n"
+	"                {'addr': 'ff:ff:ff:ff:ff:ff', 'gate': 2}])\n"
+	"g = l2.lookup(['ff:ff:ff:ff:ff:ff'])\n"
+	"in1 -> l2\n"
+	"in2 -> l2\n"
+	"l2:0 -> out1\n"
+	"l2:1 -> out2\n"
+	"l2:2 -> Replicate(gates=[0, 1]) -> out1\n"
+	"replicate0:1 -> out2\n";
+
+static char *ctl(struct pipeline *pl, const char *line, int *rc)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	*rc = pipeline_ctl(pl, line, f);
+	fclose(f);
+	return buf;
+}
+
+static void test_build_forward(void)
+{
+	struct pipeline pl;
+	struct script_builder b;
+	struct kb_err err = {0};
+	char *out;
+	int rc;
+
+	pipeline_init(&pl);
+	pipeline_builder(&pl, &b);
+	rc = script_run_string("fwd.bess", forward, &b, &err);
+	CHECK_EQ(rc, 0);
+	if (rc)
+		printf("  %s:%d:%d: %s\n", err.file, err.line, err.col, err.msg);
+	CHECK_EQ(pl.n_mods, 8);
+	CHECK(pipeline_find(&pl, "replicate0") != NULL);
+	out = ctl(&pl, "show pipeline", &rc);
+	CHECK_EQ(rc, 0);
+	CHECK(strstr(out, "  l2:2 -> 0:replicate0 pkts=0") != NULL);
+	CHECK(strstr(out, "  replicate0:1 -> 0:out2 pkts=0") != NULL);
+	CHECK(strstr(out, "entries=2 default_gate=-1") != NULL);
+	free(out);
+	/* kbctl's edits go through the same table. */
+	out = ctl(&pl, "add l2 l2 02:00:00:00:00:02 1", &rc);
+	CHECK_EQ(rc, 0);
+	CHECK_STR(out, "ok\n");
+	free(out);
+	out = ctl(&pl, "add l2 l2 02:00:00:00:00:02 1", &rc);
+	CHECK_EQ(rc, -1);
+	CHECK_STR(out, "error: 02:00:00:00:00:02: address already in the table (delete it first)\n");
+	free(out);
+	out = ctl(&pl, "del l2 l2 02:00:00:00:00:01", &rc);
+	CHECK_EQ(rc, 0);
+	free(out);
+	out = ctl(&pl, "del l2 in1 02:00:00:00:00:01", &rc);
+	CHECK_EQ(rc, -1);
+	CHECK_STR(out, "error: 'in1' is not an L2Forward module\n");
+	free(out);
+	out = ctl(&pl, "add l2 l2 02:00:00:00:00:zz 1", &rc);
+	CHECK_EQ(rc, -1);
+	free(out);
+	out = ctl(&pl, "frobnicate", &rc);
+	CHECK_EQ(rc, -1);
+	free(out);
+	out = ctl(&pl, "show module", &rc);
+	CHECK(strstr(out, "entries=2 ") != NULL);
+	CHECK(strstr(out, "PMDPort") == NULL);
+	free(out);
+	out = ctl(&pl, "show port", &rc);
+	CHECK(strstr(out, "p2::PMDPort vdev=net_vhost1,iface=/nonexistent/b.sock (not started)") != NULL);
+	free(out);
+	pipeline_free(&pl);
+}
+
+/* error (file:line:col: msg) of a script, or "" */
+static const char *build_err(const char *text, char *buf, size_t len)
+{
+	struct pipeline pl;
+	struct script_builder b;
+	struct kb_err err = {0};
+
+	pipeline_init(&pl);
+	pipeline_builder(&pl, &b);
+	buf[0] = 0;
+	if (script_run_string("t.bess", text, &b, &err) < 0)
+		kb_err_str(&err, buf, len);
+	pipeline_free(&pl);
+	return buf;
+}
+
+static void test_build_errors(void)
+{
+	char e[1024];
+
+	CHECK_STR(build_err("s::Sink()\nm::Merge()\nm:0 -> s\nx::Sink()\nm:0 -> x\n", e, sizeof(e)),
+		  "t.bess:5:5: output gate 0 of 'm' is already connected to 's' (an output gate feeds one input gate)");
+	CHECK_STR(build_err("s::Sink()\nm::Merge()\nm -> 5:s\n", e, sizeof(e)), "");   /* many igates */
+	CHECK_STR(build_err("q::QueueOut(port=s)\n", e, sizeof(e)),
+		  "t.bess:1:18: undefined name 's'");
+	CHECK_STR(build_err("s::Sink()\nq::QueueOut(port=s)\n", e, sizeof(e)),
+		  "t.bess:2:18: QueueOut: 's' is a Sink, expected a PMDPort");
+	CHECK_STR(build_err("p = PMDPort(vdev='net_null0', num_out_q=2)\n"
+			    "a::PortOut(port=p)\nb::QueueOut(port=p, qid=1)\n", e, sizeof(e)),
+		  "t.bess:3:18: QueueOut: outgoing queue 1 of port 'p' is already claimed by 'a'");
+	CHECK_STR(build_err("p = PMDPort(vdev='net_null0')\nq::QueueOut(port=p, qid=1)\n", e, sizeof(e)),
+		  "t.bess:2:18: QueueOut: port 'p' has 1 outgoing queue(s), no queue 1");
+	CHECK_STR(build_err("r::Replicate(gates=[1, 1])\n", e, sizeof(e)),
+		  "t.bess:1:24: Replicate: gate 1 is listed twice");
+	CHECK_STR(build_err("l::L2Forward()\nl.delete(['02:00:00:00:00:01'])\n", e, sizeof(e)),
+		  "t.bess:2:11: L2Forward.delete: address 02:00:00:00:00:01 is not in the table");
+	CHECK_STR(build_err("l::L2Forward(bucket=8, size=4)\n", e, sizeof(e)),
+		  "t.bess:1:21: L2Forward: bucket (8) must not exceed size (4)");
+	CHECK_STR(build_err("s::Sink()\ns.attach_task(wid=0)\n", e, sizeof(e)),
+		  "t.bess:2:3: 's' (Sink) is not a task module");
+	CHECK_STR(build_err("s::Source()\ns.attach_task(wid=3)\n", e, sizeof(e)),
+		  "t.bess:2:3: worker 3 does not exist (expected bess.add_worker(wid=3, core=...) first)");
+	CHECK_STR(build_err("bess.add_worker(wid=1, core=1)\nbess.add_worker(wid=2, core=1)\n", e, sizeof(e)),
+		  "t.bess:2:6: core 1 already runs worker 1 (two pollers on one core collapse)");
+	CHECK_STR(build_err("s::Sink()\ns::Sink()\n", e, sizeof(e)), "t.bess:2:1: 's' is already defined");
+}
+
+KBTEST_MAIN(T(test_l2_table), T(test_build_forward), T(test_build_errors))
