@@ -18,6 +18,8 @@ kbnet_cleanup() {
 }
 
 SWITCH=$BUILD/src/switch/kbswitch
+VM1_MAC=02:00:00:00:04:01
+VM2_MAC=02:00:00:00:04:02
 SCRIPT=$ROOT/conf/forward_script.bess
 if [[ -z ${KB_BENCH_DIRECT:-} && -x $SWITCH && -f $SCRIPT ]]; then
 	TOPOLOGY=switch
@@ -47,7 +49,9 @@ CONF
 # kbnet_switch MODE: starts kbswitch with this mode's two sockets
 kbnet_switch() {
 	local mode=$1
+	# the script's L2Forward knows the VMs by MAC: tell it ours
 	export KB_VM1_SOCK=$TMP/sw-$mode-1.sock KB_VM2_SOCK=$TMP/sw-$mode-2.sock
+	export KB_VM1_MAC=$VM1_MAC KB_VM2_MAC=$VM2_MAC
 	# shellcheck disable=SC2046
 	timeout $((SECS * 40 + 180)) "$SWITCH" $("$ROOT/scripts/eal-mem.sh" vhost 256) \
 		--file-prefix=kbb$$sw -- -f "$SCRIPT" --ctl "$TMP/sw-$mode.ctl" \
@@ -72,8 +76,8 @@ kbnet_mode() {
 	else
 		s1=$TMP/vm-$mode.sock s2=$s1
 	fi
-	kbnet_conf "$TMP/vm1-$mode.conf" $side1 "$s1" 10.204.0.1 02:00:00:00:04:01 "$mode"
-	kbnet_conf "$TMP/vm2-$mode.conf" virtio "$s2" 10.204.0.2 02:00:00:00:04:02 "$mode"
+	kbnet_conf "$TMP/vm1-$mode.conf" $side1 "$s1" 10.204.0.1 $VM1_MAC "$mode"
+	kbnet_conf "$TMP/vm2-$mode.conf" virtio "$s2" 10.204.0.2 $VM2_MAC "$mode"
 	timeout $((SECS * 40 + 120)) "$PERF" -s -f "$TMP/vm1-$mode.conf" >"$TMP/kbnet-srv-$mode.log" 2>&1 &
 	kbnet_pids+=($!)
 	local i

@@ -45,7 +45,9 @@ def main():
     for side, tests in res.items():
         out[side] = {}
         for name, runs in tests.items():
-            ok = [r for r in runs if not r.get("failed") and r.get("errors", 1) == 0]
+            # a run that measured nothing (e.g. no connection) is a failure
+            ok = [r for r in runs if not r.get("failed") and r.get("errors", 1) == 0
+                  and (r["bytes"] > 0 if r["test"] == "bulk" else r["transactions"] > 0)]
             entry = {"runs": len(runs), "ok_runs": len(ok)}
             if ok:
                 for m in METRICS:
