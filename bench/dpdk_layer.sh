@@ -5,12 +5,14 @@
 #          mode M, counts them (sink); rate = received / (last - first arrival)
 #   echo:  both sides in mode M, each sender core keeps 32 packets in flight
 #          (window), the other side echoes; rate = echoes per second
+#   switch: the echo run with both VMs attached to kbswitch (when built)
+#          running conf/forward_script.bess
 # On a 2-CPU host shared with others these are what was measured, not what
 # the layer could do with its own cores.
 #   bench/dpdk_layer.sh [SECONDS]    (KB_BUILD: build dir, default build)
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-[[ ${1:-} == --help ]] && { sed -n '2,11p' "$0"; exit 0; }
+[[ ${1:-} == --help ]] && { sed -n '2,13p' "$0"; exit 0; }
 L2T=${KB_BUILD:-$ROOT/build}/src/dpdk/kbl2test
 SECS=${1:-5}
 tmp=$(mktemp -d /tmp/kb-dpdk-bench.XXXXXX)
@@ -19,7 +21,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	sleep 1
 	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$tmp" /var/run/dpdk/kbbA$$ /var/run/dpdk/kbbB$$
+	rm -rf "$tmp" /var/run/dpdk/kbbA$$ /var/run/dpdk/kbbB$$ /var/run/dpdk/kbbS$$
 }
 trap cleanup EXIT
 
@@ -71,6 +73,38 @@ run() {   # run KIND MODE
 	fi
 }
 
+# switched MODE: echo as above, both VMs on net_virtio_user through kbswitch
+# running conf/forward_script.bess.
+switched() {
+	local mode=$1 sw=${KB_BUILD:-$ROOT/build}/src/switch/kbswitch
+	local ca=$tmp/a.conf cb=$tmp/b.conf la=$tmp/a.log lb=$tmp/b.log
+	export KB_VM1_SOCK=$tmp/vm1.sock KB_VM2_SOCK=$tmp/vm2.sock
+	if [[ -z ${SWPID:-} ]]; then
+		timeout 600 "$sw" $("$ROOT/scripts/eal-mem.sh" vhost 128) --no-pci -l 0 --file-prefix=kbbS$$ \
+			-- -f "$ROOT/conf/forward_script.bess" >"$tmp/sw.log" 2>&1 &
+		SWPID=$!
+		pids+=("$SWPID")
+		for _ in $(seq 100); do [[ -S $KB_VM2_SOCK ]] && break; sleep 0.1; done
+	fi
+	# VM1 (MAC :01 on vm1.sock, as the script has it) echoes; VM2 sends and
+	# resolves VM1 by ARP through Replicate
+	conf "$ca" "net_virtio_user0,path=$KB_VM1_SOCK,queues=1" 10.0.0.1 02:00:00:00:00:01 "$mode" "$(cores "$mode")" kbbA$$
+	conf "$cb" "net_virtio_user0,path=$KB_VM2_SOCK,queues=1" 10.0.0.2 02:00:00:00:00:02 "$mode" "$(cores "$mode")" kbbB$$
+	timeout $((SECS + 30)) "$L2T" --conf "$ca" --role echo >"$la" 2>&1 &
+	local ap=$!
+	pids+=("$ap")
+	for _ in $(seq 100); do grep -q 'kbl2test: ready' "$la" && break; sleep 0.1; done
+	timeout $((SECS + 60)) "$L2T" --conf "$cb" --role send --peer 10.0.0.1 --flows 16 \
+		--window 32 --count $((SECS * 50000)) --wait 30 >"$lb" 2>&1
+	kill -TERM "$ap" 2>/dev/null
+	wait "$ap" 2>/dev/null
+	printf '%-6s %-6s %9s echoes at %8.0f pps, lost %s (through kbswitch)\n' switch "$mode" \
+		"$(result "$lb" recv)" "$(result "$lb" pps)" "$(result "$lb" lost)"
+}
+
 echo "kbnet DPDK layer, $(date -u +%F) on $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), ${SECS}s each"
 for m in single 1kb 2kb; do run flood $m; done
 for m in single 1kb 2kb; do run echo $m; done
+if [[ -x ${KB_BUILD:-$ROOT/build}/src/switch/kbswitch ]]; then
+	for m in single 1kb 2kb; do switched $m; done
+fi
