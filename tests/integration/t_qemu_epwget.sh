@@ -55,7 +55,7 @@ exec 7<>"$KB_TMP/a.in"
 qemu_guest "$KB_TMP/a.log" "$s1" "$mac1" "$KB_QEMU/guest/epserver.sh" -x "$KB_TMP/a.in" \
 	-f "$KB_TMP/vm1.conf:vm.conf" -f "$KB_TMP/file.bin:www/file.bin" -f "$KB_TMP/index.html:www/index.html"
 ga=$KB_LAST_PID
-if ! kb_wait_log 300 "$KB_TMP/a.log" '^epserver: serving'; then
+if ! qemu_wait_log 300 "$KB_TMP/a.log" "^epserver: serving" "$ga"; then
 	kb_fail "guest A: epserver did not start"; tail -n 40 "$KB_TMP/a.log"; exit 1
 fi
 kb_pass "guest A: $(grep -m1 '^epserver: serving' "$KB_TMP/a.log")"

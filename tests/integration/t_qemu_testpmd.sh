@@ -24,7 +24,7 @@ kb_wait_for 30 test -S "$s1" || { kb_fail "host testpmd made no sockets: $(tail 
 # for want of a receiver (the host would count it as TX-dropped).
 qemu_guest "$KB_TMP/b.log" "$s1" 02:00:00:00:00:02 "$KB_QEMU/guest/testpmd-rx.sh"
 gb=$KB_LAST_PID
-if ! kb_wait_log 240 "$KB_TMP/b.log" '^guest: rx ready'; then
+if ! qemu_wait_log 240 "$KB_TMP/b.log" "^guest: rx ready" "$gb"; then
 	kb_fail "guest B never polled its NIC"; tail -n 30 "$KB_TMP/b.log"; exit 1
 fi
 kb_pass "guest B: testpmd polls its virtio-net-pci NIC ($(grep -o 'nic=[^ ]* driver=[^ ]*' "$KB_TMP/b.log"))"

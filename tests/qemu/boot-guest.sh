@@ -99,12 +99,13 @@ trap 'exit 143' TERM
 trap 'exit 130' INT
 
 # run_qemu LOG SECONDS QEMU_ARGS...: QEMU in the background (so a TERM to us
-# reaches it through cleanup), bounded by SECONDS, console and errors to LOG.
+# reaches it through cleanup), bounded by SECONDS, console and errors
+# appended to LOG.
 run_qemu() {
 	local log=$1 secs=$2; shift 2
 	nice -n "$nicelvl" timeout -k 5 "$secs" "$qemu" -nodefaults -no-user-config \
 		-display none -monitor none -serial stdio -no-reboot \
-		-kernel "$kernel" "$@" <"$qin" >"$log" 2>&1 &
+		-kernel "$kernel" "$@" <"$qin" >>"$log" 2>&1 &
 	qpid=$!
 	wait "$qpid"
 	local rc=$?
@@ -136,7 +137,9 @@ auto) if probe_kvm; then accel=kvm; else accel=tcg; fi ;;
 esac
 if [[ $accel == kvm ]]; then cpu=(-accel kvm -cpu host); else cpu=(-accel tcg -cpu max); fi
 
+auto_mem=0
 if [[ $backend == auto ]]; then
+	auto_mem=1
 	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 	psz=$(awk '/Hugepagesize/ {print $2}' /proc/meminfo)
 	backend=memfd
@@ -146,11 +149,14 @@ if [[ $backend == auto ]]; then
 		backend=hugepages
 	fi
 fi
-case $backend in
-hugepages) memobj="memory-backend-file,id=mem,size=${mem}M,mem-path=/dev/hugepages,share=on,prealloc=on" ;;
-memfd) memobj="memory-backend-memfd,id=mem,size=${mem}M,share=on" ;;
-*) die "-b: expected hugepages, memfd or auto, got '$backend'" ;;
-esac
+mem_object() {
+	case $1 in
+	hugepages) echo "memory-backend-file,id=mem,size=${mem}M,mem-path=/dev/hugepages,share=on,prealloc=on" ;;
+	memfd) echo "memory-backend-memfd,id=mem,size=${mem}M,share=on" ;;
+	*) return 1 ;;
+	esac
+}
+mem_object "$backend" >/dev/null || die "-b: expected hugepages, memfd or auto, got '$backend'"
 
 # The guest's own files go in a second cpio appended to the base one: the
 # kernel unpacks both, so one initramfs serves every guest.
@@ -165,20 +171,31 @@ done
 (cd "$tmp/root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$tmp/extra.cpio.gz"
 cat "$initrd" "$tmp/extra.cpio.gz" >"$tmp/initrd.cpio.gz"
 
-echo "boot-guest: $accel, ${mem} MB ($backend), $cpus cpu, nic $mac on $sock"
 qin=$conin
 # the console streams to our stdout while the guest runs
 : >"$tmp/console.log"
 tail -n +1 -f "$tmp/console.log" &
 tpid=$!
-run_qemu "$tmp/console.log" "$limit" "${cpu[@]}" -smp "$cpus" -m "${mem}M" \
-	-object "$memobj" -numa node,memdev=mem \
-	-chardev "socket,id=c0,path=$sock" \
-	-netdev vhost-user,id=n0,chardev=c0 \
-	-device "virtio-net-pci,netdev=n0,mac=$mac,vectors=0" \
-	-initrd "$tmp/initrd.cpio.gz" \
-	-append "console=ttyS0 quiet panic=-1 kbhuge=$huge kbrun=/kb/run.sh"
+boot() {
+	echo "boot-guest: $accel, ${mem} MB ($backend), $cpus cpu, nic $mac on $sock" >>"$tmp/console.log"
+	run_qemu "$tmp/console.log" "$limit" "${cpu[@]}" -smp "$cpus" -m "${mem}M" \
+		-object "$(mem_object "$backend")" -numa node,memdev=mem \
+		-chardev "socket,id=c0,path=$sock" \
+		-netdev vhost-user,id=n0,chardev=c0 \
+		-device "virtio-net-pci,netdev=n0,mac=$mac,vectors=0" \
+		-initrd "$tmp/initrd.cpio.gz" \
+		-append "console=ttyS0 quiet panic=-1 kbhuge=$huge kbrun=/kb/run.sh"
+}
+boot
 qrc=$?
+# Others share the host's hugepages: when they took them between our look
+# and QEMU's start, fall back to memfd rather than fail (auto only).
+if (( qrc != 0 && auto_mem )) && [[ $backend == hugepages ]] &&
+	grep -q 'unable to map backing store' "$tmp/console.log"; then
+	backend=memfd
+	boot
+	qrc=$?
+fi
 sleep 0.3   # let tail print the last lines
 kill "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null
 (( qrc == 124 || qrc == 137 )) && { echo "boot-guest: guest killed after ${limit}s"; exit 124; }

@@ -86,3 +86,14 @@ qemu_start_kbswitch() {
 		timeout 560 "$KB_BIN/src/switch/kbswitch" $(kb_eal_mem vhost 256) \
 		--file-prefix="qemu${KB_ID}sw" -- -f "$script" --ctl "$dir/kbswitch.ctl"
 }
+
+# qemu_wait_log SECONDS LOG PATTERN PID: waits until LOG has PATTERN; gives
+# up at once when PID (the guest's boot-guest.sh) has ended.
+qemu_wait_log() {
+	local deadline=$((SECONDS + $1))
+	until grep -qE "$3" "$2" 2>/dev/null; do
+		kill -0 "$4" 2>/dev/null || { grep -qE "$3" "$2" 2>/dev/null; return; }
+		(( SECONDS >= deadline )) && return 1
+		sleep 0.5
+	done
+}
