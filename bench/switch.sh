@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# bench/switch.sh: frames per second through kbswitch between two vhost-user
+# ports, against dpdk-testpmd io-forwarding between the same kind of ports,
+# at 64 B and 1500 B; then instructions per packet of the L2Forward + queue
+# path under callgrind.  Not a test: it prints figures.
+#
+#   bench/switch.sh [--help] [--seconds N] [--warmup N] [--sizes "64 1500"]
+#                   [--no-callgrind]
+#
+# Layout (2 CPUs): CPU 1 holds only the switch's polling thread (kbswitch on
+# conf/forward_script.bess, or testpmd io-forward on two net_vhost ports).
+# CPU 0 holds one dpdk-testpmd acting as both VMs: two net_virtio_user ports
+# with fixed MACs, --eth-peer crosswise, fwd io, start tx_first 8, so frames
+# circle VM port 0 -> switch -> VM port 1 -> and back.  The figure is the sum
+# of the VM ports' Rx-pps over --seconds after --warmup.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${KB_BUILD:-$ROOT/build}
+SECS=5 WARM=3 SIZES="64 1500" CALLGRIND=1
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	-h|--help) usage; exit 0 ;;
+	--seconds) SECS=$2; shift ;;
+	--warmup) WARM=$2; shift ;;
+	--sizes) SIZES=$2; shift ;;
+	--no-callgrind) CALLGRIND=0 ;;
+	*) echo "switch.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+SW=$BUILD/src/switch/kbswitch
+[[ -x $SW ]] || { echo "switch.sh: $SW not built" >&2; exit 1; }
+command -v dpdk-testpmd >/dev/null || { echo "switch.sh: dpdk-testpmd missing (apt-get install dpdk)" >&2; exit 1; }
+RUN=$(mktemp -d /tmp/kbbench-switch.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	sleep 1
+	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	rm -rf "$RUN" /var/run/dpdk/kbbsw-*
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+M1=02:00:00:00:00:01 M2=02:00:00:00:00:02
+S1=$RUN/vm1.sock S2=$RUN/vm2.sock
+
+# vms SIZE LOG: testpmd as both VMs on CPU 0; prints total Rx-pps.
+vms() {
+	local size=$1 log=$2
+	{
+		sleep 2
+		echo "start tx_first 8"
+		sleep "$WARM"
+		echo "show port stats all"
+		sleep "$SECS"
+		echo "show port stats all"
+		echo "stop"
+		echo "quit"
+	} | timeout $((SECS + WARM + 40)) dpdk-testpmd $("$ROOT/scripts/eal-mem.sh" virtio 512) \
+		--single-file-segments --no-pci --lcores='0@0,1@0' --file-prefix=kbbsw-vm \
+		--vdev "net_virtio_user0,path=$S1,mac=$M1,queues=1" \
+		--vdev "net_virtio_user1,path=$S2,mac=$M2,queues=1" -- -i \
+		--forward-mode=io --eth-peer=0,$M2 --eth-peer=1,$M1 --txpkts="$size" \
+		--rxd=1024 --txd=1024 >"$log" 2>&1
+	# The second stats block (Rx-pps over SECS): sum of both ports.
+	awk '/Rx-pps:/ { n++; v[n] = $2 } END { if (n >= 4) printf "%d\n", v[n-1] + v[n]; else print "0" }' "$log"
+}
+
+wait_socks() { local i; for i in $(seq 100); do [[ -S $S1 && -S $S2 ]] && return 0; sleep 0.1; done; return 1; }
+stop_pid() { kill -INT "$1" 2>/dev/null; for i in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done; kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+
+# one KIND SIZE: KIND kbswitch|testpmd on CPU 1; prints Rx-pps
+one() {
+	local kind=$1 size=$2 log=$RUN/$1.$2
+	rm -f "$S1" "$S2"
+	if [[ $kind == kbswitch ]]; then
+		KB_VM1_SOCK=$S1 KB_VM2_SOCK=$S2 taskset -c 1 "$SW" $("$ROOT/scripts/eal-mem.sh" vhost 512) \
+			--no-pci -l 1 --file-prefix=kbbsw-sw -- -f "$ROOT/conf/forward_script.bess" \
+			--ctl "$RUN/ctl" >"$log.sw" 2>&1 &
+	else
+		{ sleep $((SECS + WARM + 30)); echo quit; } | taskset -c 1 dpdk-testpmd \
+			$("$ROOT/scripts/eal-mem.sh" vhost 512) --no-pci --lcores='0@1,1@1' \
+			--file-prefix=kbbsw-sw --vdev "net_vhost0,iface=$S1,queues=1" \
+			--vdev "net_vhost1,iface=$S2,queues=1" -- -i --forward-mode=io \
+			--auto-start --rxd=1024 --txd=1024 >"$log.sw" 2>&1 &
+	fi
+	local sp=$!
+	pids+=($sp)
+	wait_socks || { echo "switch.sh: $kind did not create its sockets" >&2; tail "$log.sw" >&2; stop_pid $sp; echo 0; return; }
+	vms "$size" "$log.vm"
+	stop_pid $sp
+	[[ $kind == kbswitch ]] && grep -E '^(out|l2|bcast)' "$log.sw" | sed 's/^/    /' >&2
+}
+
+echo "kbswitch benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+printf '%-6s %14s %14s %8s\n' size kbswitch_pps testpmd_pps ratio
+for s in $SIZES; do
+	k=$(one kbswitch "$s")
+	t=$(one testpmd "$s")
+	r=$(awk -v a="$k" -v b="$t" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
+	printf '%-6s %14s %14s %8s\n' "$s" "$k" "$t" "$r"
+done
+
+((CALLGRIND)) || exit 0
+command -v valgrind >/dev/null || { echo "callgrind: valgrind missing"; exit 0; }
+# Instructions per packet: the QueueInc task (rx burst, L2Forward, QueueOut,
+# tx burst) with net_pcap ports, N frames vs. the same run with 0 frames.
+N=20000
+/usr/bin/python3 - "$RUN" "$N" <<'PY'
+import sys
+from scapy.all import Ether, Raw, wrpcap, PcapWriter
+d, n = sys.argv[1], int(sys.argv[2])
+f = Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01", type=0x88b5) / Raw(b"\0" * 46)
+wrpcap(d + "/in.pcap", [f] * n, linktype=1)
+PcapWriter(d + "/empty.pcap", linktype=1).close()
+PY
+ir_per() { # IN: inclusive Ir of qinc_run, l2_process, qout_process
+	cat >"$RUN/cg.bess" <<EOS
+a = PMDPort(vdev='net_pcap0,rx_pcap=$1,tx_pcap=$RUN/oa.pcap')
+b = PMDPort(vdev='net_pcap1,rx_pcap=$RUN/empty.pcap,tx_pcap=$RUN/ob.pcap')
+i::QueueInc(port=a)
+o::QueueOut(port=b)
+l2::L2Forward()
+l2.add([{'addr': '02:00:00:00:00:02', 'gate': 0}])
+i -> l2 -> o
+EOS
+	rm -f "$RUN"/callgrind.out
+	( cd "$RUN" && timeout 300 valgrind --tool=callgrind --callgrind-out-file="$RUN/callgrind.out" \
+		--toggle-collect=qinc_run "$SW" --no-huge -m 256 --no-shconf --no-pci -l 0 \
+		--file-prefix=kbbsw-cg -- -f "$RUN/cg.bess" --ctl "$RUN/cgctl" --pure-poll >"$RUN/cg.log" 2>&1 ) &
+	local vp=$!
+	pids+=($vp)
+	for i in $(seq 600); do
+		grep -q "i:0 -> 0:l2 pkts=$2 " <("$BUILD/src/switch/kbctl" --ctl "$RUN/cgctl" show pipeline 2>/dev/null) && break
+		sleep 0.5
+	done
+	sleep 1
+	pkill -INT -P $vp valgrind 2>/dev/null; kill -INT $(pgrep -P $vp) 2>/dev/null
+	wait $vp 2>/dev/null
+	callgrind_annotate --inclusive=yes "$RUN/callgrind.out" 2>/dev/null |
+		awk '/qinc_run/ {q=$1} /l2_process/ {l=$1} /qout_process/ {o=$1} END {gsub(",","",q); gsub(",","",l); gsub(",","",o); print q+0, l+0, o+0}'
+}
+read -r q1 l1 o1 < <(ir_per "$RUN/in.pcap" $N)
+read -r q0 l0 o0 < <(ir_per "$RUN/empty.pcap" 0)
+echo "callgrind, $N frames of 64 B, net_pcap ports (libpcap I/O included in the task figure):"
+awk -v q1="$q1" -v q0="$q0" -v l="$l1" -v o="$o1" -v n="$N" 'BEGIN {
+	printf "  QueueInc task (rx burst + L2Forward + QueueOut + tx burst): %.0f instructions/packet\n", (q1 - q0) / n
+	printf "  L2Forward (lookup, grouping, emit; includes QueueOut):      %.0f instructions/packet\n", l / n
+	printf "  QueueOut (tx burst into net_pcap, drops):                   %.0f instructions/packet\n", o / n
+	printf "  L2Forward alone:                                            %.0f instructions/packet\n", (l - o) / n
+}'
