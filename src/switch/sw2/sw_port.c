@@ -102,6 +102,9 @@ int sw_port_open(struct sw_pipeline *pl, struct sw_port *p, struct kb_err *err)
 				 "port '%s': %d/%d queues asked, device has %u/%u", p->name,
 				 p->n_inc_q, p->n_out_q, info.max_rx_queues, info.max_tx_queues);
 	}
+	/* Frames larger than one mbuf arrive and leave as chains. */
+	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if ((rc = rte_eth_dev_configure(pid, (uint16_t)p->n_inc_q, (uint16_t)p->n_out_q, &conf)))
