@@ -64,6 +64,13 @@ qemu_guest "$KB_TMP/b.log" "$s2" "$mac2" "$KB_QEMU/guest/epwget.sh" \
 	-f "$KB_TMP/vm2.conf:vm.conf" -f "$KB_TMP/url:url" -f "$KB_TMP/requests:requests"
 gb=$KB_LAST_PID
 qemu_wait_exit 360 "$gb"; rb=$?
+if [[ $SWITCH == kbswitch ]]; then
+	# the traffic went through the switch's ports, both ways
+	timeout 10 "$KB_BIN/src/switch/kbctl" --ctl "$sdir/kbswitch.ctl" show port >"$KB_TMP/ports.txt" 2>&1
+	busy=$(grep -cE 'rx_pkts=[1-9][0-9]{2,} .* tx_pkts=[1-9][0-9]{2,}' "$KB_TMP/ports.txt")
+	kb_check "kbswitch: both guests' ports received and sent (kbctl show port: $(grep -o 'rx_pkts=[0-9]*\|tx_pkts=[0-9]*' "$KB_TMP/ports.txt" | tr '\n' ' '))" \
+		test "$busy" = 2
+fi
 echo stop >&7
 qemu_wait_exit 120 "$ga"; ra=$?
 
