@@ -30,6 +30,9 @@ num_cores = $cores
 file_prefix = kbst${KB_ID}${side}
 stat_print = yes
 tcp_timeout = -1
+# no hugepages: other tests on this shared host may hold them all between
+# the layer's check and EAL's allocation (the layer's own tests cover them)
+memory = nohuge
 CONF
 }
 

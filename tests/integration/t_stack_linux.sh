@@ -40,6 +40,9 @@ mode = single
 file_prefix = kbsl$KB_ID
 stat_print = yes
 tcp_timeout = -1
+# no hugepages: other tests on this shared host may hold them all between
+# the layer's check and EAL's allocation (the layer's own tests cover them)
+memory = nohuge
 CONF
 
 link_exists() { ip link show "$1" >/dev/null 2>&1; }
@@ -50,8 +53,10 @@ start_stack() {
 	local log=$1; shift
 	kb_bg "$log" timeout 300 "$XFER" -f "$KB_TMP/vm.conf" "$@"
 	STACK_PID=$KB_LAST_PID
-	if ! kb_wait_for 60 link_exists "$TAP"; then
-		kb_fail "tap $TAP did not appear"; tail -n 20 "$log"; kill "$STACK_PID"; return 1
+	# move the tap only once the port is fully set up: the tap PMD opens
+	# its queues by interface name, in our namespace
+	if ! kb_wait_log 60 "$log" '^kbxfer: up' || ! link_exists "$TAP"; then
+		kb_fail "the stack's port $TAP did not come up"; tail -n 20 "$log"; kill "$STACK_PID"; return 1
 	fi
 	if [[ -n $BRIDGE ]]; then
 		ip link set "$TAP" netns "$NSB" &&

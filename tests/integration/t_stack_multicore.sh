@@ -25,6 +25,9 @@ num_cores = $6
 file_prefix = kbmc${KB_ID}$2
 stat_print = yes
 tcp_timeout = -1
+# no hugepages: other tests on this shared host may hold them all between
+# the layer's check and EAL's allocation (the layer's own tests cover them)
+memory = nohuge
 CONF
 }
 

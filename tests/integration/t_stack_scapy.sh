@@ -29,6 +29,9 @@ mode = single
 file_prefix = kbsc$KB_ID
 stat_print = yes
 tcp_timeout = -1
+# no hugepages: other tests on this shared host may hold them all between
+# the layer's check and EAL's allocation (the layer's own tests cover them)
+memory = nohuge
 # the crafting side: an address no kernel interface owns
 arp = $CRAFT_IP 02:00:00:79:00:03
 CONF
@@ -37,7 +40,9 @@ link_exists() { ip link show "$1" >/dev/null 2>&1; }
 SL=$KB_TMP/stack.log
 kb_bg "$SL" timeout 200 "$XFER" -f "$KB_TMP/vm.conf" -l 6010 -k 2 -m recv
 SPID=$KB_LAST_PID
-kb_wait_for 60 link_exists "$TAP" || { kb_fail "no tap"; cat "$SL"; kb_done; }
+# move the tap only once the port is fully set up (the tap PMD opens its
+# queues by interface name, in our namespace)
+kb_wait_log 60 "$SL" '^kbxfer: up' && link_exists "$TAP" || { kb_fail "no tap"; cat "$SL"; kb_done; }
 ip link set "$TAP" netns "$NS" &&
 ip -n "$NS" addr add "$KERN_IP/24" dev "$TAP" &&
 ip -n "$NS" link set "$TAP" up || { kb_fail "moving the tap"; kb_done; }

@@ -56,7 +56,8 @@ static void usage(FILE *f)
 		"  -s SEED   pattern seed (default 1)\n"
 		"  -t N      N threads, one mTCP context each (cores 0..N-1)\n"
 		"  -q        no SHA-256 and a fixed pattern (benchmarks)\n"
-		"Prints 'kbxfer: listening', then per connection\n"
+		"Prints 'kbxfer: up' once the port is started, 'kbxfer: listening',\n"
+		"then per connection\n"
 		"'kbxfer: sent|recv BYTES SHA256' and exits 0 when all succeeded.\n");
 }
 
@@ -390,6 +391,9 @@ int main(int argc, char **argv)
 	}
 	if (mtcp_init(conf) < 0)
 		return 1;   /* mtcp_init printed why */
+	/* the port is up: a test may now move a tap device elsewhere */
+	printf("kbxfer: up\n");
+	fflush(stdout);
 	/* the peer VM may go first: its vhost socket closing must not kill us */
 	signal(SIGPIPE, SIG_IGN);
 	mtcp_register_signal(SIGINT, on_sig);
