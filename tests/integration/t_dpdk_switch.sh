@@ -20,9 +20,14 @@ kb_bg "$KB_TMP/sw.log" timeout 220 "$SW" $(kb_eal_mem vhost 128) --no-pci -l 0 \
 SWPID=$KB_LAST_PID
 kb_wait_for 60 test -S "$KB_VM2_SOCK" -a -S "$CTL" || { kb_fail "switch did not start"; tail -20 "$KB_TMP/sw.log"; kb_done; }
 
+no_link_up() { ! "$KBCTL" --ctl "$CTL" show port | grep -q 'link=up'; }
+
 # round MODE CORES COUNT: VM1 (10.0.0.1) echoes, VM2 (10.0.0.2) sends.
 round() {
 	local mode=$1 nc=$2 count=$3
+	# the previous round's VMs must be gone from the switch before new ones
+	# connect to the same vhost-user sockets
+	kb_wait_for 30 no_link_up || kb_fail "$mode: switch still shows a link up"
 	local c1=$KB_TMP/vm1.$mode.conf c2=$KB_TMP/vm2.$mode.conf l1=$KB_TMP/vm1.$mode.log l2=$KB_TMP/vm2.$mode.log
 	dl_conf "$c1" "net_virtio_user0,path=$KB_VM1_SOCK,queues=1" 10.0.0.1 02:00:00:00:00:01 "$mode" "$nc" "$PFX_A"
 	dl_conf "$c2" "net_virtio_user0,path=$KB_VM2_SOCK,queues=1" 10.0.0.2 02:00:00:00:00:02 "$mode" "$nc" "$PFX_B"
@@ -37,6 +42,7 @@ round() {
 	wait "$p1"
 	local rc1=$?
 	grep -E '^(RESULT|core [0-9]+:)' "$l2" "$l1" | sed 's/^/  /'
+	[[ $rc -eq 0 ]] || { echo "---- VM2 ($mode) exited $rc ----"; grep -vE '^(VHOST_CONFIG)' "$l2" | tail -30; }
 	local n2=$(grep -c '^core [0-9]*:' "$l2")
 	kb_check "$mode: VM2 exits 0 (nothing lost, right cores)" test $rc -eq 0
 	kb_check "$mode: all $((count * n2)) echoed back" \
