@@ -17,7 +17,7 @@ k() { "$KBCTL" --ctl "$CTL" "$@"; }
 kb_bg "$KB_TMP/sw.log" timeout 180 "$SW" $(kb_eal_mem vhost 128) --no-pci -l 0 \
 	--file-prefix=kbscs$KB_ID -- -f "$KB_ROOT/conf/forward_script.bess" --ctl "$CTL"
 SWPID=$KB_LAST_PID
-kb_wait_for 60 test -S "$CTL" || { kb_fail "switch did not start"; tail -20 "$KB_TMP/sw.log"; kb_done; }
+kb_wait_for 60 bash -c "test -S '$CTL' || ! kill -0 $SWPID" && test -S "$CTL" || { kb_fail "switch did not start"; tail -20 "$KB_TMP/sw.log"; kb_done; }
 
 kb_check "show port lists both vhost ports" bash -c "[[ \$('$KBCTL' --ctl '$CTL' show port | grep -c '::PMDPort port_id=.*vdev=net_vhost') == 2 ]]"
 kb_check "show module lists L2Forward with 3 entries" bash -c "'$KBCTL' --ctl '$CTL' show module | grep -q '^l2::L2Forward drops=0 .*entries=3 '"

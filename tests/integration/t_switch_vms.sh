@@ -18,7 +18,7 @@ kb_on_exit "rm -rf /var/run/dpdk/kbsws$KB_ID /var/run/dpdk/kbsw1$KB_ID /var/run/
 kb_bg "$KB_TMP/sw.log" timeout 200 "$SW" $(kb_eal_mem vhost 128) --no-pci -l 0 \
 	--file-prefix=kbsws$KB_ID -- -f "$KB_ROOT/conf/forward_script.bess" --ctl "$CTL"
 SWPID=$KB_LAST_PID
-kb_wait_for 60 test -S "$KB_VM2_SOCK" -a -S "$CTL" || { kb_fail "switch did not start"; tail -20 "$KB_TMP/sw.log"; kb_done; }
+kb_wait_for 60 bash -c "test -S '$CTL' || ! kill -0 $SWPID" && test -S "$CTL" || { kb_fail "switch did not start"; tail -20 "$KB_TMP/sw.log"; kb_done; }
 
 # vm N LOG GEN_ARGS...: a VM in the background (VM N's socket and MAC).
 vm() {
