@@ -230,6 +230,15 @@ static void *cworker_main(void *arg)
 					open++;
 	}
 	w->res.end_ns = kb_now_ns();
+	/* A flow still not connected a second after it began is an error (no
+	 * route, no ARP answer, no SYN-ACK), not a quiet gap in the numbers. */
+	for (int i = 0; i < w->flows; i++)
+		if (conns[i].fd >= 0 && !conns[i].connected &&
+		    conns[i].t0 + 1000000000ull < w->res.end_ns) {
+			w->res.errors++;
+			if (o->verbose)
+				fprintf(stderr, "kbperf: a flow never connected\n");
+		}
 	if (kb_netops_stop)
 		w->res.errors++;   /* interrupted: the numbers are not a full run */
 	for (int i = 0; i < w->flows; i++)

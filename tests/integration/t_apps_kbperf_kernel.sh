@@ -70,6 +70,14 @@ timeout 30 ip netns exec "$B" "$PERF" --kernel -c 10.201.0.1:5999 -t rr -d 1 >"$
 rc=$?
 kb_check "no server: client fails (rc=$rc)" test $rc -eq 1
 
+# a peer that never answers (no host at that address): every flow counted
+timeout 30 ip netns exec "$B" "$PERF" --kernel -c 10.201.0.9 -t rr -P 2 -d 2 --json \
+	>"$KB_TMP/noans.json" 2>/dev/null
+rc=$?
+kb_check "unanswered peer: rc=$rc, both flows are errors" python3 -c \
+	"import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r['errors']==2 and r['transactions']==0 else 1)" \
+	"$KB_TMP/noans.json"
+
 kill -TERM "$KB_LAST_PID" 2>/dev/null
 kb_wait_for 10 grep -q '^kbperf: server done' "$KB_TMP/srv.log"
 kb_check "server reports totals" grep -q '^kbperf: server done: [1-9]' "$KB_TMP/srv.log"
