@@ -40,7 +40,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	sleep 1
 	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$RUN" /var/run/dpdk/kbsw2b-*
+	[[ -n ${KEEP:-} ]] && echo "logs in $RUN" || rm -rf "$RUN"; rm -rf /var/run/dpdk/kbsw2b-*
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -55,10 +55,10 @@ vms() {
 		sleep "$SECS"; echo "show port stats all"
 		echo "stop"; echo "quit"
 	} | timeout $((SECS + WARM + 40)) dpdk-testpmd --lcores 0@0,1@0 --no-pci \
-		$("$ROOT/scripts/eal-mem.sh" virtio 512) --file-prefix kbsw2b-vm \
+		$("$ROOT/scripts/eal-mem.sh" virtio 512 | sed "s/ --single-file-segments//") --single-file-segments --file-prefix kbsw2b-vm \
 		--vdev "net_virtio_user0,path=$S1,mac=$M1,queues=1" \
 		--vdev "net_virtio_user1,path=$S2,mac=$M2,queues=1" \
-		-- -i --nb-cores 1 --forward-mode io --eth-peer 0,$M2 --eth-peer 1,$M1 \
+		-- -i --nb-cores 1 --total-num-mbufs 16384 --forward-mode io --eth-peer 0,$M2 --eth-peer 1,$M1 \
 		--txpkts "$1" --burst 32 >"$2" 2>&1
 	# The last two Rx-pps lines (one per port) are the measured interval.
 	grep -E 'Rx-pps:' "$2" | tail -n 2 | awk '{s += $2} END {print s + 0}'
@@ -77,7 +77,7 @@ switch_up() {
 		timeout 120 dpdk-testpmd --lcores 0@1,1@1 --no-pci \
 			$("$ROOT/scripts/eal-mem.sh" vhost 512) --file-prefix kbsw2b-tp \
 			--vdev "net_vhost0,iface=$S1,queues=1" --vdev "net_vhost1,iface=$S2,queues=1" \
-			-- -i --nb-cores 1 --forward-mode io --auto-start <"$RUN/tp.in" >"$2" 2>&1 &
+			-- -i --nb-cores 1 --total-num-mbufs 16384 --forward-mode io --auto-start <"$RUN/tp.in" >"$2" 2>&1 &
 		exec 7>"$RUN/tp.in"
 	fi
 	SWPID=$!
