@@ -70,6 +70,8 @@ if [[ $SWITCH == kbswitch ]]; then
 	busy=$(grep -cE 'rx_pkts=[1-9][0-9]{2,} .* tx_pkts=[1-9][0-9]{2,}' "$KB_TMP/ports.txt")
 	kb_check "kbswitch: both guests' ports received and sent (kbctl show port: $(grep -o 'rx_pkts=[0-9]*\|tx_pkts=[0-9]*' "$KB_TMP/ports.txt" | tr '\n' ' '))" \
 		test "$busy" = 2
+	# for the log: where the switch dropped what (TCG guests drain slowly)
+	timeout 10 "$KB_BIN/src/switch/kbctl" --ctl "$sdir/kbswitch.ctl" show module 2>&1 | sed 's/^/kbswitch: /'
 fi
 echo stop >&7
 qemu_wait_exit 120 "$ga"; ra=$?

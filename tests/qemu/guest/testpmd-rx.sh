@@ -25,4 +25,5 @@ kill -INT $pid
 wait $pid
 rc=$?
 sed -n '/Forward statistics/,$p' /tmp/rx.log
+[ $rc = 0 ] || tail -n 20 /tmp/rx.log
 exit $rc
