@@ -46,12 +46,21 @@ qemu_guest() {
 }
 
 # qemu_accel: KVM if a probe guest boots under it (it hangs on some hosts
-# that have /dev/kvm), else TCG; KB_QEMU_ACCEL=tcg|kvm overrides.
+# that have /dev/kvm), else TCG; KB_QEMU_ACCEL=tcg|kvm overrides.  The
+# verdict is kept per host boot in $KB_BUILD/qemu/kvm-probe: a hung probe
+# costs 15 s of a CPU.
 qemu_accel() {
 	QEMU_ACCEL=${KB_QEMU_ACCEL:-}
 	if [[ -z $QEMU_ACCEL ]]; then
-		QEMU_ACCEL=tcg
-		"$KB_QEMU/boot-guest.sh" --probe-kvm -i "$QEMU_INITRD" >/dev/null 2>&1 && QEMU_ACCEL=kvm
+		local cache=$KB_BUILD/qemu/kvm-probe key
+		key="$(cat /proc/sys/kernel/random/boot_id 2>/dev/null) $(qemu-system-x86_64 --version | head -n 1)"
+		if [[ -r $cache && $(head -n 1 "$cache") == "$key" ]]; then
+			QEMU_ACCEL=$(sed -n 2p "$cache")
+		else
+			QEMU_ACCEL=tcg
+			"$KB_QEMU/boot-guest.sh" --probe-kvm -i "$QEMU_INITRD" >/dev/null 2>&1 && QEMU_ACCEL=kvm
+			printf '%s\n%s\n' "$key" "$QEMU_ACCEL" >"$cache"
+		fi
 	fi
 	echo "accelerator: $QEMU_ACCEL"
 }
