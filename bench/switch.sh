@@ -38,7 +38,8 @@ cleanup() {
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	sleep 1
 	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$RUN" /var/run/dpdk/kbbsw-*
+	[[ -n ${KB_BENCH_KEEP:-} ]] && echo "kept $RUN" || rm -rf "$RUN"
+	rm -rf /var/run/dpdk/kbbsw-*
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -57,12 +58,12 @@ vms() {
 		echo "show port stats all"
 		echo "stop"
 		echo "quit"
-	} | timeout $((SECS + WARM + 40)) dpdk-testpmd $("$ROOT/scripts/eal-mem.sh" virtio 512) \
+	} | timeout $((SECS + WARM + 40)) dpdk-testpmd $("$ROOT/scripts/eal-mem.sh" virtio 256) \
 		--single-file-segments --no-pci --lcores='0@0,1@0' --file-prefix=kbbsw-vm \
 		--vdev "net_virtio_user0,path=$S1,mac=$M1,queues=1" \
 		--vdev "net_virtio_user1,path=$S2,mac=$M2,queues=1" -- -i \
 		--forward-mode=io --eth-peer=0,$M2 --eth-peer=1,$M1 --txpkts="$size" \
-		--rxd=1024 --txd=1024 >"$log" 2>&1
+		--rxd=1024 --txd=1024 --total-num-mbufs=16384 >"$log" 2>&1
 	# The second stats block (Rx-pps over SECS): sum of both ports.
 	awk '/Rx-pps:/ { n++; v[n] = $2 } END { if (n >= 4) printf "%d\n", v[n-1] + v[n]; else print "0" }' "$log"
 }
@@ -75,15 +76,15 @@ one() {
 	local kind=$1 size=$2 log=$RUN/$1.$2
 	rm -f "$S1" "$S2"
 	if [[ $kind == kbswitch ]]; then
-		KB_VM1_SOCK=$S1 KB_VM2_SOCK=$S2 taskset -c 1 "$SW" $("$ROOT/scripts/eal-mem.sh" vhost 512) \
+		KB_VM1_SOCK=$S1 KB_VM2_SOCK=$S2 taskset -c 1 "$SW" $("$ROOT/scripts/eal-mem.sh" vhost 256) \
 			--no-pci -l 1 --file-prefix=kbbsw-sw -- -f "$ROOT/conf/forward_script.bess" \
 			--ctl "$RUN/ctl" >"$log.sw" 2>&1 &
 	else
 		{ sleep $((SECS + WARM + 30)); echo quit; } | taskset -c 1 dpdk-testpmd \
-			$("$ROOT/scripts/eal-mem.sh" vhost 512) --no-pci --lcores='0@1,1@1' \
+			$("$ROOT/scripts/eal-mem.sh" vhost 256) --no-pci --lcores='0@1,1@1' \
 			--file-prefix=kbbsw-sw --vdev "net_vhost0,iface=$S1,queues=1" \
 			--vdev "net_vhost1,iface=$S2,queues=1" -- -i --forward-mode=io \
-			--auto-start --rxd=1024 --txd=1024 >"$log.sw" 2>&1 &
+			--auto-start --rxd=1024 --txd=1024 --total-num-mbufs=16384 >"$log.sw" 2>&1 &
 	fi
 	local sp=$!
 	pids+=($sp)
@@ -105,7 +106,8 @@ done
 ((CALLGRIND)) || exit 0
 command -v valgrind >/dev/null || { echo "callgrind: valgrind missing"; exit 0; }
 # Instructions per packet: the QueueInc task (rx burst, L2Forward, QueueOut,
-# tx burst) with net_pcap ports, N frames vs. the same run with 0 frames.
+# tx burst) with net_pcap ports: inclusive instructions of L2Forward and of
+# QueueOut, each collected in its own run (--toggle-collect), over N frames.
 N=20000
 /usr/bin/python3 - "$RUN" "$N" <<'PY'
 import sys
@@ -115,9 +117,10 @@ f = Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01", type=0x88b5) / Raw(b
 wrpcap(d + "/in.pcap", [f] * n, linktype=1)
 PcapWriter(d + "/empty.pcap", linktype=1).close()
 PY
-ir_per() { # IN: inclusive Ir of qinc_run, l2_process, qout_process
+# ir FUNC: instructions spent inside FUNC (inclusive) over N frames.
+ir() {
 	cat >"$RUN/cg.bess" <<EOS
-a = PMDPort(vdev='net_pcap0,rx_pcap=$1,tx_pcap=$RUN/oa.pcap')
+a = PMDPort(vdev='net_pcap0,rx_pcap=$RUN/in.pcap,tx_pcap=$RUN/oa.pcap')
 b = PMDPort(vdev='net_pcap1,rx_pcap=$RUN/empty.pcap,tx_pcap=$RUN/ob.pcap')
 i::QueueInc(port=a)
 o::QueueOut(port=b)
@@ -125,28 +128,26 @@ l2::L2Forward()
 l2.add([{'addr': '02:00:00:00:00:02', 'gate': 0}])
 i -> l2 -> o
 EOS
-	rm -f "$RUN"/callgrind.out
-	( cd "$RUN" && timeout 300 valgrind --tool=callgrind --callgrind-out-file="$RUN/callgrind.out" \
-		--toggle-collect=qinc_run "$SW" --no-huge -m 256 --no-shconf --no-pci -l 0 \
-		--file-prefix=kbbsw-cg -- -f "$RUN/cg.bess" --ctl "$RUN/cgctl" --pure-poll >"$RUN/cg.log" 2>&1 ) &
+	rm -f "$RUN/callgrind.out"
+	# exec: $! is timeout's pid, and timeout passes our SIGINT on to kbswitch.
+	( cd "$RUN" && exec timeout 300 valgrind --tool=callgrind --callgrind-out-file="$RUN/callgrind.out" \
+		--toggle-collect="$1" "$SW" --no-huge -m 256 --no-shconf --no-pci -l 0 \
+		--file-prefix=kbbsw-cg -- -f "$RUN/cg.bess" --ctl "$RUN/cgctl" >"$RUN/cg.log" 2>&1 ) &
 	local vp=$!
 	pids+=($vp)
 	for i in $(seq 600); do
-		grep -q "i:0 -> 0:l2 pkts=$2 " <("$BUILD/src/switch/kbctl" --ctl "$RUN/cgctl" show pipeline 2>/dev/null) && break
+		grep -q "o::QueueOut drops=0 .*sent=$N" <("$BUILD/src/switch/kbctl" --ctl "$RUN/cgctl" show module 2>/dev/null) && break
 		sleep 0.5
 	done
-	sleep 1
-	pkill -INT -P $vp valgrind 2>/dev/null; kill -INT $(pgrep -P $vp) 2>/dev/null
+	kill -INT $vp 2>/dev/null
 	wait $vp 2>/dev/null
-	callgrind_annotate --inclusive=yes "$RUN/callgrind.out" 2>/dev/null |
-		awk '/qinc_run/ {q=$1} /l2_process/ {l=$1} /qout_process/ {o=$1} END {gsub(",","",q); gsub(",","",l); gsub(",","",o); print q+0, l+0, o+0}'
+	awk '/^(summary|totals):/ { print $2; exit }' "$RUN/callgrind.out"
 }
-read -r q1 l1 o1 < <(ir_per "$RUN/in.pcap" $N)
-read -r q0 l0 o0 < <(ir_per "$RUN/empty.pcap" 0)
-echo "callgrind, $N frames of 64 B, net_pcap ports (libpcap I/O included in the task figure):"
-awk -v q1="$q1" -v q0="$q0" -v l="$l1" -v o="$o1" -v n="$N" 'BEGIN {
-	printf "  QueueInc task (rx burst + L2Forward + QueueOut + tx burst): %.0f instructions/packet\n", (q1 - q0) / n
-	printf "  L2Forward (lookup, grouping, emit; includes QueueOut):      %.0f instructions/packet\n", l / n
-	printf "  QueueOut (tx burst into net_pcap, drops):                   %.0f instructions/packet\n", o / n
-	printf "  L2Forward alone:                                            %.0f instructions/packet\n", (l - o) / n
+l2=$(ir l2_process)
+qo=$(ir qout_process)
+echo "callgrind, $N frames of 64 B through QueueInc -> L2Forward -> QueueOut on net_pcap ports:"
+awk -v l="$l2" -v o="$qo" -v n="$N" 'BEGIN {
+	printf "  L2Forward + QueueOut (incl. the net_pcap tx burst): %.1f instructions/packet\n", l / n
+	printf "  QueueOut (incl. the net_pcap tx burst):             %.1f instructions/packet\n", o / n
+	printf "  L2Forward alone (lookup, grouping by gate, emit):   %.1f instructions/packet\n", (l - o) / n
 }'
