@@ -9,14 +9,21 @@ source "$(dirname "$0")/../lib.sh"
 PY=/usr/bin/python3
 SW=$KB_BIN/src/switch/kbswitch
 KBCTL=$KB_BIN/src/switch/kbctl
-$PY -c 'import scapy' 2>/dev/null || { kb_fail "python3-scapy missing"; kb_done; }
+$PY -c 'import scapy' 2>/dev/null || { kb_fail "python3-scapy missing"; # The same through a second worker on lcore 1 (bess.add_worker + attach_task).
+run_case worker forward "bess.add_worker(wid=1, core=1)
+inp.attach_task(wid=1)" 0,1
+echo "$L2" | grep -q 'drops=3 .*misses=1 runts=1' &&
+	kb_pass "worker: same counters from worker 1" || kb_fail "worker: drop counters wrong: $L2"
+grep -q '^worker 1 core=1 tasks=1 ' "$KB_TMP/worker/sw.log" &&
+	kb_pass "worker: the task ran on worker 1, core 1" || kb_fail "worker: task not on worker 1"
+kb_done; }
 kb_on_exit "rm -rf /var/run/dpdk/kbswp$KB_ID"
 
-# run_case NAME EXTRA_SCRIPT_LINES
+# run_case NAME SCENARIO EXTRA_SCRIPT_LINES [LCORES]
 run_case() {
-	local name=$1 extra=$2 d=$KB_TMP/$1
+	local name=$1 scen=$2 extra=$3 lcores=${4:-0} d=$KB_TMP/$1
 	mkdir -p "$d"
-	$PY "$KB_ROOT/tests/integration/switch_pcap.py" gen "$name" "$d" 2>/dev/null ||
+	$PY "$KB_ROOT/tests/integration/switch_pcap.py" gen "$scen" "$d" 2>/dev/null ||
 		{ kb_fail "$name: cannot generate frames"; return; }
 	cat >"$d/s.bess" <<EOS
 pa = PMDPort(vdev='net_pcap0,rx_pcap=$d/in.pcap,tx_pcap=$d/got_a.pcap')
@@ -38,7 +45,7 @@ rep:0 -> oa
 rep:1 -> ob
 $extra
 EOS
-	kb_bg "$d/sw.log" timeout 60 "$SW" $(kb_eal_mem vhost 128) --no-pci -l 0 \
+	kb_bg "$d/sw.log" timeout 60 "$SW" $(kb_eal_mem vhost 128) --no-pci -l "$lcores" \
 		--file-prefix=kbswp$KB_ID -- -f "$d/s.bess" --ctl "$d/ctl"
 	local pid=$KB_LAST_PID
 	if ! kb_wait_for 30 bash -c "'$KBCTL' --ctl '$d/ctl' show pipeline | grep -q 'inp:0 -> 0:l2 pkts=8 '"; then
@@ -63,14 +70,21 @@ EOS
 	echo "  $L2"
 }
 
-run_case forward ""
+run_case forward forward ""
 echo "$L2" | grep -q 'drops=3 .*misses=1 runts=1' &&
 	kb_pass "forward: miss, runt and unconnected gate counted (drops=3 misses=1 runts=1)" ||
 	kb_fail "forward: drop counters wrong: $L2"
 
-run_case default "l2.delete(addrs=['02:00:00:00:00:0a'])
+run_case default default "l2.delete(addrs=['02:00:00:00:00:0a'])
 l2.set_default_gate(gate=1)"
 echo "$L2" | grep -q 'drops=2 .*misses=0 runts=1' &&
 	kb_pass "default: deleted entry and miss took the default gate (drops=2 misses=0 runts=1)" ||
 	kb_fail "default: drop counters wrong: $L2"
+# The same through a second worker on lcore 1 (bess.add_worker + attach_task).
+run_case worker forward "bess.add_worker(wid=1, core=1)
+inp.attach_task(wid=1)" 0,1
+echo "$L2" | grep -q 'drops=3 .*misses=1 runts=1' &&
+	kb_pass "worker: same counters from worker 1" || kb_fail "worker: drop counters wrong: $L2"
+grep -q '^worker 1 core=1 tasks=1 ' "$KB_TMP/worker/sw.log" &&
+	kb_pass "worker: the task ran on worker 1, core 1" || kb_fail "worker: task not on worker 1"
 kb_done
