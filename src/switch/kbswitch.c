@@ -43,6 +43,8 @@ static bool lcore_ok(int core)
 static bool wants_help(int argc, char **argv)
 {
 	bool app = false;
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return true;   /* EAL's own options: kbswitch --help -- (or -h) */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--"))
 			app = true;
