@@ -4,15 +4,20 @@
 #   scripts/eal-mem.sh [vhost|virtio] [MB]
 # With enough free hugepages: --in-memory (no files left in /dev/hugepages
 # or /var/run/dpdk, even after a crash) and -m MB.
-# Without: --no-huge -m MB --no-shconf, plus --single-file-segments on the
-# virtio-user side, which shares its memory with the switch by fd.
+# Without: --no-huge -m MB --no-shconf.  The virtio-user side always adds
+# --single-file-segments: it shares its memory with the switch by fd, and
+# vhost-user accepts at most 8 memory regions.
 side=${1:-vhost}
 mb=${2:-256}
 free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo 2>/dev/null)
 if [[ -z ${KB_NO_HUGE:-} ]] && grep -qs ' hugetlbfs ' /proc/mounts && (( ${free:-0} * 2 >= mb )); then
-	echo "--in-memory -m $mb"
+	mem="--in-memory -m $mb"
 else
-	extra=""
-	[[ $side == virtio ]] && extra=" --single-file-segments"
-	echo "--no-huge -m $mb --no-shconf$extra"
+	mem="--no-huge -m $mb --no-shconf"
+fi
+# vhost-user takes at most 8 memory regions: one fd per page is too many.
+if [[ $side == virtio ]]; then
+	echo "$mem --single-file-segments"
+else
+	echo "$mem"
 fi

@@ -4,7 +4,7 @@
 # when all is there.  Usage: scripts/install-deps.sh [--bench]
 set -euo pipefail
 
-pkgs=(build-essential meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev
+pkgs=(build-essential qemu-system-x86 linux-image-amd64 busybox-static cpio meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev
       libpcap-dev iproute2 python3 python3-scapy tcpdump valgrind
       curl netcat-openbsd procps util-linux kmod)
 if [[ "${1:-}" == "--bench" ]]; then

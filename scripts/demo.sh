@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# scripts/demo.sh (make demo): two VMs talking TCP through kbswitch.
+#
+# Starts kbswitch on conf/forward_script.bess, then two VM processes on its
+# vhost-user ports (conf/vm1.conf = 10.0.0.1, conf/vm2.conf = 10.0.0.2),
+# and shows: ARP resolving through Replicate, a ping, an HTTP download with
+# its checksum, HTTP request rate and latency, TCP throughput and
+# request/response latency.  Everything it starts is torn down on exit,
+# also on failure or Ctrl-C.
+#
+#   scripts/demo.sh [--help] [--mode single|1kb|2kb] [--seconds N]
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${KB_BUILD:-$ROOT/build}
+MODE=single
+SECS=3
+
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	-h|--help) usage; exit 0 ;;
+	--mode) MODE=$2; shift ;;
+	--seconds) SECS=$2; shift ;;
+	*) echo "demo: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+case $MODE in single|1kb|2kb) ;; *) echo "demo: --mode must be single, 1kb or 2kb" >&2; exit 2 ;; esac
+
+SWITCH=$BUILD/src/switch/kbswitch
+KBCTL=$BUILD/src/switch/kbctl
+for b in "$SWITCH" "$KBCTL" "$BUILD/tools/kbping" "$BUILD/apps/epserver" "$BUILD/apps/epwget" "$BUILD/apps/kbperf"; do
+	[[ -x $b ]] || { echo "demo: $b is not built (run: make build)" >&2; exit 1; }
+done
+
+RUN=$(mktemp -d /tmp/kbdemo.XXXXXX)
+SOCKDIR=$RUN/sock
+mkdir -p "$SOCKDIR" "$RUN/www"
+pids=()
+netns=""
+
+cleanup() {
+	trap - EXIT INT TERM
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	[[ -n $netns ]] && ip netns del "$netns" 2>/dev/null
+	rm -rf "$RUN"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+ok() { printf '    %s\n' "$*"; }
+die() { printf '    FAILED: %s\n' "$*" >&2; exit 1; }
+summary=()
+row() { summary+=("$(printf '%-34s %s' "$1" "$2")"); }
+
+wait_for() { # SECONDS CMD...
+	local t=$1; shift
+	local end=$((SECONDS + t))
+	until "$@" 2>/dev/null; do (( SECONDS >= end )) && return 1; sleep 0.1; done
+}
+
+# A VM config: the demo's conf with this run's socket and the chosen mode.
+vm_conf() { # N OUT
+	local cores=1
+	case $MODE in 1kb) cores=2 ;; 2kb) cores=3 ;; esac
+	sed -e "s|/tmp/kbnet/vm$1.sock|$SOCKDIR/vm$1.sock|" \
+	    -e "s|^mode = .*|mode = $MODE|" -e "s|^num_cores = .*|num_cores = $cores|" \
+	    "$ROOT/conf/vm$1.conf" >"$2"
+}
+vm_conf 1 "$RUN/vm1.conf"
+vm_conf 2 "$RUN/vm2.conf"
+
+step "Starting kbswitch on conf/forward_script.bess"
+export KB_VM1_SOCK=$SOCKDIR/vm1.sock KB_VM2_SOCK=$SOCKDIR/vm2.sock
+"$SWITCH" $("$ROOT/scripts/eal-mem.sh" vhost 256) --file-prefix=kbdemo-sw -- \
+	-f "$ROOT/conf/forward_script.bess" --ctl "$RUN/kbswitch.ctl" >"$RUN/switch.log" 2>&1 &
+pids+=($!)
+wait_for 30 test -S "$KB_VM2_SOCK" || { tail -20 "$RUN/switch.log"; die "kbswitch did not create its sockets"; }
+wait_for 10 test -S "$RUN/kbswitch.ctl" || die "kbswitch's control socket did not appear"
+ok "vhost-user sockets: $KB_VM1_SOCK, $KB_VM2_SOCK"
+"$KBCTL" --ctl "$RUN/kbswitch.ctl" show pipeline | sed 's/^/    /'
+row "switch" "kbswitch, $(grep -c . "$ROOT/conf/forward_script.bess") script lines, mode $MODE VMs"
+
+step "Starting VM 1 (10.0.0.1): epserver"
+head -c $((8 * 1024 * 1024)) /dev/urandom >"$RUN/www/blob.bin"
+echo "<h1>hello from kbnet VM 1</h1>" >"$RUN/www/index.html"
+want=$(sha256sum "$RUN/www/blob.bin" | cut -c1-64)
+"$BUILD/apps/epserver" -f "$RUN/vm1.conf" -p "$RUN/www" >"$RUN/vm1.log" 2>&1 &
+vm1=$!
+pids+=($vm1)
+wait_for 30 grep -q "^epserver: serving" "$RUN/vm1.log" || { tail "$RUN/vm1.log"; die "epserver did not start"; }
+ok "epserver is listening on 10.0.0.1:80"
+
+step "VM 2 (10.0.0.2) pings VM 1: ARP request -> Replicate -> every VM; VM 1's stack answers"
+"$BUILD/tools/kbping" -f "$RUN/vm2.conf" -c 4 -i 100 10.0.0.1 >"$RUN/ping.log" 2>&1 \
+	|| { tail "$RUN/ping.log"; die "ping failed"; }
+grep -E "bytes from|transmitted" "$RUN/ping.log" | sed 's/^/    /'
+row "ping 10.0.0.2 -> 10.0.0.1" "$(grep -oE 'rtt .*' "$RUN/ping.log")"
+
+step "VM 2 downloads /blob.bin over HTTP"
+"$BUILD/apps/epwget" -f "$RUN/vm2.conf" http://10.0.0.1/blob.bin -n 1 -o "$RUN/got.bin" \
+	>"$RUN/vm2-get.log" 2>&1 || { tail "$RUN/vm2-get.log"; die "download failed"; }
+got=$(sha256sum "$RUN/got.bin" | cut -c1-64)
+[[ $got == "$want" ]] || die "checksum mismatch: $got != $want"
+ok "sha256 $got (8 MiB) matches"
+row "HTTP download 8 MiB" "sha256 ok"
+"$KBCTL" --ctl "$RUN/kbswitch.ctl" show module | grep -iE "replicate|rep" | sed 's/^/    /'
+bcast=$("$KBCTL" --ctl "$RUN/kbswitch.ctl" show module | awk '/[Rr]eplicate/ {print; exit}')
+row "ARP via Replicate" "${bcast:-see kbctl show module}"
+
+step "VM 2 runs epwget: 2000 requests, 8 connections"
+"$BUILD/apps/epwget" -f "$RUN/vm2.conf" http://10.0.0.1/index.html -n 2000 -c 8 \
+	>"$RUN/vm2-load.log" 2>&1 || { tail "$RUN/vm2-load.log"; die "epwget failed"; }
+sed 's/^/    /' "$RUN/vm2-load.log" | tail -8
+row "HTTP requests/s" "$(grep -oiE '[0-9.]+ (req|requests)/s' "$RUN/vm2-load.log" | head -1)"
+
+kill -TERM "$vm1" 2>/dev/null; wait "$vm1" 2>/dev/null
+
+step "kbperf between the VMs: throughput and 64 B request/response latency"
+"$BUILD/apps/kbperf" -s -f "$RUN/vm1.conf" >"$RUN/vm1-perf.log" 2>&1 &
+vm1=$!
+pids+=($vm1)
+wait_for 30 grep -qi "listening" "$RUN/vm1-perf.log" || { tail "$RUN/vm1-perf.log"; die "kbperf server did not start"; }
+"$BUILD/apps/kbperf" -c 10.0.0.1 -f "$RUN/vm2.conf" -t bulk -d "$SECS" >"$RUN/bulk.log" 2>&1 \
+	|| { tail "$RUN/bulk.log"; die "kbperf bulk failed"; }
+sed 's/^/    /' "$RUN/bulk.log" | tail -4
+"$BUILD/apps/kbperf" -c 10.0.0.1 -f "$RUN/vm2.conf" -t rr -d "$SECS" >"$RUN/rr.log" 2>&1 \
+	|| { tail "$RUN/rr.log"; die "kbperf rr failed"; }
+sed 's/^/    /' "$RUN/rr.log" | tail -4
+row "TCP throughput" "$(grep -oE '[0-9.]+ Gbit/s' "$RUN/bulk.log" | tail -1)"
+row "64 B request/response" "$(grep -oE 'p50[^,]*' "$RUN/rr.log" | head -1) $(grep -oE 'p99[^,]*' "$RUN/rr.log" | head -1)"
+
+step "Summary"
+printf '    %s\n' "${summary[@]}"
+echo
+echo "All processes stopped and files removed on exit."
