@@ -110,9 +110,9 @@ got=$(sha256sum "$RUN/got.bin" | cut -c1-64)
 [[ $got == "$want" ]] || die "checksum mismatch: $got != $want"
 ok "sha256 $got (8 MiB) matches"
 row "HTTP download 8 MiB" "sha256 ok"
-"$KBCTL" --ctl "$RUN/kbswitch.ctl" show module | grep -iE "replicate|rep" | sed 's/^/    /'
-bcast=$("$KBCTL" --ctl "$RUN/kbswitch.ctl" show module | awk '/[Rr]eplicate/ {print; exit}')
-row "ARP via Replicate" "${bcast:-see kbctl show module}"
+"$KBCTL" --ctl "$RUN/kbswitch.ctl" show module | grep -E "Replicate|bcast" | sed 's/^/    /'
+bcast=$("$KBCTL" --ctl "$RUN/kbswitch.ctl" show module | grep -oE 'l2:2 -> 0:bcast pkts=[0-9]+' | grep -oE '[0-9]+$')
+row "ARP broadcasts via Replicate" "${bcast:-?} frames copied to every VM"
 
 step "VM 2 runs epwget: 2000 requests, 8 connections"
 "$BUILD/apps/epwget" -f "$RUN/vm2.conf" http://10.0.0.1/index.html -n 2000 -c 8 \
@@ -134,7 +134,7 @@ sed 's/^/    /' "$RUN/bulk.log" | tail -4
 	|| { tail "$RUN/rr.log"; die "kbperf rr failed"; }
 sed 's/^/    /' "$RUN/rr.log" | tail -4
 row "TCP throughput" "$(grep -oE '[0-9.]+ Gbit/s' "$RUN/bulk.log" | tail -1)"
-row "64 B request/response" "$(grep -oE 'p50[^,]*' "$RUN/rr.log" | head -1) $(grep -oE 'p99[^,]*' "$RUN/rr.log" | head -1)"
+row "64 B request/response" "$(grep -oE 'p50 [0-9.]+' "$RUN/rr.log" | head -1) us, $(grep -oE 'p99 [0-9.]+' "$RUN/rr.log" | head -1) us"
 
 step "Summary"
 printf '    %s\n' "${summary[@]}"

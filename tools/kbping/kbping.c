@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dpdk_api.h"
+#include "kb_conf.h"
 #include "kb_err.h"
 #include "kb_parse.h"
 
@@ -222,8 +223,17 @@ int main(int argc, char **argv)
 		return 2;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	struct dpdk_layer *dl = dpdk_init(o.conf, &err);
+	/* The VM's file is its whole mtcp.conf: the stack's keys are there too,
+	 * so only the layer's keys are claimed and the rest is left alone. */
+	struct kb_conf conf;
 
+	if (kb_conf_load(&conf, o.conf, &err) < 0) {
+		fprintf(stderr, "kbping: %s\n", kb_err_str(&err, eb, sizeof(eb)));
+		return 2;
+	}
+	struct dpdk_layer *dl = dpdk_init_conf(&conf, &err);
+
+	kb_conf_free(&conf);
 	if (!dl) {
 		fprintf(stderr, "kbping: %s\n", kb_err_str(&err, eb, sizeof(eb)));
 		return 2;
