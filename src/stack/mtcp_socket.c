@@ -495,6 +495,20 @@ int mtcp_socket_ioctl(mctx_t c, int id, int request, void *argp)
 static ssize_t pipe_read(struct mtcp_context *c, struct mtcp_sock *s, char *buf, size_t len);
 static ssize_t pipe_write(struct mtcp_context *c, struct mtcp_sock *s, const char *buf, size_t len);
 
+/* Reads and writes need a stream socket with a connection behind it. */
+static int check_stream(const struct mtcp_sock *s)
+{
+	if (s->type != MTCP_SOCK_STREAM) {
+		errno = ENOTSOCK;
+		return -1;
+	}
+	if (!s->pcb) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	return 0;
+}
+
 ssize_t mtcp_recv(mctx_t c, int id, char *buf, size_t len, int flags)
 {
 	struct mtcp_sock *s = get_type(c, id, MTCP_SOCK_UNUSED);
@@ -504,14 +518,8 @@ ssize_t mtcp_recv(mctx_t c, int id, char *buf, size_t len, int flags)
 		return -1;
 	if (s->type == MTCP_SOCK_PIPE)
 		return pipe_read(c, s, buf, len);
-	if (s->type != MTCP_SOCK_STREAM) {
-		errno = ENOTSOCK;
+	if (check_stream(s) < 0)
 		return -1;
-	}
-	if (!s->pcb) {
-		errno = ENOTCONN;
-		return -1;
-	}
 	if (len > UINT32_MAX)
 		len = UINT32_MAX;
 	for (;;) {
@@ -580,14 +588,8 @@ ssize_t mtcp_write(mctx_t c, int id, const char *buf, size_t len)
 		return -1;
 	if (s->type == MTCP_SOCK_PIPE)
 		return pipe_write(c, s, buf, len);
-	if (s->type != MTCP_SOCK_STREAM) {
-		errno = ENOTSOCK;
+	if (check_stream(s) < 0)
 		return -1;
-	}
-	if (!s->pcb) {
-		errno = ENOTCONN;
-		return -1;
-	}
 	if (!s->nonblock && (s->pcb->state == TCP_SYN_SENT || s->pcb->state == TCP_SYN_RCVD) &&
 	    wait_connected(c, s) < 0)
 		return -1;
