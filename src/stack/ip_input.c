@@ -23,8 +23,10 @@ static void icmp_input(struct tcp_stack *st, const struct kb_iphdr *ip,
 		return;
 	}
 	st->stats.icmp_echo_rx++;
-	if (sizeof(*ip) + len > TCP_MAX_PKT)
+	if (sizeof(*ip) + len > TCP_MAX_PKT) {
+		st->stats.icmp_too_big++;   /* the reply would not fit one buffer */
 		return;
+	}
 	uint8_t *buf = st->ops.tx_alloc(st->ops.arg);
 
 	if (!buf) {

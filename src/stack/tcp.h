@@ -74,10 +74,12 @@ void tcp_cfg_defaults(struct tcp_cfg *c);
 struct tcp_stats {
 	uint64_t ip_rx, ip_malformed, ip_bad_cksum, ip_not_ours, ip_frag_dropped,
 		ip_unknown_proto;
-	uint64_t icmp_echo_rx, icmp_echo_tx, icmp_malformed, icmp_other;
+	uint64_t icmp_echo_rx, icmp_echo_tx, icmp_malformed, icmp_other, icmp_too_big;
 	uint64_t rx_segs, tx_segs, rx_bytes, tx_bytes, rexmt_segs;
-	uint64_t bad_cksum, bad_doff, bad_opts;
-	uint64_t no_pcb_rst_tx, rst_tx, rst_rx, rst_bad_seq;
+	uint64_t bad_cksum, bad_doff, bad_opts, port_zero, syn_fin_drop;
+	uint64_t listen_rst_drop, listen_no_syn_drop, syn_sent_rst_drop, syn_sent_no_syn_drop;
+	uint64_t no_ack_drop;
+	uint64_t no_pcb_rst_tx, bad_ack_rst_tx, rst_tx, rst_rx, rst_bad_seq;
 	uint64_t challenge_ack, out_of_window, paws_drop, ack_too_new, ack_too_old;
 	uint64_t syn_backlog_drop, syn_max_conns_drop, conn_alloc_fail;
 	uint64_t rcv_no_range, rcv_ooo, rcv_dup;

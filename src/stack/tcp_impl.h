@@ -85,7 +85,8 @@ int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags);
 void tcp_output(struct tcp_pcb *p);
 void tcp_send_ack(struct tcp_pcb *p);
 int tcp_rexmit_at(struct tcp_pcb *p, uint32_t seq);
-void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s);
+/* A reset answering s (RFC 793 "reset generation"); *why counts it when sent. */
+void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s, uint64_t *why);
 void tcp_send_rst(struct tcp_pcb *p);
 void tcp_arm_rexmt(struct tcp_pcb *p);
 /* Data in flight: arm the tail-loss probe (2 SRTT) if one is due this

@@ -95,14 +95,18 @@ static void listen_input(struct tcp_stack *st, struct tcp_listener *l,
 {
 	struct tcp_pcb *p;
 
-	if (s->flags & TH_RST)
-		return;
-	if (s->flags & TH_ACK) {
-		tcp_send_reset_for(st, s);
+	if (s->flags & TH_RST) {
+		st->stats.listen_rst_drop++;   /* RFC 793: a RST to LISTEN is ignored */
 		return;
 	}
-	if (!(s->flags & TH_SYN))
+	if (s->flags & TH_ACK) {
+		tcp_send_reset_for(st, s, &st->stats.no_pcb_rst_tx);
 		return;
+	}
+	if (!(s->flags & TH_SYN)) {
+		st->stats.listen_no_syn_drop++;
+		return;
+	}
 	if (l->n_pending >= l->backlog) {
 		/* no SYN cookies: a full backlog drops, the client retries */
 		st->stats.syn_backlog_drop++;
@@ -137,7 +141,7 @@ static void syn_sent_input(struct tcp_pcb *p, const struct tcp_seg *s)
 
 	if (s->flags & TH_ACK) {
 		if (seq_leq(s->ack, p->iss) || seq_gt(s->ack, p->snd_max)) {
-			tcp_send_reset_for(st, s);
+			tcp_send_reset_for(st, s, &st->stats.bad_ack_rst_tx);
 			return;
 		}
 		ack_ok = true;
@@ -146,11 +150,16 @@ static void syn_sent_input(struct tcp_pcb *p, const struct tcp_seg *s)
 		if (ack_ok) {
 			st->stats.rst_rx++;
 			tcp_pcb_closed(p, ECONNREFUSED);
+		} else {
+			/* RFC 793 p.67: a RST without an acceptable ACK */
+			st->stats.syn_sent_rst_drop++;
 		}
 		return;
 	}
-	if (!(s->flags & TH_SYN))
+	if (!(s->flags & TH_SYN)) {
+		st->stats.syn_sent_no_syn_drop++;
 		return;
+	}
 	take_syn_opts(p, s);
 	p->irs = s->seq;
 	rcvbuf_reset(&p->rb, s->seq + 1);
@@ -230,7 +239,7 @@ static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
 	}
 	if (p->state == TCP_SYN_RCVD) {
 		if (seq_leq(s->ack, p->snd_una)) {
-			tcp_send_reset_for(st, s);
+			tcp_send_reset_for(st, s, &st->stats.bad_ack_rst_tx);
 			return false;
 		}
 		p->state = TCP_ESTABLISHED;
@@ -502,8 +511,10 @@ static void established_input(struct tcp_pcb *p, struct tcp_seg *s)
 		tcp_send_ack(p);
 		return;
 	}
-	if (!(s->flags & TH_ACK))
+	if (!(s->flags & TH_ACK)) {
+		st->stats.no_ack_drop++;
 		return;
+	}
 	/* RFC 7323 4.3: remember the newest timestamp of in-sequence data */
 	if (p->ts_ok && s->has_ts && seq_leq(s->seq, p->rcv_adv) &&
 	    seq_leq(s->seq, tcp_rcv_nxt(p)))
@@ -582,8 +593,12 @@ void tcp_input(struct tcp_stack *st, const struct kb_iphdr *ip,
 		st->stats.bad_opts++;
 		return;
 	}
-	if (!th->sport || !th->dport || ((s.flags & TH_SYN) && (s.flags & TH_FIN))) {
-		st->stats.bad_opts++;
+	if (!th->sport || !th->dport) {
+		st->stats.port_zero++;
+		return;
+	}
+	if ((s.flags & TH_SYN) && (s.flags & TH_FIN)) {
+		st->stats.syn_fin_drop++;
 		return;
 	}
 
@@ -603,7 +618,7 @@ void tcp_input(struct tcp_stack *st, const struct kb_iphdr *ip,
 			listen_input(st, l, &s);
 			return;
 		}
-		tcp_send_reset_for(st, &s);
+		tcp_send_reset_for(st, &s, &st->stats.no_pcb_rst_tx);
 		return;
 	}
 	if (p->state == TCP_SYN_SENT) {

@@ -177,7 +177,7 @@ void tcp_send_rst(struct tcp_pcb *p)
 	tcp_xmit(p, p->snd_nxt, 0, TH_RST | TH_ACK);
 }
 
-void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s)
+void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s, uint64_t *why)
 {
 	uint8_t *buf;
 
@@ -218,7 +218,7 @@ void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s)
 	ip->daddr = s->saddr;
 	ip->cksum = 0;
 	ip->cksum = inet_cksum(ip, sizeof(*ip));
-	st->stats.no_pcb_rst_tx++;
+	(*why)++;
 	st->stats.tx_segs++;
 	st->ops.tx_send(st->ops.arg, buf, (uint16_t)(sizeof(*ip) + tcplen));
 }

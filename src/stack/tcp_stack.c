@@ -647,16 +647,19 @@ void tcp_stats_print(const struct tcp_stack *st, FILE *f)
 	fprintf(f, "ip:");
 	P(ip_rx); P(ip_malformed); P(ip_bad_cksum); P(ip_not_ours); P(ip_frag_dropped);
 	P(ip_unknown_proto); P(icmp_echo_rx); P(icmp_echo_tx); P(icmp_malformed); P(icmp_other);
+	P(icmp_too_big);
 	fprintf(f, "\ntcp:");
 	P(rx_segs); P(tx_segs); P(rx_bytes); P(tx_bytes); P(rexmt_segs);
 	P(conns_opened); P(conns_accepted); P(conns_closed); P(conn_reset); P(conn_timeout);
 	fprintf(f, "\ntcp drops:");
-	P(bad_cksum); P(bad_doff); P(bad_opts); P(out_of_window); P(paws_drop);
+	P(bad_cksum); P(bad_doff); P(bad_opts); P(port_zero); P(syn_fin_drop);
+	P(listen_rst_drop); P(listen_no_syn_drop); P(syn_sent_rst_drop); P(syn_sent_no_syn_drop);
+	P(no_ack_drop); P(out_of_window); P(paws_drop);
 	P(ack_too_new); P(ack_too_old); P(rst_bad_seq); P(syn_backlog_drop);
 	P(syn_max_conns_drop); P(conn_alloc_fail); P(rcv_no_range); P(data_after_close);
 	P(tx_nobuf);
 	fprintf(f, "\ntcp events:");
-	P(no_pcb_rst_tx); P(rst_tx); P(rst_rx); P(challenge_ack); P(rcv_ooo); P(rcv_dup);
+	P(no_pcb_rst_tx); P(bad_ack_rst_tx); P(rst_tx); P(rst_rx); P(challenge_ack); P(rcv_ooo); P(rcv_dup);
 	P(fast_rexmt); P(sack_recovery); P(rto_fired); P(tlp_probe); P(persist_probe); P(syn_rexmt);
 	fprintf(f, "\n");
 #undef P

@@ -436,6 +436,99 @@ static void malformed_counted(void)
 	net_free(&cp.net);
 }
 
+/* Every silent return in tcp_input has its own counter (issue 11). */
+static void drops_have_own_counters(void)
+{
+	struct tcp_cfg c;
+	struct conn_pair cp;
+	uint8_t pkt[2100];
+	uint16_t len;
+	int err;
+
+	tcp_cfg_defaults(&c);
+	pair_open(&cp, &c, &c);
+	struct tcp_stats *s = &cp.net.st[0]->stats;
+	uint32_t nxt = tcp_rcv_nxt(cp.a);
+
+	/* a RST and a bare FIN to a listener */
+	len = net_craft(pkt, net_ip(1), net_ip(0), htons(41000), PORT_A, 5, 0, TH_RST, 0, NULL, 0);
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->listen_rst_drop, 1);
+	len = net_craft(pkt, net_ip(1), net_ip(0), htons(41000), PORT_A, 5, 0, TH_FIN, 0, NULL, 0);
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->listen_no_syn_drop, 1);
+	/* a segment without ACK on an established connection */
+	len = net_craft(pkt, net_ip(1), net_ip(0), PORT_B, PORT_A, nxt, 0, 0, 1000, "x", 1);
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->no_ack_drop, 1);
+	/* port 0 and SYN+FIN are not bad options */
+	len = net_craft(pkt, net_ip(1), net_ip(0), 0, PORT_A, 5, 0, TH_SYN, 1000, NULL, 0);
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->port_zero, 1);
+	len = net_craft(pkt, net_ip(1), net_ip(0), htons(41001), PORT_A, 5, 0, TH_SYN | TH_FIN, 1000, NULL, 0);
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->syn_fin_drop, 1);
+	CHECK_EQ(s->bad_opts, 0);
+	/* a reset for a segment of no connection vs. a bad ACK to SYN_SENT */
+	len = net_craft(pkt, net_ip(1), net_ip(0), htons(41002), htons(81), 5, 0, TH_SYN, 1000, NULL, 0);
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->no_pcb_rst_tx, 1);
+	CHECK_EQ(s->bad_ack_rst_tx, 0);
+	struct owner o = { 0 };
+	struct tcp_pcb *p = tcp_connect(cp.net.st[0], net_ip(0), htons(42000), net_ip(1), htons(9),
+					&o, &err);
+
+	CHECK(p != NULL);
+	len = net_craft(pkt, net_ip(1), net_ip(0), htons(9), htons(42000), 1, p->iss + 1000,
+			TH_ACK, 1000, NULL, 0);
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->bad_ack_rst_tx, 1);
+	CHECK_EQ(s->no_pcb_rst_tx, 1);
+	/* SYN_SENT: a RST without an acceptable ACK, and a segment without SYN */
+	len = net_craft(pkt, net_ip(1), net_ip(0), htons(9), htons(42000), 1, 0, TH_RST, 0, NULL, 0);
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->syn_sent_rst_drop, 1);
+	len = net_craft(pkt, net_ip(1), net_ip(0), htons(9), htons(42000), 1, p->iss + 1, TH_ACK,
+			1000, NULL, 0);
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->syn_sent_no_syn_drop, 1);
+	CHECK_EQ(p->state, TCP_SYN_SENT);
+	tcp_abort(p);
+	/* an echo request whose reply would not fit one buffer */
+	uint16_t il = TCP_MAX_PKT;
+
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 0x45;
+	pkt[2] = (uint8_t)(il >> 8);
+	pkt[3] = (uint8_t)il;
+	pkt[8] = 64;
+	pkt[9] = 1;
+	memcpy(pkt + 12, &(uint32_t){ net_ip(1) }, 4);
+	memcpy(pkt + 16, &(uint32_t){ net_ip(0) }, 4);
+	uint16_t ck = inet_cksum(pkt, 20);
+
+	memcpy(pkt + 10, &ck, 2);
+	pkt[20] = 8;
+	ck = inet_cksum(pkt + 20, (uint16_t)(il - 20));
+	memcpy(pkt + 22, &ck, 2);
+	inject(&cp.net, 0, pkt, il);
+	CHECK_EQ(s->icmp_too_big, 0);   /* il - 20 + 20 fits exactly */
+	il = (uint16_t)(TCP_MAX_PKT + 1);
+	pkt[2] = (uint8_t)(il >> 8);
+	pkt[3] = (uint8_t)il;
+	pkt[10] = pkt[11] = 0;
+	ck = inet_cksum(pkt, 20);
+	memcpy(pkt + 10, &ck, 2);
+	pkt[22] = pkt[23] = 0;
+	ck = inet_cksum(pkt + 20, (uint16_t)(il - 20));
+	memcpy(pkt + 22, &ck, 2);
+	inject(&cp.net, 0, pkt, il);
+	CHECK_EQ(s->icmp_too_big, 1);
+	tcp_abort(cp.a);
+	tcp_abort(cp.c);
+	net_free(&cp.net);
+}
+
 static void syn_flood_backlog(void)
 {
 	struct tcp_cfg c;
@@ -724,7 +817,7 @@ static void time_wait_reuse(void)
 KBTEST_MAIN(T(handshake_options), T(small_exchange_and_close),
 	    T(simultaneous_close_time_wait), T(simultaneous_open),
 	    T(bulk_clean), T(bulk_lossy_sack_cubic), T(bulk_lossy_newreno),
-	    T(bulk_lossy_no_options), T(rst_rfc5961), T(malformed_counted),
+	    T(bulk_lossy_no_options), T(rst_rfc5961), T(malformed_counted), T(drops_have_own_counters),
 	    T(syn_flood_backlog), T(rto_backoff_and_timeout), T(zero_window_persist),
 	    T(delayed_ack), T(close_through_loss), T(connect_and_idle_timeouts),
 	    T(time_wait_reuse))
