@@ -23,7 +23,8 @@ int kb_parse_mac(const char *s, uint8_t mac[6])
 	uint8_t m[6];
 
 	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[0]), lo = hexval(s[1]);
+		/* s[1] only once s[0] is a digit: s[0] may be the NUL */
+		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

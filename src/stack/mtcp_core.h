@@ -19,6 +19,7 @@
 
 #include "mtcp_api.h"
 #include "mtcp_epoll.h"
+#include "kb_conf.h"
 #include "tcp.h"
 
 #define MTCP_MAX_CORES 16
@@ -120,6 +121,10 @@ static inline bool mtcp_interrupted(struct mtcp_context *c)
 	c->sig_seen = g_mtcp_signalled;
 	return true;
 }
+
+/* Claim and check the stack's keys of the config into m->conf / m->tcp
+ * (positioned errors); the layer's keys are dpdk_cfg_parse()'s. */
+int mtcp_load_stack_keys(struct kb_conf *c, struct mtcp_manager *m, struct kb_err *err);
 
 uint64_t mtcp_now_us(void);
 /* One pass of the core's event loop; returns packets received. */

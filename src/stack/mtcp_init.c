@@ -40,7 +40,7 @@ static int conf_int(struct kb_conf *c, const char *k, long long lo, long long hi
 }
 
 /* The stack's keys (docs/stack.md).  Everything else is the layer's. */
-static int load_stack_keys(struct kb_conf *c, struct mtcp_manager *m, struct kb_err *err)
+int mtcp_load_stack_keys(struct kb_conf *c, struct mtcp_manager *m, struct kb_err *err)
 {
 	struct tcp_cfg *t = &m->tcp;
 	struct mtcp_conf *mc = &m->conf;
@@ -137,7 +137,7 @@ int mtcp_init(const char *config_file)
 		errno = EINVAL;
 		return -1;
 	}
-	if (kb_conf_load(&c, config_file, &err) < 0 || load_stack_keys(&c, m, &err) < 0) {
+	if (kb_conf_load(&c, config_file, &err) < 0 || mtcp_load_stack_keys(&c, m, &err) < 0) {
 		report(&err);
 		kb_conf_free(&c);
 		errno = EINVAL;
@@ -178,7 +178,7 @@ int mtcp_init_custom(const char *conf_text, uint32_t ip, int n_cores,
 	if (m->inited)
 		return -1;
 	if (kb_conf_load_str(&c, "test.conf", conf_text, &err) < 0 ||
-	    load_stack_keys(&c, m, &err) < 0 || kb_conf_check_unused(&c, &err) < 0) {
+	    mtcp_load_stack_keys(&c, m, &err) < 0 || kb_conf_check_unused(&c, &err) < 0) {
 		report(&err);
 		kb_conf_free(&c);
 		return -1;

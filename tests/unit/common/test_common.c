@@ -19,6 +19,16 @@ static void mac_parse(void)
 	CHECK_EQ(kb_parse_mac("02:00:00:00:00", m), -1);
 	CHECK_EQ(kb_parse_mac("02:00:00:00:00:0a:", m), -1);
 	CHECK_EQ(kb_parse_mac("0g:00:00:00:00:0a", m), -1);
+	/* heap strings of exact size: ASan sees a read past the NUL (fuzz_conf
+	 * found `mac =` reading one byte past an empty value) */
+	const char *cut[] = { "", "02:", "02:00:00:00:00:", "0" };
+
+	for (size_t i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+		char *h = strdup(cut[i]);
+
+		CHECK_EQ(kb_parse_mac(h, m), -1);
+		free(h);
+	}
 }
 
 static void ipv4_and_cidr(void)
