@@ -54,10 +54,17 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# by_hand CMD: the step as a user would type it from the repository's root,
+# with the demo's own config files (conf/vm*.conf, /tmp/kbnet/*.sock).
+by_hand() { printf '    \033[2m$ %s\033[0m\n' "$*"; }
 ok() { printf '    %s\n' "$*"; }
 die() { printf '    FAILED: %s\n' "$*" >&2; exit 1; }
 summary=()
-row() { summary+=("$(printf '%-34s %s' "$1" "$2")"); }
+# row LABEL VALUE: a summary line; a figure the demo could not read is a failure
+row() {
+	[[ -n $2 && $2 != *"?"* && $2 =~ [^[:space:]] ]] || die "summary '$1': nothing measured"
+	summary+=("$(printf '%-34s %s' "$1" "$2")")
+}
 
 wait_for() { # SECONDS CMD...
 	local t=$1; shift
@@ -72,11 +79,14 @@ vm_conf() { # N OUT
 	sed -e "s|/tmp/kbnet/vm$1.sock|$SOCKDIR/vm$1.sock|" \
 	    -e "s|^mode = .*|mode = $MODE|" -e "s|^num_cores = .*|num_cores = $cores|" \
 	    "$ROOT/conf/vm$1.conf" >"$2"
+	# EAL's own lines go to the VM's log file, not between the demo's steps
+	echo "log_file = $RUN/vm$1-eal.log" >>"$2"
 }
 vm_conf 1 "$RUN/vm1.conf"
 vm_conf 2 "$RUN/vm2.conf"
 
 step "Starting kbswitch on conf/forward_script.bess"
+by_hand "mkdir -p /tmp/kbnet; build/src/switch/kbswitch $("$ROOT/scripts/eal-mem.sh" vhost 256) -- -f conf/forward_script.bess &"
 export KB_VM1_SOCK=$SOCKDIR/vm1.sock KB_VM2_SOCK=$SOCKDIR/vm2.sock
 "$SWITCH" $("$ROOT/scripts/eal-mem.sh" vhost 256) --file-prefix=kbdemo-sw -- \
 	-f "$ROOT/conf/forward_script.bess" --ctl "$RUN/kbswitch.ctl" >"$RUN/switch.log" 2>&1 &
@@ -84,10 +94,12 @@ pids+=($!)
 wait_for 30 test -S "$KB_VM2_SOCK" || { tail -20 "$RUN/switch.log"; die "kbswitch did not create its sockets"; }
 wait_for 10 test -S "$RUN/kbswitch.ctl" || die "kbswitch's control socket did not appear"
 ok "vhost-user sockets: $KB_VM1_SOCK, $KB_VM2_SOCK"
+by_hand "build/src/switch/kbctl show pipeline"
 "$KBCTL" --ctl "$RUN/kbswitch.ctl" show pipeline | sed 's/^/    /'
-row "switch" "kbswitch, $(grep -c . "$ROOT/conf/forward_script.bess") script lines, mode $MODE VMs"
+row "switch" "kbswitch, $(grep -c . "$ROOT/conf/forward_script.bess") script lines, VMs in $MODE mode"
 
 step "Starting VM 1 (10.0.0.1): epserver"
+by_hand "build/apps/epserver -f conf/vm1.conf -p DIR &"
 head -c $((8 * 1024 * 1024)) /dev/urandom >"$RUN/www/blob.bin"
 echo "<h1>hello from kbnet VM 1</h1>" >"$RUN/www/index.html"
 want=$(sha256sum "$RUN/www/blob.bin" | cut -c1-64)
@@ -98,23 +110,31 @@ wait_for 30 grep -q "^epserver: serving" "$RUN/vm1.log" || { tail "$RUN/vm1.log"
 ok "epserver is listening on 10.0.0.1:80"
 
 step "VM 2 (10.0.0.2) pings VM 1: ARP request -> Replicate -> every VM; VM 1's stack answers"
+by_hand "build/tools/kbping -f conf/vm2.conf -c 4 -i 100 10.0.0.1"
 "$BUILD/tools/kbping" -f "$RUN/vm2.conf" -c 4 -i 100 10.0.0.1 >"$RUN/ping.log" 2>&1 \
 	|| { tail "$RUN/ping.log"; die "ping failed"; }
 grep -E "bytes from|transmitted" "$RUN/ping.log" | sed 's/^/    /'
 row "ping 10.0.0.2 -> 10.0.0.1" "$(grep -oE 'rtt .*' "$RUN/ping.log")"
 
 step "VM 2 downloads /blob.bin over HTTP"
+by_hand "build/apps/epwget -f conf/vm2.conf http://10.0.0.1/blob.bin -n 1 -o got.bin"
 "$BUILD/apps/epwget" -f "$RUN/vm2.conf" http://10.0.0.1/blob.bin -n 1 -o "$RUN/got.bin" \
 	>"$RUN/vm2-get.log" 2>&1 || { tail "$RUN/vm2-get.log"; die "download failed"; }
 got=$(sha256sum "$RUN/got.bin" | cut -c1-64)
 [[ $got == "$want" ]] || die "checksum mismatch: $got != $want"
 ok "sha256 $got (8 MiB) matches"
 row "HTTP download 8 MiB" "sha256 ok"
-"$KBCTL" --ctl "$RUN/kbswitch.ctl" show module | grep -E "Replicate|bcast" | sed 's/^/    /'
-bcast=$("$KBCTL" --ctl "$RUN/kbswitch.ctl" show module | grep -oE 'l2:2 -> 0:bcast pkts=[0-9]+' | grep -oE '[0-9]+$')
-row "ARP broadcasts via Replicate" "${bcast:-?} frames copied to every VM"
+# the gate counters are in `show pipeline`: L2Forward's broadcast gate feeds
+# Replicate, whose gates feed every VM's QueueOut
+by_hand "build/src/switch/kbctl show pipeline | grep bcast"
+"$KBCTL" --ctl "$RUN/kbswitch.ctl" show pipeline >"$RUN/pipeline.txt" || die "kbctl show pipeline failed"
+grep -E 'bcast' "$RUN/pipeline.txt" | sed 's/^/    /'
+bcast=$(grep -oE 'l2:[0-9]+ -> 0:bcast pkts=[0-9]+' "$RUN/pipeline.txt" | grep -oE '[0-9]+$')
+copies=$(awk '$1 ~ /^bcast:[0-9]+$/ { for (i = 1; i <= NF; i++) if ($i ~ /^pkts=/) n += substr($i, 6) } END { print n }' "$RUN/pipeline.txt")
+row "ARP broadcasts via Replicate" "$bcast broadcast frame(s), $copies copies to the VMs"
 
 step "VM 2 runs epwget: 2000 requests, 8 connections"
+by_hand "build/apps/epwget -f conf/vm2.conf http://10.0.0.1/index.html -n 2000 -c 8"
 "$BUILD/apps/epwget" -f "$RUN/vm2.conf" http://10.0.0.1/index.html -n 2000 -c 8 \
 	>"$RUN/vm2-load.log" 2>&1 || { tail "$RUN/vm2-load.log"; die "epwget failed"; }
 sed 's/^/    /' "$RUN/vm2-load.log" | tail -8
@@ -123,6 +143,9 @@ row "HTTP requests/s" "$(grep -oiE '[0-9.]+ (req|requests)/s' "$RUN/vm2-load.log
 kill -TERM "$vm1" 2>/dev/null; wait "$vm1" 2>/dev/null
 
 step "kbperf between the VMs: throughput and 64 B request/response latency"
+by_hand "build/apps/kbperf -s -f conf/vm1.conf &"
+by_hand "build/apps/kbperf -c 10.0.0.1 -f conf/vm2.conf -t bulk -d $SECS"
+by_hand "build/apps/kbperf -c 10.0.0.1 -f conf/vm2.conf -t rr -d $SECS"
 "$BUILD/apps/kbperf" -s -f "$RUN/vm1.conf" >"$RUN/vm1-perf.log" 2>&1 &
 vm1=$!
 pids+=($vm1)

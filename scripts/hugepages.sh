@@ -15,13 +15,14 @@ fi
 if [[ -w $nr ]]; then
 	have=$(cat "$nr")
 	if (( have < want )); then
-		echo "$want" > "$nr" 2>/dev/null || true
+		echo "$want" > "$nr" || echo "hugepages: could not reserve $want pages (have $have)" >&2
 		have=$(cat "$nr")
 	fi
 fi
 if ! grep -qs '^[^ ]* /dev/hugepages hugetlbfs' /proc/mounts; then
 	mkdir -p /dev/hugepages
-	mount -t hugetlbfs -o pagesize=2M nodev /dev/hugepages 2>/dev/null || true
+	mount -t hugetlbfs -o pagesize=2M nodev /dev/hugepages ||
+		echo "hugepages: could not mount hugetlbfs on /dev/hugepages" >&2
 fi
 free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 if grep -qs ' hugetlbfs ' /proc/mounts && (( free > 0 )); then

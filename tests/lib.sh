@@ -74,6 +74,34 @@ kb_wait_for() {
 # kb_wait_log SECONDS FILE PATTERN: wait until FILE contains PATTERN (grep -E).
 kb_wait_log() { kb_wait_for "$1" grep -qE "$3" "$2"; }
 
+# kb_need CMD[:PACKAGE]...: fail the test at once when a tool is missing,
+# naming the package, instead of failing later (or silently) without it.
+kb_need() {
+	local spec cmd pkg miss=0
+	for spec in "$@"; do
+		cmd=${spec%%:*} pkg=${spec#*:}
+		[[ $spec == *:* ]] || pkg=$cmd
+		command -v "$cmd" >/dev/null && continue
+		kb_fail "missing: $cmd (apt-get install $pkg)"
+		miss=1
+	done
+	(( miss == 0 )) || kb_done
+}
+
+# kb_wait_pid SECONDS PID: wait for PID to end; kill it when it is still
+# running after SECONDS.  Returns PID's status, or 124 when it was killed.
+kb_wait_pid() {
+	local deadline=$((SECONDS + $1)) pid=$2
+	while kill -0 "$pid" 2>/dev/null; do
+		if (( SECONDS >= deadline )); then
+			kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+			return 124
+		fi
+		sleep 0.1
+	done
+	wait "$pid" 2>/dev/null
+}
+
 # kb_alive PID: the process still runs.
 kb_alive() { kill -0 "$1" 2>/dev/null; }
 

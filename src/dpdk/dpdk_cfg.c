@@ -308,8 +308,23 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 	    get_u32(c, "linger_ms", 0, 10000, &cfg->linger_ms, err) < 0 ||
 	    kb_conf_bool(c, "pure_poll", &cfg->pure_poll, err) < 0 ||
 	    copy_str(c, "file_prefix", cfg->file_prefix, sizeof(cfg->file_prefix), err) < 0 ||
-	    copy_str(c, "eal_args", cfg->eal_args, sizeof(cfg->eal_args), err) < 0)
+	    copy_str(c, "eal_args", cfg->eal_args, sizeof(cfg->eal_args), err) < 0 ||
+	    copy_str(c, "log_file", cfg->log_file, sizeof(cfg->log_file), err) < 0 ||
+	    copy_str(c, "log_level", cfg->log_level, sizeof(cfg->log_level), err) < 0)
 		return -1;
+	/* EAL's INFO lines (lcores detected, IOVA mode) are a developer's; a
+	 * user sees notices and worse unless asking for more */
+	static const char *const levels[] = { "emergency", "alert", "critical", "error",
+					      "warning", "notice", "info", "debug" };
+	bool level_ok = !cfg->log_level[0];
+
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]) && !level_ok; i++)
+		level_ok = !strcmp(cfg->log_level, levels[i]);
+	if (!level_ok)
+		return kb_conf_bad(c, kb_conf_get(c, "log_level"), err,
+				   "error, warning, notice, info or debug");
+	if (!cfg->log_level[0])
+		strcpy(cfg->log_level, "notice");
 	static const char *const sized[] = { "rx_ring_size", "tx_ring_size" };
 	const uint32_t vals[] = { cfg->rx_ring_size, cfg->tx_ring_size };
 

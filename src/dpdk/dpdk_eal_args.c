@@ -81,6 +81,7 @@ int dpdk_cfg_eal_argv(const struct dpdk_cfg *cfg, const char *argv0, bool huge,
 	ADD("--file-prefix");
 	ADD("%s", cfg->file_prefix);
 	ADD("--no-telemetry");   /* its socket would outlive a crash */
+	ADD("--log-level=%s", cfg->log_level[0] ? cfg->log_level : "notice");
 	if (huge) {
 		ADD("--in-memory");
 		ADD("-m");

@@ -1,4 +1,5 @@
 /* dpdk_init.c: bring-up and tear-down of the layer, attach, statistics. */
+#include <errno.h>
 #include <stdlib.h>
 #include <limits.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_launch.h>
+#include <rte_log.h>
 #include <rte_lcore.h>
 
 #include "dpdk_priv.h"
@@ -106,6 +108,13 @@ static int start(struct dpdk_layer *dl, const char *argv0, struct kb_err *err)
 		huge ? "hugepages --in-memory" : "--no-huge", cfg->mem_mb,
 		cfg->mode == DPDK_MODE_SINGLE ? "single" : cfg->mode == DPDK_MODE_1KB ? "1kb" : "2kb",
 		cfg->n_app);
+	if (cfg->log_file[0]) {
+		/* EAL's lines go to the VM's log file, not between the app's */
+		if (!(dl->log = fopen(cfg->log_file, "a")))
+			return kb_err_set(err, "log_file %s: %s", cfg->log_file, strerror(errno));
+		setvbuf(dl->log, NULL, _IOLBF, 0);
+		rte_openlog_stream(dl->log);
+	}
 	if (rte_eal_init(argc, argv) < 0)
 		return kb_err_set(err, "EAL init failed: %s", rte_strerror(rte_errno));
 	dl->tsc_per_us = rte_get_tsc_hz() / 1000000;
@@ -306,6 +315,10 @@ void dpdk_destroy(struct dpdk_layer *dl)
 		snprintf(run_dir, sizeof(run_dir), "%s", rte_eal_get_runtime_dir());
 		rte_eal_cleanup();
 		rmdir(run_dir);
+	}
+	if (dl->log) {
+		rte_openlog_stream(NULL);
+		fclose(dl->log);
 	}
 	free(dl);
 }

@@ -12,6 +12,8 @@
 #ifndef KB_DPDK_PRIV_H
 #define KB_DPDK_PRIV_H
 
+#include <stdio.h>
+
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -68,6 +70,7 @@ struct dpdk_txside {
 
 struct dpdk_layer {
 	struct dpdk_cfg cfg;
+	FILE *log;                /* cfg.log_file, EAL's log stream; NULL = stderr */
 	struct dpdk_info info;
 	struct rte_mempool *pool;
 	struct dpdk_core core[DPDK_MAX_CORES];

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t_apps_stack: the apps over kbnet's stack between two VM processes.
 # The VMs' ports are wired directly (net_vhost0 <-> net_virtio_user0), as in
-# t_stack_direct (kbswitch is not in the tree yet).  In each DPDK-layer
+# t_stack_direct (t_apps_switch runs the apps through kbswitch).  In each DPDK-layer
 # mode (KB_APPS_MODES, default "single 1kb 2kb"):
 #  - epserver in VM1 serves a directory; epwget in VM2 downloads a 4 MB
 #    file (SHA-256 compared), then 200 keep-alive requests, then a 404;

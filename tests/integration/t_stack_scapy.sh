@@ -12,7 +12,7 @@ source "$(dirname "$0")/../lib.sh"
 XFER=$KB_BUILD/tests/unit/stack/kbxfer
 PY=/usr/bin/python3
 [[ -x $XFER ]] || { kb_fail "kbxfer not built (needs the DPDK layer and libcrypto)"; kb_done; }
-$PY -c 'import scapy' 2>/dev/null || { kb_fail "python3-scapy missing"; kb_done; }
+$PY -c 'import scapy' || { kb_fail "missing: python3 module scapy (apt-get install python3-scapy)"; kb_done; }
 
 NS=$(kb_name ns)
 TAP=$(kb_name tp)

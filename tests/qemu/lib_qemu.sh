@@ -75,6 +75,33 @@ qemu_wait_exit() {
 	wait "$pid"
 }
 
+# qemu_wait_progress SECONDS PID LOG CTL PORT: like qemu_wait_exit, but a
+# guest whose traffic stalls fails fast (status 125, STALL says why): once
+# kbswitch's PORT (a module name) has carried the guest's first frame, 60 s
+# without a new console line in LOG and without 50 more frames through PORT
+# mean the data path is broken (a TCP connect retrying its SYN moves a few
+# frames a minute; a working 1 MB download moves hundreds in seconds).
+qemu_wait_progress() {
+	local deadline=$((SECONDS + $1)) pid=$2 log=$3 ctl=$4 port=$5
+	local mark=$SECONDS base=-1 lines=0 n l
+	STALL=""
+	while kill -0 "$pid" 2>/dev/null; do
+		(( SECONDS >= deadline )) && return 124
+		n=$(timeout 5 "$KB_BIN/src/switch/kbctl" --ctl "$ctl" show port | grep -E "^ *$port[: ]" |
+			grep -oE '(rx|tx)_pkts=[0-9]+' | awk -F= '{ s += $2 } END { print s + 0 }')
+		l=$(wc -l <"$log")
+		if (( l != lines )) || (( base >= 0 && n - base >= 50 )) || (( base < 0 && n > 0 )); then
+			lines=$l base=$n mark=$SECONDS
+		fi
+		if (( base > 0 && SECONDS - mark >= 60 )); then
+			STALL="no progress for 60 s: $n frames through $port, console quiet"
+			return 125
+		fi
+		sleep 2
+	done
+	wait "$pid"
+}
+
 # fwd_stat LOG PORT FIELD: testpmd's final "Forward statistics for port
 # PORT" value of FIELD (RX-packets, TX-packets, TX-dropped...), or empty.
 fwd_stat() {

@@ -17,6 +17,13 @@ import struct
 import sys
 
 
+# A transfer that makes no progress for this long fails: a broken path shows
+# in seconds, not after a long per-transfer timeout.
+STALL_S = 30
+# the peer it waits for may still be starting (EAL init on a loaded host)
+ACCEPT_S = 60
+
+
 def send_all(s, n):
     h = hashlib.sha256()
     left = n
@@ -27,7 +34,7 @@ def send_all(s, n):
         left -= len(chunk)
     s.shutdown(socket.SHUT_WR)
     # wait for the peer's FIN so nothing is cut off by our close
-    s.settimeout(60)
+    s.settimeout(STALL_S)
     while s.recv(65536):
         pass
     print(f"kbpeer: sent {n} {h.hexdigest()}", flush=True)
@@ -87,8 +94,8 @@ def main(argv):
     if mode == "ping":
         return ping(argv[2], int(argv[3]))
     if mode in ("send", "recv"):
-        s = socket.create_connection((argv[2], int(argv[3])), timeout=60)
-        s.settimeout(120)
+        s = socket.create_connection((argv[2], int(argv[3])), timeout=STALL_S)
+        s.settimeout(STALL_S)
         if mode == "send":
             send_all(s, int(argv[4]))
         else:
@@ -100,10 +107,10 @@ def main(argv):
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         ls.bind(("0.0.0.0", int(argv[2])))
         ls.listen(4)
-        ls.settimeout(120)
+        ls.settimeout(ACCEPT_S)
         print("kbpeer: listening", flush=True)
         s, _ = ls.accept()
-        s.settimeout(120)
+        s.settimeout(STALL_S)
         if mode == "serve-send":
             send_all(s, int(argv[3]))
         else:

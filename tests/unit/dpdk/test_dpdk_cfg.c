@@ -111,7 +111,8 @@ static void eal_args(void)
 		strcat(joined, argv[i]);
 		strcat(joined, " ");
 	}
-	CHECK_STR(joined, "--lcores 0@(1,0),1@0 --file-prefix vm1 --no-telemetry --no-huge -m 128 "
+	CHECK_STR(joined, "--lcores 0@(1,0),1@0 --file-prefix vm1 --no-telemetry --log-level=notice "
+		  "--no-huge -m 128 "
 		  "--no-shconf --single-file-segments --no-pci "
 		  "--vdev=net_virtio_user0,path=/tmp/x.sock,queues=1,mac=02:00:00:00:00:01 "
 		  "--log-level=lib.eal:debug ");
@@ -124,7 +125,14 @@ static void eal_args(void)
 	CHECK(!strncmp(argv[2], "0@(", 3));
 	CHECK(strstr(argv[2], ",3@(") && strstr(argv[2], ",2@("));
 	CHECK(!strstr(argv[2], ",1@"));
-	CHECK_STR(argv[6], "--in-memory");
+	CHECK_STR(argv[7], "--in-memory");
+	/* log_level reaches EAL; a level EAL lacks is refused where it stands */
+	CHECK(parse(BASE "log_level = info\nlog_file = /tmp/x.log\n", &c) == NULL);
+	CHECK_STR(c.log_file, "/tmp/x.log");
+	argc = dpdk_cfg_eal_argv(&c, "x", true, argv, 64, buf, sizeof(buf));
+	CHECK_STR(argv[6], "--log-level=info");
+	CHECK_STR(parse(BASE "log_level = loud\n", &c),
+		  "vm.conf:3:13: log_level: expected error, warning, notice, info or debug, got 'loud'");
 }
 
 static void routes(void)
