@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 	pl.core_ok = lcore_ok;
 	pl.main_core = (int)rte_get_main_lcore();
 	pipeline_builder(&pl, &b);
-	if (script_run_file(script, &b, &err) < 0) {
+	if (script_run_file(script, &b, &err) < 0 || pipeline_check(&pl, &err) < 0) {
 		fprintf(stderr, "%s\n", kb_err_str(&err, ebuf, sizeof(ebuf)));
 		rc = 2;
 		goto out_free;

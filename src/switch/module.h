@@ -79,6 +79,7 @@ struct module {
 	uint64_t igate_used;       /* bitmask of connected input gates */
 	uint64_t drops;            /* unconnected gate, or the class's own reason */
 	int wid;                   /* task modules: attached worker, -1 default */
+	int seq;                   /* index in pl->mods (set by pipeline_check) */
 	void *priv;
 };
 

@@ -42,12 +42,64 @@ void pipeline_init(struct pipeline *pl)
 	}
 }
 
+/* FNV-1a: names are short and few collide; the table is half empty. */
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
 struct module *pipeline_find(struct pipeline *pl, const char *name)
 {
-	for (int i = 0; i < pl->n_mods; i++)
-		if (!strcmp(pl->mods[i]->name, name))
-			return pl->mods[i];
-	return NULL;
+	if (!pl->index)
+		return NULL;
+	for (uint32_t i = name_hash(name) & pl->index_mask;; i = (i + 1) & pl->index_mask) {
+		struct module *m = pl->index[i];
+
+		if (!m || !strcmp(m->name, name))
+			return m;
+	}
+}
+
+/* Adds m to mods and the index, growing both by doubling. */
+static int add_module(struct pipeline *pl, struct module *m)
+{
+	if (pl->n_mods == pl->cap_mods) {
+		int cap = pl->cap_mods ? 2 * pl->cap_mods : 16;
+		struct module **mods = realloc(pl->mods, (size_t)cap * sizeof(*mods));
+
+		if (!mods)
+			return -1;
+		pl->mods = mods;
+		pl->cap_mods = cap;
+	}
+	if (2 * ((uint32_t)pl->n_mods + 1) > pl->index_mask) {
+		uint32_t size = pl->index ? 2 * (pl->index_mask + 1) : 64;
+		struct module **idx = calloc(size, sizeof(*idx));
+
+		if (!idx)
+			return -1;
+		free(pl->index);
+		pl->index = idx;
+		pl->index_mask = size - 1;
+		for (int i = 0; i < pl->n_mods; i++) {
+			uint32_t h = name_hash(pl->mods[i]->name) & pl->index_mask;
+
+			while (idx[h])
+				h = (h + 1) & pl->index_mask;
+			idx[h] = pl->mods[i];
+		}
+	}
+	uint32_t h = name_hash(m->name) & pl->index_mask;
+
+	while (pl->index[h])
+		h = (h + 1) & pl->index_mask;
+	pl->index[h] = m;
+	pl->mods[pl->n_mods++] = m;
+	return 0;
 }
 
 static int b_exists(void *ctx, const char *name)
@@ -61,7 +113,7 @@ static int b_create(void *ctx, const char *name, const char *cname,
 {
 	struct pipeline *pl = ctx;
 	const struct module_class *cls = pipeline_class(cname);
-	struct module *m, **mods;
+	struct module *m;
 	char auto_name[64];
 
 	if (!cls) {
@@ -106,15 +158,13 @@ static int b_create(void *ctx, const char *name, const char *cname,
 		free(m);
 		return -1;
 	}
-	if (!(mods = realloc(pl->mods, (pl->n_mods + 1) * sizeof(*mods)))) {
+	if (add_module(pl, m) < 0) {
 		if (cls->destroy)
 			cls->destroy(m);
 		free(m->priv);
 		free(m);
 		return script_err_at(err, pos, "out of memory");
 	}
-	pl->mods = mods;
-	pl->mods[pl->n_mods++] = m;
 	if (out_name)
 		snprintf(out_name, 64, "%s", m->name);
 	return 0;
@@ -245,6 +295,89 @@ void pipeline_builder(struct pipeline *pl, struct script_builder *b)
 	b->exists = b_exists;
 }
 
+/* Modules call the next one's process() directly (module_emit), so a cycle
+ * recurses until the stack overflows: refuse it before anything starts.
+ * Iterative depth-first search (a script may chain 40k modules): white =
+ * not seen, grey = on the current path, black = done. */
+enum { WHITE, GREY, BLACK };
+
+struct dfs_frame {
+	struct module *m;
+	int og;                    /* next output gate to follow */
+};
+
+static int cycle_err(struct dfs_frame *st, int top, struct module *to, struct kb_err *err)
+{
+	struct module *from = st[top].m;
+	char path[320];
+	size_t n = 0;
+	int first = top;
+
+	while (st[first].m != to)
+		first--;
+	/* the loop by name, back to where it started; a long one by its ends */
+	for (int i = first; i <= top && n < sizeof(path); i++) {
+		if (top - first > 8 && i == first + 3) {
+			n += (size_t)snprintf(path + n, sizeof(path) - n, " -> ...");
+			i = top - 2;
+			continue;
+		}
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "%s%s", i > first ? " -> " : "",
+				      st[i].m->name);
+	}
+	if (n < sizeof(path))
+		snprintf(path + n, sizeof(path) - n, " -> %s", to->name);
+	return script_err_at(err, &from->pos,
+			     "'%s' feeds back into '%s': %s is a cycle, where a packet would loop forever",
+			     from->name, to->name, path);
+}
+
+int pipeline_check(struct pipeline *pl, struct kb_err *err)
+{
+	uint8_t *color = calloc((size_t)pl->n_mods + 1, 1);
+	struct dfs_frame *st = malloc(((size_t)pl->n_mods + 1) * sizeof(*st));
+	int rc = 0;
+
+	if (!color || !st) {
+		free(color);
+		free(st);
+		return kb_err_set(err, "out of memory");
+	}
+	/* a module's index in mods: its creation order */
+	for (int i = 0; i < pl->n_mods; i++)
+		pl->mods[i]->seq = i;
+	for (int root = 0; root < pl->n_mods && !rc; root++) {
+		int top = 0;
+
+		if (color[root] != WHITE)
+			continue;
+		st[0] = (struct dfs_frame){ pl->mods[root], 0 };
+		color[root] = GREY;
+		while (top >= 0 && !rc) {
+			struct dfs_frame *f = &st[top];
+
+			if (f->og >= f->m->n_ogates) {
+				color[f->m->seq] = BLACK;
+				top--;
+				continue;
+			}
+			struct module *next = f->m->ogates[f->og++].next;
+
+			if (!next || color[next->seq] == BLACK)
+				continue;
+			if (color[next->seq] == GREY) {
+				rc = cycle_err(st, top, next, err);
+				break;
+			}
+			color[next->seq] = GREY;
+			st[++top] = (struct dfs_frame){ next, 0 };
+		}
+	}
+	free(color);
+	free(st);
+	return rc;
+}
+
 static int assign_tasks(struct pipeline *pl, struct kb_err *err)
 {
 	for (int i = 0; i < pl->n_mods; i++) {
@@ -356,6 +489,10 @@ void pipeline_free(struct pipeline *pl)
 		free(pl->mods[i]);
 	}
 	free(pl->mods);
+	free(pl->index);
+	pl->index = NULL;
+	pl->index_mask = 0;
+	pl->cap_mods = 0;
 	for (int i = 0; i < KB_MAX_WORKERS; i++)
 		free(pl->workers[i].tasks);
 	if (pl->pool)

@@ -29,8 +29,12 @@ struct worker {
 };
 
 struct pipeline {
-	struct module **mods;
-	int n_mods;
+	struct module **mods;      /* in creation order */
+	int n_mods, cap_mods;
+	/* name -> module, open addressing (linear probing), at most half full:
+	 * a script of 40k modules builds in linear time */
+	struct module **index;
+	uint32_t index_mask;
 	struct worker workers[KB_MAX_WORKERS];
 	struct rte_mempool *pool;
 	volatile int stop;
@@ -46,6 +50,9 @@ struct pipeline {
 void pipeline_init(struct pipeline *pl);
 void pipeline_builder(struct pipeline *pl, struct script_builder *b);
 struct module *pipeline_find(struct pipeline *pl, const char *name);
+/* The whole graph, once the script is built: -1 with the position of a
+ * module on a cycle (a packet would loop forever) when there is one. */
+int pipeline_check(struct pipeline *pl, struct kb_err *err);
 const struct module_class *pipeline_class(const char *name);
 
 /* Opens ports, creates the pool, assigns tasks to workers. */

@@ -71,6 +71,31 @@ s -> s" 3:3 "'s' (Sink) has no output gates"
 case_ two_port_sources "p = PMDPort(vdev='net_null0', port_id=0)" 1:12 "PMDPort: expected exactly one of vdev=, pci= or port_id= (got 2)"
 case_ same_device_twice "$P
 p2 = PMDPort(vdev='net_vhost0,iface=$KB_TMP/y.sock')" 2:19 "PMDPort: device 'net_vhost0' is already port 'p'"
+# A cycle recursed until the stack overflowed (issue 11): refused at a module
+# on the loop, by --check too.
+case_ cycle_merge_merge "s::Source()
+a::Merge()
+b::Merge()
+s -> a
+a -> b
+b -> 1:a" 3:1 "'b' feeds back into 'a': a -> b -> a is a cycle, where a packet would loop forever"
+case_ cycle_self "s::Source()
+m::Merge()
+s -> m
+m -> 1:m" 2:1 "'m' feeds back into 'm': m -> m is a cycle, where a packet would loop forever"
+case_ cycle_fed_by_queueinc "$P
+q::QueueInc(port=p)
+m::Merge()
+r::Replicate(gates=[0, 1])
+q -> m -> r
+r:1 -> 1:m
+r:0 -> Sink()" 4:1 "'r' feeds back into 'm': m -> r -> m is a cycle, where a packet would loop forever"
+printf 's::Source()\nm::Merge()\ns -> m\nm -> 1:m\n' >"$KB_TMP/cyc.bess"
+timeout 30 "$SW" --no-huge -m 64 --no-pci -l 0 --log-level=1 --file-prefix=kbswe$KB_ID \
+	-- --check -f "$KB_TMP/cyc.bess" >"$KB_TMP/cyc.out" 2>&1
+rc=$?
+kb_check "--check refuses a cycle (exit 2, positioned)" \
+	bash -c "[[ $rc -eq 2 ]] && grep -q '^$KB_TMP/cyc.bess:2:1: .* is a cycle' '$KB_TMP/cyc.out' && ! grep -q OK '$KB_TMP/cyc.out'"
 
 # And a good script runs until SIGTERM, then exits 0 having removed its socket.
 printf '%s\nq::QueueInc(port=p)\nq -> Sink()\n' "$P" >"$KB_TMP/good.bess"

@@ -134,7 +134,7 @@ static const char *build_err(const char *text, char *buf, size_t len)
 	pipeline_init(&pl);
 	pipeline_builder(&pl, &b);
 	buf[0] = 0;
-	if (script_run_string("t.bess", text, &b, &err) < 0)
+	if (script_run_string("t.bess", text, &b, &err) < 0 || pipeline_check(&pl, &err) < 0)
 		kb_err_str(&err, buf, len);
 	pipeline_free(&pl);
 	return buf;
@@ -171,4 +171,66 @@ static void test_build_errors(void)
 	CHECK_STR(build_err("s::Sink()\ns::Sink()\n", e, sizeof(e)), "t.bess:2:1: 's' is already defined");
 }
 
-KBTEST_MAIN(T(test_l2_table), T(test_build_forward), T(test_build_errors))
+/* Modules call each other directly: a cycle would recurse until the stack
+ * overflows, so building refuses it at a module on the loop. */
+static void test_build_cycles(void)
+{
+	char e[1024];
+
+	CHECK_STR(build_err("s::Source()\na::Merge()\nb::Merge()\ns -> a\na -> b\nb -> 1:a\n", e, sizeof(e)),
+		  "t.bess:3:1: 'b' feeds back into 'a': a -> b -> a is a cycle, where a packet would loop forever");
+	CHECK_STR(build_err("s::Source()\nm::Merge()\ns -> m\nm -> 1:m\n", e, sizeof(e)),
+		  "t.bess:2:1: 'm' feeds back into 'm': m -> m is a cycle, where a packet would loop forever");
+	/* a cycle nothing feeds is refused too, and a long one shows its ends */
+	char text[4096] = "";
+	size_t n = 0;
+
+	for (int i = 0; i < 20; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "m%d::Merge()\n", i);
+	for (int i = 0; i < 20; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "m%d -> 1:m%d\n", i, (i + 1) % 20);
+	CHECK_STR(build_err(text, e, sizeof(e)),
+		  "t.bess:20:1: 'm19' feeds back into 'm0': m0 -> m1 -> m2 -> ... -> m18 -> m19 -> m0 is a cycle, where a packet would loop forever");
+	/* a diamond is no cycle */
+	CHECK_STR(build_err("s::Source()\nr::Replicate(gates=[0, 1])\nm::Merge()\nk::Sink()\n"
+			    "s -> r\nr:0 -> 0:m\nr:1 -> 1:m\nm -> k\n", e, sizeof(e)), "");
+}
+
+/* 40k modules in a chain build and are found through the name index. */
+static void test_build_many(void)
+{
+	enum { N = 40000 };
+	struct pipeline pl;
+	struct script_builder b;
+	struct kb_err err = {0};
+	struct script_pos pos = { "t.bess", 1, 1 };
+	struct script_args args;
+	char name[64], prev[64], out[64];
+	int bad = 0;
+
+	memset(&args, 0, sizeof(args));
+	pipeline_init(&pl);
+	pipeline_builder(&pl, &b);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "m%d", i);
+		bad += b.create(b.ctx, name, "Merge", &args, &pos, out, &err) != 0;
+		if (i)
+			bad += b.connect(b.ctx, prev, 0, name, 0, &pos, &err) != 0;
+		memcpy(prev, name, sizeof(prev));
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(pl.n_mods, N);
+	for (int i = 0; i < N; i += 997) {
+		snprintf(name, sizeof(name), "m%d", i);
+		CHECK(pipeline_find(&pl, name) == pl.mods[i]);
+	}
+	CHECK(pipeline_find(&pl, "m40000") == NULL);
+	CHECK_EQ(pipeline_check(&pl, &err), 0);
+	/* closing the chain into a ring makes a 40k-module cycle */
+	CHECK_EQ(b.connect(b.ctx, prev, 0, "m0", 1, &pos, &err), 0);
+	CHECK_EQ(pipeline_check(&pl, &err), -1);
+	pipeline_free(&pl);
+}
+
+KBTEST_MAIN(T(test_l2_table), T(test_build_forward), T(test_build_errors),
+	    T(test_build_cycles), T(test_build_many))
