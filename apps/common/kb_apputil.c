@@ -1,5 +1,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,19 @@ void kb_usage_error(const char *prog, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s --help'.\n", prog);
 	exit(2);
+}
+
+void kb_opt_bad(const char *prog, int c, char *const argv[])
+{
+	/* a long option is best named as typed; a short one by optopt, since
+	 * argv[optind - 1] may be a cluster like -kn */
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	char name[3] = { '-', (char)optopt, 0 };
+	const char *opt = !strncmp(arg, "--", 2) || !optopt ? arg : name;
+
+	if (c == ':')
+		kb_usage_error(prog, "%.*s needs a value", (int)strcspn(opt, "="), opt);
+	kb_usage_error(prog, "unknown option '%s'", opt);
 }
 
 long long kb_opt_int(const char *prog, const char *opt, const char *val,

@@ -27,5 +27,10 @@ uint64_t kb_opt_size(const char *prog, const char *opt, const char *val, uint64_
 /* Prints "PROG: msg\nTry 'PROG --help'." and exits 2. */
 void kb_usage_error(const char *prog, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
+/* getopt_long's '?' or ':' (the option string starts with ':', so getopt
+ * prints nothing itself): one message, "PROG: -n needs a value" or
+ * "PROG: unknown option '--x'", and exit 2. */
+void kb_opt_bad(const char *prog, int c, char *const argv[])
+	__attribute__((noreturn));
 
 #endif

@@ -292,7 +292,7 @@ int main(int argc, char **argv)
 	long long port = 80;
 	bool kernel = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "p:f:N:B:P:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:f:N:B:P:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'p': dir = optarg; break;
 		case 'f': conf = optarg; break;
@@ -301,7 +301,7 @@ int main(int argc, char **argv)
 		case 'P': port = kb_opt_int(prog, "-P", optarg, 1, 65535); break;
 		case 'K': kernel = true; break;
 		case 'h': usage(); return 0;
-		default: kb_usage_error(prog, "unknown option");
+		default: kb_opt_bad(prog, c, argv);
 		}
 	}
 	if (optind < argc)
@@ -322,11 +322,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "epserver: %s\n", kb_err_str(&err, b, sizeof(b)));
 		return 2;
 	}
-	if (s.ops->global_init(conf, s.cores) < 0)
+	if (s.ops->global_init(conf, s.cores) < 0) {
+		kb_filecache_free(&s.files);
 		return 2;
+	}
 	if (s.ops->cores() < s.cores) {
 		fprintf(stderr, "epserver: -N %d but the config gives %d core(s)\n", s.cores, s.ops->cores());
 		s.ops->global_fini();
+		kb_filecache_free(&s.files);
 		return 2;
 	}
 	kb_netops_on_signals(s.ops);

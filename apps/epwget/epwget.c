@@ -313,7 +313,7 @@ int main(int argc, char **argv)
 	const char *conf = NULL;
 	bool kernel = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "n:N:c:ko:f:vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:N:c:ko:f:vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n': o.total = (uint64_t)kb_opt_int(prog, "-n", optarg, 1, 1ll << 40); break;
 		case 'N': o.cores = (int)kb_opt_int(prog, "-N", optarg, 1, 128); break;
@@ -325,7 +325,7 @@ int main(int argc, char **argv)
 		case 'J': o.json = true; break;
 		case 'v': o.verbose = true; break;
 		case 'h': usage(); return 0;
-		default: kb_usage_error(prog, "unknown option");
+		default: kb_opt_bad(prog, c, argv);
 		}
 	}
 	if (optind != argc - 1)

@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 	const char *peer = NULL, *bind_ip = "0.0.0.0";
 	long long port = 5201;
 	int c;
-	while ((c = getopt_long(argc, argv, "sc:B:p:t:P:d:b:l:N:f:vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":sc:B:p:t:P:d:b:l:N:f:vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': server = true; break;
 		case 'c': peer = optarg; break;
@@ -148,7 +148,7 @@ int main(int argc, char **argv)
 		case 'J': o.json = true; break;
 		case 'v': o.verbose = true; break;
 		case 'h': usage(); return 0;
-		default: kb_usage_error(prog, "unknown option");
+		default: kb_opt_bad(prog, c, argv);
 		}
 	}
 	if (optind < argc)

@@ -2,9 +2,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "kb_parse.h"
 
@@ -38,10 +41,53 @@ static bool is_key_char(char ch)
 	return isalnum((unsigned char)ch) || ch == '_' || ch == '.' || ch == '-';
 }
 
+/* A config is text: a NUL (which would end the C string there and drop
+ * the rest) or another control byte says this is not a config file. */
+static int check_bytes(const char *name, const char *text, size_t len, struct kb_err *err)
+{
+	int line = 1, col = 1;
+
+	for (size_t i = 0; i < len; i++, col++) {
+		unsigned char ch = (unsigned char)text[i];
+
+		if (ch == '\n') {
+			line++;
+			col = 0;
+		} else if (ch == 0) {
+			return kb_err_at(err, name, line, col,
+					 "a NUL byte (a config file is text lines of key = value)");
+		} else if ((ch < 0x20 && ch != '\t' && ch != '\r') || ch == 0x7f) {
+			return kb_err_at(err, name, line, col,
+					 "control byte 0x%02x (binary data? a config file is text lines of key = value)",
+					 ch);
+		}
+	}
+	return 0;
+}
+
+int kb_conf_load_mem(struct kb_conf *c, const char *name, const char *text, size_t len,
+		     struct kb_err *err)
+{
+	memset(c, 0, sizeof(*c));
+	if (check_bytes(name, text, len, err) < 0)
+		return -1;
+
+	char *copy = strndup(text, len);
+
+	if (!copy)
+		return kb_err_set(err, "out of memory");
+	int rc = kb_conf_load_str(c, name, copy, err);
+
+	free(copy);
+	return rc;
+}
+
 int kb_conf_load_str(struct kb_conf *c, const char *name, const char *text,
 		     struct kb_err *err)
 {
 	memset(c, 0, sizeof(*c));
+	if (check_bytes(name, text, strlen(text), err) < 0)
+		return -1;
 	c->path = strdup(name);
 	if (!c->path)
 		return kb_err_set(err, "out of memory");
@@ -102,38 +148,48 @@ fail:
 
 int kb_conf_load(struct kb_conf *c, const char *path, struct kb_err *err)
 {
-	FILE *f = fopen(path, "r");
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (!f)
+	memset(c, 0, sizeof(*c));
+	if (fd < 0)
 		return kb_err_set(err, "%s: %s", path, strerror(errno));
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	char chunk[4096];
-	size_t r;
-
-	while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (n + r + 1 > cap) {
-			cap = (n + r + 1) * 2;
-			char *nb = realloc(buf, cap);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return kb_err_set(err, "out of memory");
-			}
-			buf = nb;
-		}
-		memcpy(buf + n, chunk, r);
-		n += r;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return kb_err_set(err, "%s: is a directory, expected a config file", path);
 	}
-	fclose(f);
+	/* one read more than the limit tells a big file (or /dev/zero, a
+	 * pipe that never ends) from one of exactly the limit */
+	char *buf = malloc(KB_CONF_MAX_BYTES + 1);
+	size_t n = 0;
+
 	if (!buf) {
-		buf = strdup("");
-		if (!buf)
-			return kb_err_set(err, "out of memory");
+		close(fd);
+		return kb_err_set(err, "out of memory");
 	}
-	buf[n] = '\0';
-	int rc = kb_conf_load_str(c, path, buf, err);
+	while (n < KB_CONF_MAX_BYTES + 1) {
+		ssize_t r = read(fd, buf + n, KB_CONF_MAX_BYTES + 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+
+			free(buf);
+			close(fd);
+			return kb_err_set(err, "%s: %s", path, strerror(e));
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (n > KB_CONF_MAX_BYTES) {
+		free(buf);
+		return kb_err_set(err, "%s: more than %d bytes: not a config file", path,
+				  KB_CONF_MAX_BYTES);
+	}
+	int rc = kb_conf_load_mem(c, path, buf, n, err);
 
 	free(buf);
 	return rc;
@@ -166,16 +222,43 @@ struct kb_conf_entry *kb_conf_next(struct kb_conf *c, const char *key,
 
 struct kb_conf_entry *kb_conf_get(struct kb_conf *c, const char *key)
 {
-	struct kb_conf_entry *e = NULL, *last = NULL;
+	struct kb_conf_entry *e = NULL, *first = NULL, *last = NULL;
 
-	while ((e = kb_conf_next(c, key, e)))
+	while ((e = kb_conf_next(c, key, e))) {
+		if (!first)
+			first = e;
+		else if (!c->dup_again)
+			c->dup_first = first, c->dup_again = e;
 		last = e;
+	}
 	return last;
+}
+
+int kb_conf_check_dups(const struct kb_conf *c, struct kb_err *err)
+{
+	const struct kb_conf_entry *a = c->dup_first, *b = c->dup_again;
+
+	if (!b)
+		return 0;
+	return kb_err_at(err, c->path, b->line, b->key_col,
+			 "duplicate key '%s' (first at %s:%d:%d); it takes one value", b->key,
+			 c->path, a->line, a->key_col);
+}
+
+/* A getter's result for key: the duplicate when key is one. */
+static int dup_of(const struct kb_conf *c, const char *key, struct kb_err *err)
+{
+	if (c->dup_again && !strcmp(c->dup_again->key, key))
+		return kb_conf_check_dups(c, err);
+	return 0;
 }
 
 int kb_conf_bad(const struct kb_conf *c, const struct kb_conf_entry *e,
 		struct kb_err *err, const char *expected)
 {
+	/* a bad value of a key given twice: the duplicate is the news */
+	if (dup_of(c, e->key, err) < 0)
+		return -1;
 	return kb_err_at(err, c->path, e->line, e->val_col, "%s: expected %s, got '%s'",
 			 e->key, expected, e->val);
 }
@@ -185,8 +268,8 @@ int kb_conf_str(struct kb_conf *c, const char *key, const char **out,
 {
 	struct kb_conf_entry *e = kb_conf_get(c, key);
 
-	if (!e)
-		return 0;
+	if (!e || dup_of(c, key, err) < 0)
+		return e ? -1 : 0;
 	if (!e->val[0])
 		return kb_conf_bad(c, e, err, "a value");
 	*out = e->val;
@@ -198,8 +281,8 @@ int kb_conf_int(struct kb_conf *c, const char *key, long long min,
 {
 	struct kb_conf_entry *e = kb_conf_get(c, key);
 
-	if (!e)
-		return 0;
+	if (!e || dup_of(c, key, err) < 0)
+		return e ? -1 : 0;
 	if (kb_parse_int(e->val, min, max, out) < 0) {
 		char what[96];
 
@@ -214,6 +297,8 @@ int kb_conf_bool(struct kb_conf *c, const char *key, bool *out,
 {
 	struct kb_conf_entry *e = kb_conf_get(c, key);
 
+	if (e && dup_of(c, key, err) < 0)
+		return -1;
 	if (e && kb_parse_bool(e->val, out) < 0)
 		return kb_conf_bad(c, e, err, "yes/no, true/false, on/off or 1/0");
 	return 0;
@@ -224,6 +309,8 @@ int kb_conf_ipv4(struct kb_conf *c, const char *key, uint32_t *out_be,
 {
 	struct kb_conf_entry *e = kb_conf_get(c, key);
 
+	if (e && dup_of(c, key, err) < 0)
+		return -1;
 	if (e && kb_parse_ipv4(e->val, out_be) < 0)
 		return kb_conf_bad(c, e, err, "an IPv4 address like 10.0.0.1");
 	return 0;
@@ -234,6 +321,8 @@ int kb_conf_mac(struct kb_conf *c, const char *key, uint8_t out[6],
 {
 	struct kb_conf_entry *e = kb_conf_get(c, key);
 
+	if (e && dup_of(c, key, err) < 0)
+		return -1;
 	if (e && kb_parse_mac(e->val, out) < 0)
 		return kb_conf_bad(c, e, err, "a MAC address like 02:00:00:00:00:01");
 	return 0;
@@ -241,6 +330,8 @@ int kb_conf_mac(struct kb_conf *c, const char *key, uint8_t out[6],
 
 int kb_conf_check_unused(const struct kb_conf *c, struct kb_err *err)
 {
+	if (kb_conf_check_dups(c, err) < 0)
+		return -1;
 	for (size_t i = 0; i < c->n; i++) {
 		if (!c->e[i].used)
 			return kb_err_at(err, c->path, c->e[i].line, c->e[i].key_col,

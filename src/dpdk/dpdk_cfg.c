@@ -361,5 +361,6 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 	}
 	if (!cfg->file_prefix[0])
 		snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "kbdpdk%d", (int)getpid());
-	return 0;
+	/* a one-value key given twice, whose values were both fine */
+	return kb_conf_check_dups(c, err);
 }

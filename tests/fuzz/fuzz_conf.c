@@ -15,13 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct dpdk_cfg cfg;
 	struct kb_conf c;
 	struct kb_err err;
-	char *text = malloc(size + 1);
 
-	if (!text)
-		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
-	if (kb_conf_load_str(&c, "fuzz.conf", text, &err) == 0) {
+	if (kb_conf_load_mem(&c, "fuzz.conf", (const char *)data, size, &err) == 0) {
 		memset(&m, 0, sizeof(m));
 		memset(&cfg, 0, sizeof(cfg));
 		if (mtcp_load_stack_keys(&c, &m, &err) == 0 &&
@@ -37,6 +32,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char msg[1024];
 
 	kb_err_str(&err, msg, sizeof(msg));
-	free(text);
 	return 0;
 }

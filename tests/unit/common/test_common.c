@@ -115,6 +115,45 @@ static void conf_bad_values_are_positioned(void)
 	CHECK_STR(kb_err_str(&err, buf, sizeof(buf)), "b.conf:2:7: expected '=' after key 'bad'");
 }
 
+/* A NUL, a control byte, a duplicate one-value key: errors at their place. */
+static void conf_refuses_what_is_not_config(void)
+{
+	struct kb_conf c;
+	struct kb_err err;
+	char buf[600];
+	long long n = 1;
+
+	CHECK_EQ(kb_conf_load_mem(&c, "n.conf", "ip = 1\nport = a\0b\nmode = x\n", 24, &err), -1);
+	CHECK_STR(kb_err_str(&err, buf, sizeof(buf)),
+		  "n.conf:2:9: a NUL byte (a config file is text lines of key = value)");
+	CHECK_EQ(kb_conf_load_str(&c, "e.conf", "\x7f" "ELF\x02", &err), -1);
+	CHECK_STR(kb_err_str(&err, buf, sizeof(buf)),
+		  "e.conf:1:1: control byte 0x7f (binary data? a config file is text lines of key = value)");
+	CHECK_EQ(kb_conf_load_str(&c, "t.conf", "a = 1\t# tab\r\n", &err), 0);
+	kb_conf_free(&c);
+	/* the first value is bad, the second good: still the duplicate */
+	CHECK_EQ(kb_conf_load_str(&c, "d.conf", "num_cores = lots\nx = 1\n  num_cores = 2\n", &err), 0);
+	CHECK_EQ(kb_conf_int(&c, "num_cores", 1, 16, &n, &err), -1);
+	CHECK_STR(kb_err_str(&err, buf, sizeof(buf)),
+		  "d.conf:3:3: duplicate key 'num_cores' (first at d.conf:1:1); it takes one value");
+	kb_conf_free(&c);
+	/* found by a raw lookup, reported by the unused-key check */
+	CHECK_EQ(kb_conf_load_str(&c, "r.conf", "port = a\nport = b\narp = 1\narp = 2\n", &err), 0);
+	CHECK(kb_conf_get(&c, "port") != NULL);
+	for (struct kb_conf_entry *e = NULL; (e = kb_conf_next(&c, "arp", e));)
+		;
+	CHECK_EQ(kb_conf_check_unused(&c, &err), -1);
+	CHECK_STR(kb_err_str(&err, buf, sizeof(buf)),
+		  "r.conf:2:1: duplicate key 'port' (first at r.conf:1:1); it takes one value");
+	kb_conf_free(&c);
+	/* a directory, a device that never ends */
+	CHECK_EQ(kb_conf_load(&c, "/", &err), -1);
+	CHECK_STR(kb_err_str(&err, buf, sizeof(buf)), "/: is a directory, expected a config file");
+	CHECK_EQ(kb_conf_load(&c, "/dev/zero", &err), -1);
+	CHECK_STR(kb_err_str(&err, buf, sizeof(buf)),
+		  "/dev/zero: more than 1048576 bytes: not a config file");
+}
+
 static void idle_backs_off_and_resets(void)
 {
 	struct kb_idle s;
@@ -135,4 +174,5 @@ static void idle_backs_off_and_resets(void)
 
 KBTEST_MAIN(T(mac_parse), T(ipv4_and_cidr), T(ints_and_bools),
 	    T(conf_reads_and_claims), T(conf_bad_values_are_positioned),
+	    T(conf_refuses_what_is_not_config),
 	    T(idle_backs_off_and_resets))
