@@ -10,10 +10,11 @@ XFER=$KB_BUILD/tests/unit/stack/kbxfer
 [[ -x $XFER ]] || { kb_fail "kbxfer not built (needs the DPDK layer and libcrypto)"; kb_done; }
 TAP=$(kb_name cf)
 
-# case_bad NAME LINE:COL PATTERN BODY (appended after port/ip/mode lines)
+# case_bad NAME LINE:COL PATTERN BODY (appended after port/ip lines and a
+# comment; mode defaults to single)
 case_bad() {
 	local name=$1 pos=$2 pat=$3 body=$4 f=$KB_TMP/$1.conf
-	printf 'port = net_tap0,iface=%s\nip = 10.89.0.1/24\nmode = single\n%b' "$TAP" "$body" >"$f"
+	printf 'port = net_tap0,iface=%s\nip = 10.89.0.1/24\n# mode = single\n%b' "$TAP" "$body" >"$f"
 	timeout 30 "$XFER" -f "$f" -l 5000 >"$KB_TMP/$name.log" 2>&1
 	local rc=$?
 	if (( rc != 0 )) && grep -q "$f:$pos: .*$pat" "$KB_TMP/$name.log" &&
