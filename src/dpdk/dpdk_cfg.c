@@ -312,6 +312,21 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 	    copy_str(c, "log_file", cfg->log_file, sizeof(cfg->log_file), err) < 0 ||
 	    copy_str(c, "log_level", cfg->log_level, sizeof(cfg->log_level), err) < 0)
 		return -1;
+	struct kb_conf_entry *ea = kb_conf_get(c, "eal_args");
+
+	snprintf(cfg->conf_path, sizeof(cfg->conf_path), "%s", c->path);
+	if (ea) {
+		/* EAL judges them at start: its complaint is reported here */
+		cfg->eal_args_pos.line = ea->line;
+		cfg->eal_args_pos.col = ea->val_col;
+		/* but --help would print EAL's usage and exit(0) mid-start */
+		char tmp[sizeof(cfg->eal_args)];
+
+		strcpy(tmp, cfg->eal_args);
+		for (char *sp, *t = strtok_r(tmp, " \t", &sp); t; t = strtok_r(NULL, " \t", &sp))
+			if (!strcmp(t, "-h") || !strcmp(t, "--help"))
+				return kb_conf_bad(c, ea, err, "EAL arguments other than --help");
+	}
 	/* EAL's INFO lines (lcores detected, IOVA mode) are a developer's; a
 	 * user sees notices and worse unless asking for more */
 	static const char *const levels[] = { "emergency", "alert", "critical", "error",

@@ -41,6 +41,8 @@ struct dpdk_cfg {
 	uint32_t linger_ms;
 	char file_prefix[64];
 	char eal_args[512];
+	struct { int line, col; } eal_args_pos;   /* in conf_path; 0 when not given */
+	char conf_path[256];
 	char log_level[16];       /* EAL's --log-level: error .. debug */
 	char log_file[256];       /* EAL's log stream; "" = stderr */
 	enum dpdk_mem memory;

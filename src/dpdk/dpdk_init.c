@@ -115,8 +115,17 @@ static int start(struct dpdk_layer *dl, const char *argv0, struct kb_err *err)
 		setvbuf(dl->log, NULL, _IOLBF, 0);
 		rte_openlog_stream(dl->log);
 	}
-	if (rte_eal_init(argc, argv) < 0)
-		return kb_err_set(err, "EAL init failed: %s", rte_strerror(rte_errno));
+	char why[256];
+	bool bad_args;
+
+	if (dpdk_eal_init(argc, argv, why, sizeof(why), &bad_args) < 0) {
+		/* our own arguments are always good: a refusal is eal_args' */
+		if (bad_args && cfg->eal_args_pos.line)
+			return kb_err_at(err, cfg->conf_path, cfg->eal_args_pos.line,
+					 cfg->eal_args_pos.col, "eal_args: EAL refused '%s': %s",
+					 cfg->eal_args, why);
+		return kb_err_set(err, "EAL init failed: %s", why);
+	}
 	dl->tsc_per_us = rte_get_tsc_hz() / 1000000;
 	if (!dl->tsc_per_us)
 		dl->tsc_per_us = 1;

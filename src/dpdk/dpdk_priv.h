@@ -106,4 +106,8 @@ unsigned dl_tx_drain(struct dpdk_layer *dl);
 void dl_rx_distribute(struct dpdk_layer *dl, struct rte_mbuf *out[][DPDK_MAX_BURST],
 		      uint16_t *nout);
 
+/* rte_eal_init with its output held back (dpdk_eal_init.c): on failure,
+ * why = the line that says why, *bad_args = EAL refused its arguments. */
+int dpdk_eal_init(int argc, char **argv, char *why, size_t len, bool *bad_args);
+
 #endif

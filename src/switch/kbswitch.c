@@ -129,7 +129,9 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (pipeline_start(&pl, &err) < 0) {
-		fprintf(stderr, "kbswitch: %s\n", kb_err_str(&err, ebuf, sizeof(ebuf)));
+		/* positioned like a script error when a module failed */
+		fprintf(stderr, "%s%s\n", err.file[0] ? "" : "kbswitch: ",
+			kb_err_str(&err, ebuf, sizeof(ebuf)));
 		rc = 1;
 		goto out_stop;
 	}

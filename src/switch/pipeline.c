@@ -422,7 +422,8 @@ int pipeline_start(struct pipeline *pl, struct kb_err *err)
 			if (m->cls->start(m, err) < 0) {
 				char msg[sizeof(err->msg)];
 				snprintf(msg, sizeof(msg), "%s", err->msg);
-				kb_err_set(err, "%s '%s': %s", m->cls->name, m->name, msg);
+				/* where the script made it: the user's way back */
+				script_err_at(err, &m->pos, "%s '%s': %s", m->cls->name, m->name, msg);
 				return -1;
 			}
 		}

@@ -142,8 +142,11 @@ static int find_or_probe(struct pmd_port *p, struct kb_err *err)
 	if (rte_eth_dev_get_port_by_name(name, &p->pid) == 0)
 		return 0;   /* probed by EAL (-a / --vdev) */
 	if ((rc = rte_dev_probe(p->dev)) < 0)
-		return kb_err_set(err, "cannot probe %s '%s': %s", p->src_key, p->dev,
-				  rte_strerror(-rc));
+		/* EAL says only "Bad address" when no driver takes the name */
+		return kb_err_set(err, "cannot probe %s '%s': %s%s", p->src_key, p->dev,
+				  rte_strerror(-rc), p->src_key[0] != 'v' ? "" :
+				  " (a vdev is named for its driver plus a number: net_vhost0, "
+				  "net_virtio_user0, net_tap0, net_pcap0, net_null0, ...)");
 	p->probed = true;
 	if (rte_eth_dev_get_port_by_name(name, &p->pid) != 0)
 		return kb_err_set(err, "'%s' probed but is not an ethdev", p->dev);

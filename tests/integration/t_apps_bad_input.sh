@@ -46,6 +46,14 @@ expect epwget_n_no_value "epwget: -n needs a value
 Try 'epwget --help'." "$APPS/epwget" -n
 expect kbperf_unknown "kbperf: unknown option '--frobnicate'
 Try 'kbperf --help'." "$APPS/kbperf" --frobnicate
+# EAL's refusal of eal_args: its one line at the key, not its usage text
+printf "${base}eal_args = --frob\n" >"$KB_TMP/eal.conf"
+expect eal_args "kbdpdk: memory: [^"$'\n'"]*"$'\n'"mtcp_init: $KB_TMP/eal.conf:3:12: eal_args: EAL refused '--frob': unrecognized option '--frob'" \
+	"$APPS/kbperf" -s -f "$KB_TMP/eal.conf"
+kb_check "eal_args: no usage text on stdout" test ! -s "$KB_TMP/eal_args.out"
+printf "${base}eal_args = --help\n" >"$KB_TMP/help.conf"
+expect eal_args_help "mtcp_init: $KB_TMP/help.conf:3:12: eal_args: expected EAL arguments other than --help, got '--help'" \
+	"$APPS/kbperf" -s -f "$KB_TMP/help.conf"
 mkdir -p "$KB_TMP/www" && echo hello >"$KB_TMP/www/index.html"
 expect epserver_missing_conf "mtcp_init: $KB_TMP/none.conf: No such file or directory" \
 	"$APPS/epserver" -p "$KB_TMP/www" -f "$KB_TMP/none.conf"

@@ -97,6 +97,17 @@ rc=$?
 kb_check "--check refuses a cycle (exit 2, positioned)" \
 	bash -c "[[ $rc -eq 2 ]] && grep -q '^$KB_TMP/cyc.bess:2:1: .* is a cycle' '$KB_TMP/cyc.out' && ! grep -q OK '$KB_TMP/cyc.out'"
 
+# A port that fails to start: the message names the script line, not only
+# EAL's "Bad address"; nothing is left behind.
+printf "p = PMDPort(vdev='nonsense0')\nq::QueueInc(port=p)\nq -> Sink()\n" >"$KB_TMP/vdev.bess"
+timeout 30 "$SW" --no-huge -m 64 --no-pci -l 0 --log-level=1 --file-prefix=kbswe$KB_ID \
+	-- -f "$KB_TMP/vdev.bess" --ctl "$KB_TMP/ctl" >"$KB_TMP/vdev.out" 2>"$KB_TMP/vdev.err"
+rc=$?
+want="$KB_TMP/vdev.bess:1:5: PMDPort 'p': cannot probe vdev 'nonsense0': Bad address (a vdev is named for its driver plus a number: net_vhost0, net_virtio_user0, net_tap0, net_pcap0, net_null0, ...)"
+got=$(grep -v '^EAL\|^TELEMETRY' "$KB_TMP/vdev.err")
+kb_check "a vdev without a driver: exit 1, positioned" \
+	bash -c "[[ $rc -eq 1 && \"\$1\" == \"\$2\" && ! -e '$KB_TMP/ctl' ]]" _ "$got" "$want"
+
 # And a good script runs until SIGTERM, then exits 0 having removed its socket.
 printf '%s\nq::QueueInc(port=p)\nq -> Sink()\n' "$P" >"$KB_TMP/good.bess"
 kb_bg "$KB_TMP/good.log" timeout 60 "$SW" $(kb_eal_mem vhost 64) --no-pci -l 0 \
