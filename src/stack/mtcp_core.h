@@ -1,14 +1,19 @@
 /* mtcp_core.h: the mTCP API layer's state (private).
  *
  * One `struct mtcp_context` per application core, owned by the thread that
- * created it: its own tcp_stack, socket table, epolls and DPDK core view.
- * The stack runs inline in that thread: every blocking or polling call
- * (mtcp_epoll_wait, a blocking read/write/accept/connect) runs the core's
- * event loop (receive burst -> TCP input, timers, transmit flush), so
- * there is no stack thread and no cross-thread queue (docs/stack.md).
+ * created it: its own event loop (tcp_stack + backend), socket table,
+ * epolls and DPDK core view.  The stack runs inline in that thread: every
+ * blocking or polling call (mtcp_epoll_wait, a blocking read/write/accept/
+ * connect) runs the core's event loop (mtcp_loop.h), so there is no stack
+ * thread and no cross-thread queue (docs/stack.md).
  *
  * The network is reached through `struct mtcp_backend`: the DPDK layer in
- * production (mtcp_dpdk.c), an in-process loopback in unit tests. */
+ * production (mtcp_dpdk.c), an in-process loopback in unit tests.
+ *
+ * Files, bottom up (each calls only those before it): mtcp_loop.c (the
+ * event loop), mtcp_sock.c (socket table, readiness, ready rings),
+ * mtcp_epoll.c, mtcp_socket.c (the API calls), mtcp_init.c (setup,
+ * contexts). */
 #ifndef MTCP_CORE_H
 #define MTCP_CORE_H
 
@@ -20,20 +25,11 @@
 #include "mtcp_api.h"
 #include "mtcp_epoll.h"
 #include "kb_conf.h"
+#include "mtcp_loop.h"
 #include "tcp.h"
 
 #define MTCP_MAX_CORES 16
 #define MTCP_PIPE_SIZE 65536
-
-struct mtcp_backend {
-	void *core;   /* per-core handle (struct dpdk_core *) */
-	int (*rx_count)(void *core);
-	uint8_t *(*rx_buf)(void *core, uint16_t *len);
-	uint8_t *(*tx_buf)(void *core);
-	int (*tx_send)(void *core, uint8_t *buf, uint16_t len);
-	void (*flush)(void *core);
-	void (*wait)(void *core, uint32_t timeout_us);
-};
 
 struct mtcp_pipe_buf {
 	uint8_t *buf;
@@ -73,8 +69,8 @@ struct mtcp_epoll {
 
 struct mtcp_context {
 	int cpu;
-	struct tcp_stack *st;
-	struct mtcp_backend be;
+	struct mtcp_loop loop;    /* its stack, backend, drain deadline */
+	struct tcp_stack *st;     /* loop.st */
 	struct mtcp_sock *socks;
 	struct mtcp_epoll *eps;   /* indexed by socket id (epoll sockets only) */
 	int n_socks, free_head, n_used;
@@ -87,7 +83,6 @@ struct mtcp_context {
 	int n_app_cores;
 	bool stat_print;
 	sig_atomic_t sig_seen;    /* g_mtcp_signalled already reported */
-	sig_atomic_t stats_seen;  /* g_mtcp_stats_req already answered */
 };
 
 struct mtcp_manager {
@@ -95,6 +90,7 @@ struct mtcp_manager {
 	struct mtcp_conf conf;
 	struct tcp_cfg tcp;
 	bool stat_print;
+	uint32_t drain_us;        /* tx_drain_us */
 	void *layer;              /* struct dpdk_layer * */
 	int n_app_cores;
 	uint32_t ip;
@@ -126,19 +122,21 @@ static inline bool mtcp_interrupted(struct mtcp_context *c)
  * (positioned errors); the layer's keys are dpdk_cfg_parse()'s. */
 int mtcp_load_stack_keys(struct kb_conf *c, struct mtcp_manager *m, struct kb_err *err);
 
-uint64_t mtcp_now_us(void);
-/* One pass of the core's event loop; returns packets received. */
-int mtcp_poll(struct mtcp_context *c);
-/* Poll, or back off when idle, until deadline (us, 0 = one pass). */
-void mtcp_wait(struct mtcp_context *c, uint32_t max_us);
-
+/* mtcp_sock.c */
 struct mtcp_sock *mtcp_sock_get(struct mtcp_context *c, int id);
 int mtcp_sock_alloc(struct mtcp_context *c, enum socket_type t);
 void mtcp_sock_release(struct mtcp_context *c, struct mtcp_sock *s);
 /* Readiness of a socket in epoll terms. */
 uint32_t mtcp_sock_events(struct mtcp_context *c, struct mtcp_sock *s);
-/* Something changed: queue it on its epoll. */
+/* Something changed: queue it on its epoll's ready ring. */
 void mtcp_sock_notify(struct mtcp_context *c, struct mtcp_sock *s);
+/* Put s (queued, ready-tagged) on ready ring e. */
+void mtcp_ready_push(struct mtcp_epoll *e, struct mtcp_sock *s);
+/* The stack's readiness callback (struct tcp_ops.event). */
+void mtcp_sock_on_event(void *ctx, void *user, unsigned ev);
+
+/* mtcp_epoll.c: frees epoll socket id's ring; its members forget it. */
+void mtcp_epoll_destroy(struct mtcp_context *c, int id);
 
 /* Brings up the network layer from the loaded config (claims its keys):
  * mtcp_dpdk.c in libkbnet, mtcp_nodpdk.c in the unit-test library. */

@@ -40,7 +40,7 @@ static void print_core_stats(struct mtcp_context *c)
 {
 	struct dpdk_core_stats s;
 
-	dpdk_core_stats(c->be.core, &s);
+	dpdk_core_stats(c->loop.be.core, &s);
 	fprintf(stderr, "dpdk core %d: rx_pkts=%llu rx_filtered=%llu rx_malformed=%llu "
 		"rx_ring_full=%llu tx_pkts=%llu tx_ring_full=%llu tx_nobuf=%llu tx_noarp=%llu "
 		"tx_dropped=%llu\n", c->cpu,

@@ -6,92 +6,11 @@
  * one-shot ones are disarmed until EPOLL_CTL_MOD. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mtcp_core.h"
 
 #define ALWAYS_EVENTS (MTCP_EPOLLERR | MTCP_EPOLLHUP)
-
-uint32_t mtcp_sock_events(struct mtcp_context *c, struct mtcp_sock *s)
-{
-	uint32_t ev = 0;
-	struct tcp_pcb *p = s->pcb;
-
-	(void)c;
-	switch (s->type) {
-	case MTCP_SOCK_STREAM:
-		if (!p)
-			return 0;
-		if (tcp_readable(p) || p->fin_rcvd)
-			ev |= MTCP_EPOLLIN;
-		if (p->fin_rcvd)
-			ev |= MTCP_EPOLLRDHUP;
-		if (tcp_can_send(p))
-			ev |= MTCP_EPOLLOUT;
-		if (p->err)
-			ev |= MTCP_EPOLLERR | MTCP_EPOLLIN | MTCP_EPOLLOUT;
-		if (p->state == TCP_CLOSED && p->state != TCP_SYN_SENT)
-			ev |= MTCP_EPOLLHUP;
-		break;
-	case MTCP_SOCK_LISTENER:
-		if (s->lst && s->lst->acc_head)
-			ev |= MTCP_EPOLLIN;
-		break;
-	case MTCP_SOCK_PIPE:
-		if (s->pipe->rd == s->id) {
-			if (s->pipe->len)
-				ev |= MTCP_EPOLLIN;
-			if (s->pipe->wr < 0)
-				ev |= MTCP_EPOLLIN | MTCP_EPOLLHUP;
-		} else {
-			if (s->pipe->len < MTCP_PIPE_SIZE)
-				ev |= MTCP_EPOLLOUT;
-			if (s->pipe->rd < 0)
-				ev |= MTCP_EPOLLERR;
-		}
-		break;
-	default:
-		break;
-	}
-	return ev;
-}
-
-static void ring_push(struct mtcp_epoll *e, struct mtcp_sock *s)
-{
-	/* A closed socket's entry may linger until popped; the tag tells it
-	 * from the entry of a new socket with the same id. */
-	s->ring_tag = ++e->tag;
-	e->ring[(e->head + e->n) % e->cap] = (struct mtcp_ready){ s->id, s->ring_tag };
-	e->n++;
-}
-
-/* Drop stale entries; live ones (at most one per socket) always fit. */
-static void ring_compact(struct mtcp_context *c, struct mtcp_epoll *e, int epid)
-{
-	uint32_t n = 0;
-
-	for (uint32_t i = 0; i < e->n; i++) {
-		struct mtcp_ready r = e->ring[(e->head + i) % e->cap];
-		struct mtcp_sock *s = &c->socks[r.id];
-
-		if (s->type != MTCP_SOCK_UNUSED && s->ep == epid && s->queued && s->ring_tag == r.tag)
-			e->ring[(e->head + n++) % e->cap] = r;
-	}
-	e->n = n;
-}
-
-void mtcp_sock_notify(struct mtcp_context *c, struct mtcp_sock *s)
-{
-	if (!s || s->ep < 0 || s->queued || !s->ep_mask)
-		return;
-	struct mtcp_epoll *e = &c->eps[s->ep];
-
-	if (!e->ring)
-		return;
-	if (e->n >= e->cap)
-		ring_compact(c, e, s->ep);
-	s->queued = true;
-	ring_push(e, s);
-}
 
 int mtcp_epoll_create1(mctx_t c, int flags)
 {
@@ -114,6 +33,17 @@ int mtcp_epoll_create1(mctx_t c, int flags)
 		return -1;
 	}
 	return id;
+}
+
+void mtcp_epoll_destroy(struct mtcp_context *c, int id)
+{
+	for (int i = 0; i < c->n_socks; i++)
+		if (c->socks[i].ep == id) {
+			c->socks[i].ep = -1;
+			c->socks[i].queued = false;
+		}
+	free(c->eps[id].ring);
+	memset(&c->eps[id], 0, sizeof(c->eps[id]));
 }
 
 int mtcp_epoll_create(mctx_t c, int size)
@@ -204,7 +134,7 @@ static int collect(struct mtcp_context *c, int epid, struct mtcp_epoll_event *ou
 			s->ep_mask = 0;
 		else if (!(s->ep_mask & MTCP_EPOLLET)) {
 			s->queued = true;   /* level-triggered: ask again next time */
-			ring_push(e, s);
+			mtcp_ready_push(e, s);
 		}
 	}
 	return n;
@@ -226,7 +156,8 @@ int mtcp_epoll_wait(mctx_t c, int epid, struct mtcp_epoll_event *events, int max
 	uint64_t deadline = timeout > 0 ? mtcp_now_us() + (uint64_t)timeout * 1000u : 0;
 
 	for (;;) {
-		int work = mtcp_poll(c);
+		/* the application is back in the loop: what it queued leaves */
+		int work = mtcp_loop_poll(&c->loop);
 		int n = collect(c, epid, events, maxevents);
 
 		if (n)
@@ -242,6 +173,6 @@ int mtcp_epoll_wait(mctx_t c, int epid, struct mtcp_epoll_event *events, int max
 		if (timeout > 0 && now >= deadline)
 			return 0;
 		if (!work)
-			mtcp_wait(c, timeout > 0 ? (uint32_t)(deadline - now) : 1000);
+			mtcp_loop_wait(&c->loop, timeout > 0 ? (uint32_t)(deadline - now) : 1000);
 	}
 }

@@ -1,11 +1,10 @@
-/* mtcp_init.c: mTCP setup calls, configuration, contexts and the
- * per-core event loop. */
+/* mtcp_init.c: mTCP setup calls, configuration and contexts.  The
+ * per-core event loop is mtcp_loop.c. */
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kb_conf.h"
@@ -17,14 +16,6 @@ volatile sig_atomic_t g_mtcp_stats_req;
 
 static struct mtcp_conf g_preset;     /* mtcp_setconf() before mtcp_init() */
 static bool g_have_preset;
-
-uint64_t mtcp_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* ---- configuration ---- */
 
@@ -95,6 +86,10 @@ int mtcp_load_stack_keys(struct kb_conf *c, struct mtcp_manager *m, struct kb_er
 	if (conf_int(c, "syn_retries", 1, 20, &t->syn_retries, err) ||
 	    conf_int(c, "tcp_retries", 1, 30, &t->max_retries, err))
 		return -1;
+	v = MTCP_DRAIN_US_DEFAULT;
+	if (conf_int(c, "tx_drain_us", 0, 1000000, &v, err))
+		return -1;
+	m->drain_us = (uint32_t)v;
 	return 0;
 }
 
@@ -312,8 +307,9 @@ static void install_stats_signal(void)
 	sigaction(SIGUSR1, &sa, NULL);
 }
 
-static void print_ctx_stats(struct mtcp_context *c)
+static void print_ctx_stats(void *arg)
 {
+	struct mtcp_context *c = arg;
 	struct mtcp_manager *m = &g_mtcp;
 
 	fprintf(stderr, "[core %d]\n", c->cpu);
@@ -328,20 +324,14 @@ static uint8_t *be_tx_alloc(void *arg)
 {
 	struct mtcp_context *c = arg;
 
-	return c->be.tx_buf(c->be.core);
+	return c->loop.be.tx_buf(c->loop.be.core);
 }
 
 static int be_tx_send(void *arg, uint8_t *buf, uint16_t len)
 {
 	struct mtcp_context *c = arg;
 
-	return c->be.tx_send(c->be.core, buf, len);
-}
-
-static void on_event(void *arg, void *user, unsigned ev)
-{
-	(void)ev;
-	mtcp_sock_notify(arg, user);
+	return c->loop.be.tx_send(c->loop.be.core, buf, len);
 }
 
 mctx_t mtcp_create_context(int cpu)
@@ -367,15 +357,22 @@ mctx_t mtcp_create_context(int cpu)
 	c->n_app_cores = m->n_app_cores;
 	c->stat_print = m->stat_print;
 	c->sig_seen = g_mtcp_signalled;
-	c->stats_seen = g_mtcp_stats_req;
-	if (m->attach(m, cpu, &c->be) < 0)
+	if (m->attach(m, cpu, &c->loop.be) < 0)
 		goto fail;
 	struct tcp_cfg cfg = m->tcp;
-	struct tcp_ops ops = { c, be_tx_alloc, be_tx_send, on_event };
+	struct tcp_ops ops = { c, be_tx_alloc, be_tx_send, mtcp_sock_on_event };
 
 	cfg.ip = m->ip;
 	cfg.seed = (uint32_t)mtcp_now_us() * 2654435761u + (uint32_t)cpu;
 	c->st = tcp_stack_create(&cfg, &ops, mtcp_now_us());
+	c->loop.st = c->st;
+	c->loop.drain_us = m->drain_us;
+	if (c->stat_print) {
+		c->loop.stats_req = &g_mtcp_stats_req;
+		c->loop.stats_seen = g_mtcp_stats_req;
+		c->loop.print_stats = print_ctx_stats;
+		c->loop.arg = c;
+	}
 	c->n_socks = (int)cfg.max_conns + 1024;   /* + listeners, epolls, pipes */
 	c->socks = calloc((size_t)c->n_socks, sizeof(*c->socks));
 	c->eps = calloc((size_t)c->n_socks, sizeof(*c->eps));
@@ -432,8 +429,8 @@ void mtcp_destroy_context(mctx_t c)
 		if (s->type == MTCP_SOCK_EPOLL)
 			free(c->eps[i].ring);
 	}
-	if (c->be.flush)
-		c->be.flush(c->be.core);
+	if (c->st && c->loop.be.flush)
+		mtcp_loop_flush(&c->loop);
 	tcp_stack_destroy(c->st);
 	pthread_mutex_lock(&m->lock);
 	if (c->cpu >= 0 && c->cpu < MTCP_MAX_CORES && m->ctx[c->cpu] == c)
@@ -443,36 +440,4 @@ void mtcp_destroy_context(mctx_t c)
 	free(c->socks);
 	free(c->eps);
 	free(c);
-}
-
-/* ---- the event loop ---- */
-
-int mtcp_poll(struct mtcp_context *c)
-{
-	uint64_t now = mtcp_now_us();
-	int n = c->be.rx_count(c->be.core);
-
-	for (int i = 0; i < n; i++) {
-		uint16_t len;
-		uint8_t *pkt = c->be.rx_buf(c->be.core, &len);
-
-		if (!pkt)
-			break;
-		tcp_ip_input(c->st, pkt, len, now);
-	}
-	tcp_timers(c->st, now);
-	c->be.flush(c->be.core);
-	if (c->stats_seen != g_mtcp_stats_req && c->stat_print) {
-		c->stats_seen = g_mtcp_stats_req;
-		print_ctx_stats(c);
-	}
-	return n;
-}
-
-void mtcp_wait(struct mtcp_context *c, uint32_t max_us)
-{
-	/* the timer wheel ticks in ms: never sleep past the next tick */
-	if (max_us > 1000)
-		max_us = 1000;
-	c->be.wait(c->be.core, max_us);
 }

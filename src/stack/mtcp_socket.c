@@ -16,43 +16,21 @@
 
 #define CHECK_CTX(c) do { if (!(c)) { errno = EACCES; return -1; } } while (0)
 
-struct mtcp_sock *mtcp_sock_get(struct mtcp_context *c, int id)
+/* A call on s cannot complete yet.  Non-blocking: EAGAIN.  After a signal:
+ * EINTR.  Else one pass of the loop (sending what is queued, sleeping when
+ * idle) and 0: the caller tries again. */
+static int block_or_fail(struct mtcp_context *c, const struct mtcp_sock *s)
 {
-	if (!c || id < 0 || id >= c->n_socks || c->socks[id].type == MTCP_SOCK_UNUSED)
-		return NULL;
-	return &c->socks[id];
-}
-
-int mtcp_sock_alloc(struct mtcp_context *c, enum socket_type t)
-{
-	int id = c->free_head;
-
-	if (id < 0) {
-		errno = ENFILE;
+	if (s->nonblock) {
+		errno = EAGAIN;
 		return -1;
 	}
-	struct mtcp_sock *s = &c->socks[id];
-
-	c->free_head = s->next_free;
-	memset(s, 0, sizeof(*s));
-	s->id = id;
-	s->type = t;
-	s->ep = -1;
-	c->n_used++;
-	return id;
-}
-
-void mtcp_sock_release(struct mtcp_context *c, struct mtcp_sock *s)
-{
-	int id = s->id;
-
-	memset(s, 0, sizeof(*s));
-	s->id = id;
-	s->ep = -1;
-	s->type = MTCP_SOCK_UNUSED;
-	s->next_free = c->free_head;
-	c->free_head = id;
-	c->n_used--;
+	if (mtcp_interrupted(c)) {
+		errno = EINTR;
+		return -1;
+	}
+	mtcp_loop_block(&c->loop);
+	return 0;
 }
 
 static struct mtcp_sock *get_type(struct mtcp_context *c, int id, enum socket_type t)
@@ -194,16 +172,8 @@ int mtcp_accept(mctx_t c, int id, struct sockaddr *addr, socklen_t *addrlen)
 				mtcp_sock_notify(c, s);
 			return nid;
 		}
-		if (s->nonblock) {
-			errno = EAGAIN;
+		if (block_or_fail(c, s) < 0)
 			return -1;
-		}
-		if (mtcp_interrupted(c)) {
-			errno = EINTR;
-			return -1;
-		}
-		if (!mtcp_poll(c))
-			mtcp_wait(c, 1000);
 	}
 }
 
@@ -255,14 +225,9 @@ static bool port_ok(struct mtcp_context *c, uint32_t daddr, uint16_t dport, uint
 
 static int wait_connected(struct mtcp_context *c, struct mtcp_sock *s)
 {
-	while (s->pcb->state == TCP_SYN_SENT || s->pcb->state == TCP_SYN_RCVD) {
-		if (mtcp_interrupted(c)) {
-			errno = EINTR;
+	while (s->pcb->state == TCP_SYN_SENT || s->pcb->state == TCP_SYN_RCVD)
+		if (block_or_fail(c, s) < 0)
 			return -1;
-		}
-		if (!mtcp_poll(c))
-			mtcp_wait(c, 1000);
-	}
 	if (s->pcb->err) {
 		errno = s->pcb->err;
 		return -1;
@@ -311,7 +276,7 @@ int mtcp_connect(mctx_t c, int id, const struct sockaddr *addr, socklen_t len)
 	s->laddr = c->ip;
 	s->lport = htons(port);
 	s->bound = true;
-	c->be.flush(c->be.core);
+	mtcp_loop_queued(&c->loop);   /* the SYN */
 	if (s->nonblock) {
 		errno = EINPROGRESS;
 		return -1;
@@ -336,14 +301,7 @@ int mtcp_close(mctx_t c, int id)
 		tcp_listener_close(s->lst);
 		break;
 	case MTCP_SOCK_EPOLL:
-		/* members forget their epoll */
-		for (int i = 0; i < c->n_socks; i++)
-			if (c->socks[i].ep == id) {
-				c->socks[i].ep = -1;
-				c->socks[i].queued = false;
-			}
-		free(c->eps[id].ring);
-		memset(&c->eps[id], 0, sizeof(c->eps[id]));
+		mtcp_epoll_destroy(c, id);
 		break;
 	case MTCP_SOCK_PIPE:
 		pipe_close_end(c, s);
@@ -352,7 +310,7 @@ int mtcp_close(mctx_t c, int id)
 		break;
 	}
 	mtcp_sock_release(c, s);
-	c->be.flush(c->be.core);
+	mtcp_loop_queued(&c->loop);   /* the FIN or RST */
 	return 0;
 }
 
@@ -366,7 +324,7 @@ int mtcp_abort(mctx_t c, int id)
 		tcp_abort(s->pcb);
 		s->pcb = NULL;
 		mtcp_sock_release(c, s);
-		c->be.flush(c->be.core);
+		mtcp_loop_queued(&c->loop);
 		return 0;
 	}
 	return mtcp_close(c, id);
@@ -527,27 +485,15 @@ ssize_t mtcp_recv(mctx_t c, int id, char *buf, size_t len, int flags)
 
 		if (r >= 0) {
 			if (r)
-				c->be.flush(c->be.core);
+				mtcp_loop_queued(&c->loop);   /* maybe a window update */
 			return r;
 		}
 		if (r != -EAGAIN) {
 			errno = -r;
 			return -1;
 		}
-		if (s->pcb->state == TCP_SYN_SENT && s->nonblock) {
-			errno = EAGAIN;
+		if (block_or_fail(c, s) < 0)
 			return -1;
-		}
-		if (s->nonblock) {
-			errno = EAGAIN;
-			return -1;
-		}
-		if (mtcp_interrupted(c)) {
-			errno = EINTR;
-			return -1;
-		}
-		if (!mtcp_poll(c))
-			mtcp_wait(c, 1000);
 	}
 }
 
@@ -604,18 +550,13 @@ ssize_t mtcp_write(mctx_t c, int id, const char *buf, size_t len)
 			return -1;
 		}
 		done += (size_t)r;
-		if (done == len || s->nonblock)
+		if (done == len || block_or_fail(c, s) < 0)
 			break;
-		if (mtcp_interrupted(c))
-			break;
-		if (!mtcp_poll(c))
-			mtcp_wait(c, 1000);
 	}
-	c->be.flush(c->be.core);
-	if (!done && len) {
-		errno = EAGAIN;
-		return -1;
-	}
+	if (done)
+		mtcp_loop_queued(&c->loop);
+	if (!done && len)
+		return -1;   /* errno from block_or_fail */
 	return (ssize_t)done;
 }
 

@@ -151,6 +151,9 @@ struct tcp_pcb {
 
 	struct tcp_listener *listener;   /* while pending accept */
 	struct tcp_pcb *acc_next;
+	/* on the stack's output queue: data or a FIN waits for
+	 * tcp_flush_output() */
+	struct tcp_pcb *out_next, **out_pprev;
 };
 
 struct tcp_stack {
@@ -161,6 +164,7 @@ struct tcp_stack {
 	uint32_t table_mask;
 	uint32_t n_pcbs;
 	struct tcp_listener *listeners;
+	struct tcp_pcb *out_head;   /* pcbs with queued output */
 	struct timer_wheel tw;
 	uint16_t ip_id;
 	struct tcp_stats stats;
@@ -175,6 +179,10 @@ void tcp_stack_destroy(struct tcp_stack *st);
 /* An IPv4 packet from the network (L3 header first). */
 void tcp_ip_input(struct tcp_stack *st, const uint8_t *pkt, uint16_t len,
 		  uint64_t now_us);
+/* Send what tcp_send()/tcp_close() queued since the last call (mTCP's
+ * batching: the event loop calls it before each transmit flush). */
+void tcp_flush_output(struct tcp_stack *st);
+static inline bool tcp_output_pending(const struct tcp_stack *st) { return st->out_head; }
 /* Run due timers. Returns how many fired. */
 unsigned tcp_timers(struct tcp_stack *st, uint64_t now_us);
 
@@ -199,7 +207,9 @@ bool tcp_tuple_free(struct tcp_stack *st, uint32_t laddr, uint16_t lport,
 
 /* Queue data; returns bytes taken (0 when the buffer is full), or -errno
  * (ENOTCONN before the handshake completes, EPIPE after close/shutdown,
- * the connection's error once it failed). */
+ * the connection's error once it failed).  Like tcp_close(), it only
+ * queues: segments are cut at the next tcp_flush_output(), so writes made
+ * back to back (an HTTP header, then its body) share segments. */
 int tcp_send(struct tcp_pcb *p, const void *buf, uint32_t len);
 /* Read in-order data: bytes, 0 at end of stream, -EAGAIN when nothing yet,
  * or -errno once the connection failed. */

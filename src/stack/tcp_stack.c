@@ -64,8 +64,45 @@ struct tcp_stack *tcp_stack_create(const struct tcp_cfg *cfg,
 	return st;
 }
 
+/* ---- the output queue (mTCP's send list) ---- */
+
+static void out_queue(struct tcp_pcb *p)
+{
+	struct tcp_stack *st = p->st;
+
+	if (p->out_pprev)
+		return;
+	p->out_next = st->out_head;
+	if (st->out_head)
+		st->out_head->out_pprev = &p->out_next;
+	st->out_head = p;
+	p->out_pprev = &st->out_head;
+}
+
+static void out_unlink(struct tcp_pcb *p)
+{
+	if (!p->out_pprev)
+		return;
+	*p->out_pprev = p->out_next;
+	if (p->out_next)
+		p->out_next->out_pprev = p->out_pprev;
+	p->out_next = NULL;
+	p->out_pprev = NULL;
+}
+
+void tcp_flush_output(struct tcp_stack *st)
+{
+	while (st->out_head) {
+		struct tcp_pcb *p = st->out_head;
+
+		out_unlink(p);
+		tcp_output(p);
+	}
+}
+
 static void pcb_free(struct tcp_pcb *p)
 {
+	out_unlink(p);
 	rcvbuf_free(&p->rb);
 	sndbuf_free(&p->sb);
 	p->st->n_pcbs--;
@@ -236,6 +273,7 @@ void tcp_pcb_closed(struct tcp_pcb *p, int err)
 	struct tcp_stack *st = p->st;
 
 	table_remove(p);
+	out_unlink(p);
 	tw_cancel(&st->tw, &p->t_rexmt);
 	tw_cancel(&st->tw, &p->t_delack);
 	tw_cancel(&st->tw, &p->t_misc);
@@ -384,7 +422,7 @@ int tcp_send(struct tcp_pcb *p, const void *buf, uint32_t len)
 		return -EPIPE;
 	n = sndbuf_write(&p->sb, buf, len);
 	if (n)
-		tcp_output(p);
+		out_queue(p);
 	return (int)n;
 }
 
@@ -466,7 +504,7 @@ void tcp_close(struct tcp_pcb *p)
 	}
 	p->fin_queued = true;
 	p->fin_seq = sndbuf_end(&p->sb);
-	tcp_output(p);
+	out_queue(p);
 }
 
 /* ---- timers ---- */

@@ -137,9 +137,14 @@ static inline void net_free(struct net *n)
 	free(n->q);
 }
 
-/* Deliver everything due, earliest first, then run timers. */
+/* Send what the stacks queued (as the event loop does at each pass),
+ * deliver everything due, earliest first, then run timers. */
 static inline void net_step(struct net *n, uint64_t dt)
 {
+	for (int i = 0; i < 2; i++) {
+		n->st[i]->now = n->now;
+		tcp_flush_output(n->st[i]);
+	}
 	n->now += dt;
 	for (;;) {
 		int best = -1;

@@ -1,0 +1,64 @@
+/* mtcp_loop.c: one core's event loop (see mtcp_loop.h). */
+#include <time.h>
+
+#include "mtcp_loop.h"
+
+uint64_t mtcp_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void mtcp_loop_flush(struct mtcp_loop *l)
+{
+	tcp_flush_output(l->st);
+	l->be.flush(l->be.core);
+	l->queued_at = 0;
+}
+
+int mtcp_loop_poll(struct mtcp_loop *l)
+{
+	uint64_t now = mtcp_now_us();
+	int n = l->be.rx_count(l->be.core);
+
+	for (int i = 0; i < n; i++) {
+		uint16_t len;
+		uint8_t *pkt = l->be.rx_buf(l->be.core, &len);
+
+		if (!pkt)
+			break;
+		tcp_ip_input(l->st, pkt, len, now);
+	}
+	tcp_timers(l->st, now);
+	mtcp_loop_flush(l);
+	if (l->stats_req && l->stats_seen != *l->stats_req) {
+		l->stats_seen = *l->stats_req;
+		l->print_stats(l->arg);
+	}
+	return n;
+}
+
+void mtcp_loop_wait(struct mtcp_loop *l, uint32_t max_us)
+{
+	if (max_us > 1000)
+		max_us = 1000;
+	l->be.wait(l->be.core, max_us);
+}
+
+void mtcp_loop_block(struct mtcp_loop *l)
+{
+	if (!mtcp_loop_poll(l))
+		mtcp_loop_wait(l, 1000);
+}
+
+void mtcp_loop_queued(struct mtcp_loop *l)
+{
+	uint64_t now = mtcp_now_us();
+
+	if (!l->queued_at)
+		l->queued_at = now;
+	if (now - l->queued_at >= l->drain_us)
+		mtcp_loop_flush(l);
+}
