@@ -1,4 +1,5 @@
-/* ip_input.c: IPv4 receive checks, ICMP echo, hand-off to TCP.
+/* ip_input.c: IPv4 receive checks, ICMP echo, hand-off to TCP; and
+ * ip_output(), the one place an IPv4 header is written.
  * The DPDK layer already filters on our address, but the stack checks
  * again: it is the last line before TCP state, and unit tests feed it
  * packets directly. */
@@ -33,8 +34,7 @@ static void icmp_input(struct tcp_stack *st, const struct kb_iphdr *ip,
 		st->stats.tx_nobuf++;
 		return;
 	}
-	struct kb_iphdr *rip = (struct kb_iphdr *)buf;
-	uint8_t *ricmp = buf + sizeof(*rip);
+	uint8_t *ricmp = buf + sizeof(struct kb_iphdr);
 
 	memcpy(ricmp, icmp, len);
 	ricmp[0] = ICMP_ECHO_REPLY;
@@ -42,19 +42,27 @@ static void icmp_input(struct tcp_stack *st, const struct kb_iphdr *ip,
 	uint16_t ck = inet_cksum(ricmp, len);
 
 	memcpy(ricmp + 2, &ck, 2);
-	rip->vihl = 0x45;
-	rip->tos = 0;
-	rip->tot_len = htons((uint16_t)(sizeof(*rip) + len));
-	rip->id = htons(st->ip_id++);
-	rip->frag = 0;
-	rip->ttl = 64;
-	rip->proto = IPPROTO_ICMP_;
-	rip->saddr = ip->daddr;
-	rip->daddr = ip->saddr;
-	rip->cksum = 0;
-	rip->cksum = inet_cksum(rip, sizeof(*rip));
 	st->stats.icmp_echo_tx++;
-	st->ops.tx_send(st->ops.arg, buf, (uint16_t)(sizeof(*rip) + len));
+	ip_output(st, buf, ip->daddr, ip->saddr, IPPROTO_ICMP_, len);
+}
+
+void ip_output(struct tcp_stack *st, uint8_t *buf, uint32_t saddr, uint32_t daddr,
+	       uint8_t proto, uint16_t len)
+{
+	struct kb_iphdr *ip = (struct kb_iphdr *)buf;
+
+	ip->vihl = 0x45;
+	ip->tos = 0;
+	ip->tot_len = htons((uint16_t)(sizeof(*ip) + len));
+	ip->id = htons(st->ip_id++);
+	ip->frag = htons(0x4000);   /* DF: we never fragment, peers use MSS */
+	ip->ttl = 64;
+	ip->proto = proto;
+	ip->saddr = saddr;
+	ip->daddr = daddr;
+	ip->cksum = 0;
+	ip->cksum = inet_cksum(ip, sizeof(*ip));
+	st->ops.tx_send(st->ops.arg, buf, (uint16_t)(sizeof(*ip) + len));
 }
 
 void tcp_ip_input(struct tcp_stack *st, const uint8_t *pkt, uint16_t len,

@@ -76,14 +76,21 @@ static inline uint32_t tcp_snd_end(const struct tcp_pcb *p)
 	return p->fin_queued ? p->fin_seq + 1 : sndbuf_end(&p->sb);
 }
 
+/* ip_input.c: write the IPv4 header in front of len bytes of `proto`
+ * payload at buf + 20, and send buf (from ops.tx_alloc). */
+void ip_output(struct tcp_stack *st, uint8_t *buf, uint32_t saddr, uint32_t daddr,
+	       uint8_t proto, uint16_t len);
+
 /* tcp_out.c */
 /* Build and send one segment; payload from the send buffer.  Returns the
  * payload bytes sent (fewer than len when options need the room; the FIN
  * is then left off), or -1 without a buffer. */
 int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags);
-/* Retransmit from seq: returns payload bytes sent or -1. */
+/* Send what the windows allow: new data, recovery retransmissions, the
+ * FIN, a pending ACK. */
 void tcp_output(struct tcp_pcb *p);
 void tcp_send_ack(struct tcp_pcb *p);
+/* Retransmit from seq: returns payload bytes sent or -1. */
 int tcp_rexmit_at(struct tcp_pcb *p, uint32_t seq);
 /* A reset answering s (RFC 793 "reset generation"); *why counts it when sent. */
 void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s, uint64_t *why);

@@ -221,12 +221,12 @@ static void enter_recovery(struct tcp_pcb *p)
 	tcp_arm_rexmt(p);
 }
 
-/* The ACK field. Returns false when the segment must be dropped. */
-static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
+/* RFC 5961 5.2: an ACK for data never sent, or far below SND.UNA, is
+ * answered with an ACK and dropped. */
+static bool ack_acceptable(struct tcp_pcb *p, const struct tcp_seg *s)
 {
 	struct tcp_stack *st = p->st;
 
-	/* RFC 5961 5.2: an ACK for data never sent, or far below SND.UNA */
 	if (seq_gt(s->ack, p->snd_max)) {
 		st->stats.ack_too_new++;
 		tcp_send_ack(p);
@@ -237,147 +237,187 @@ static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
 		tcp_send_ack(p);
 		return false;
 	}
-	if (p->state == TCP_SYN_RCVD) {
-		if (seq_leq(s->ack, p->snd_una)) {
-			tcp_send_reset_for(st, s, &st->stats.bad_ack_rst_tx);
-			return false;
-		}
-		p->state = TCP_ESTABLISHED;
-		p->snd_wnd = s->wnd << p->snd_wscale;
-		p->max_snd_wnd = p->snd_wnd;
-		p->snd_wl1 = s->seq;
-		p->snd_wl2 = s->ack;
-		if (p->nrexmt == 0)
-			rtt_sample(&p->rtt, (uint32_t)(st->now - p->rtt_start));
-		p->nrexmt = 0;
-		tcp_pcb_established(p);
-		if (p->listener) {
-			struct tcp_listener *l = p->listener;
+	return true;
+}
 
-			if (l->acc_tail)
-				l->acc_tail->acc_next = p;
-			else
-				l->acc_head = p;
-			l->acc_tail = p;
-			l->n_acc++;
-			if (l->user && st->ops.event)
-				st->ops.event(st->ops.arg, l->user, TCP_EV_IN);
-		} else {
-			tcp_notify(p, TCP_EV_OUT);
-		}
+/* SYN_RCVD: the handshake's ACK.  Returns false when it is not one. */
+static bool syn_rcvd_ack(struct tcp_pcb *p, const struct tcp_seg *s)
+{
+	struct tcp_stack *st = p->st;
+
+	if (seq_leq(s->ack, p->snd_una)) {
+		tcp_send_reset_for(st, s, &st->stats.bad_ack_rst_tx);
+		return false;
 	}
-	if (p->sack_ok && s->n_sack)
-		sack_update(&p->sack, s->ack, p->snd_max, (const uint32_t (*)[2])s->sack, s->n_sack);
+	p->state = TCP_ESTABLISHED;
+	p->snd_wnd = s->wnd << p->snd_wscale;
+	p->max_snd_wnd = p->snd_wnd;
+	p->snd_wl1 = s->seq;
+	p->snd_wl2 = s->ack;
+	if (p->nrexmt == 0)
+		rtt_sample(&p->rtt, (uint32_t)(st->now - p->rtt_start));
+	p->nrexmt = 0;
+	tcp_pcb_established(p);
+	if (p->listener) {
+		struct tcp_listener *l = p->listener;
 
-	uint32_t old_wnd = p->snd_wnd;
-	bool wnd_update = seq_lt(p->snd_wl1, s->seq) ||
-			  (p->snd_wl1 == s->seq && seq_leq(p->snd_wl2, s->ack));
+		if (l->acc_tail)
+			l->acc_tail->acc_next = p;
+		else
+			l->acc_head = p;
+		l->acc_tail = p;
+		l->n_acc++;
+		if (l->user && st->ops.event)
+			st->ops.event(st->ops.arg, l->user, TCP_EV_IN);
+	} else {
+		tcp_notify(p, TCP_EV_OUT);
+	}
+	return true;
+}
 
-	if (wnd_update) {
+/* RFC 793's SND.WL1/WL2 rule: take the window from the newest segment. */
+static void window_update(struct tcp_pcb *p, const struct tcp_seg *s)
+{
+	if (seq_lt(p->snd_wl1, s->seq) ||
+	    (p->snd_wl1 == s->seq && seq_leq(p->snd_wl2, s->ack))) {
 		p->snd_wnd = s->wnd << p->snd_wscale;
 		if (p->snd_wnd > p->max_snd_wnd)
 			p->max_snd_wnd = p->snd_wnd;
 		p->snd_wl1 = s->seq;
 		p->snd_wl2 = s->ack;
 	}
+}
 
-	if (seq_gt(s->ack, p->snd_una)) {
-		uint32_t acked = s->ack - p->snd_una;
-		uint32_t flight_before = p->snd_max - p->snd_una;
-		bool had_space = sndbuf_space(&p->sb) > 0;
+/* SND.UNA advanced by acked bytes while in recovery. */
+static void recovery_ack(struct tcp_pcb *p, const struct tcp_seg *s, uint32_t acked)
+{
+	if (seq_geq(s->ack, p->recover)) {
+		/* full ACK: leave recovery (RFC 6582 3.2 step 3) */
+		uint32_t flight = p->snd_max - p->snd_una;
 
-		if (p->rtt_timing && seq_gt(s->ack, p->rtt_seq)) {
-			rtt_sample(&p->rtt, (uint32_t)(st->now - p->rtt_start));
-			p->rtt_timing = false;
-		}
-		p->nrexmt = 0;
-		p->rtt.backoff = 0;
-		sndbuf_ack(&p->sb, s->ack);
-		p->snd_una = s->ack;
-		if (seq_lt(p->snd_nxt, p->snd_una))
-			p->snd_nxt = p->snd_una;
-		if (p->in_recovery) {
-			if (seq_geq(s->ack, p->recover)) {
-				/* full ACK: leave recovery (RFC 6582 3.2 step 3) */
-				uint32_t flight = p->snd_max - p->snd_una;
-
-				p->in_recovery = false;
-				p->cc.cwnd = p->cc.ssthresh;
-				if (!p->sack_ok && flight + p->mss < p->cc.cwnd)
-					p->cc.cwnd = flight + p->mss;
-				p->dupacks = 0;
-			} else if (!p->sack_ok) {
-				/* partial ACK: resend the next hole, deflate */
-				tcp_rexmit_at(p, p->snd_una);
-				p->cc.cwnd = p->cc.cwnd > acked ? p->cc.cwnd - acked : p->mss;
-				if (acked >= p->mss)
-					p->cc.cwnd += p->mss;
-				tcp_arm_rexmt(p);
-			} else {
-				tcp_arm_rexmt(p);
-			}
-			if (seq_lt(p->high_rxt, p->snd_una))
-				p->high_rxt = p->snd_una;
-		} else {
-			p->dupacks = 0;
-			/* grow only when the window was the limit (RFC 7661's
-			 * idea): an app- or rwnd-limited flow would otherwise
-			 * claim a window it never tested */
-			if (flight_before >= p->cc.cwnd / 2)
-				cc_on_ack(&p->cc, acked, st->now, p->rtt.srtt);
-		}
-		p->tlp_out = false;
-		p->limited_tx = 0;
-		if (p->snd_una == p->snd_max) {
-			p->tlp_armed = false;
-			tw_cancel(&st->tw, &p->t_rexmt);
-		} else if (!p->in_recovery) {
-			tcp_arm_data_timer(p);
-		}
-		if (!had_space || sndbuf_space(&p->sb) >= p->sb.cap / 2)
-			tcp_notify(p, TCP_EV_OUT);
-	} else if (s->ack == p->snd_una && !s->len && !(s->flags & (TH_SYN | TH_FIN)) &&
-		   p->snd_max != p->snd_una && (s->wnd << p->snd_wscale) == old_wnd) {
-		/* duplicate ACK (RFC 5681 section 2) */
-		p->dupacks++;
-		/* limited transmit (RFC 3042): the first two dupacks each let
-		 * one new segment out, so small windows still reach three */
-		if (!p->in_recovery && p->dupacks <= 2)
-			p->limited_tx = (uint8_t)p->dupacks;
-		if (!p->in_recovery) {
-			/* after a tail-loss probe, the ACK it draws is proof
-			 * enough: the hole at SND.UNA is lost (RFC 8985 7.4) */
-			bool lost = p->dupacks >= TCP_DUPTHRESH ||
-				    (p->sack_ok && sack_is_lost(&p->sack, p->snd_una, p->mss)) ||
-				    (p->tlp_out && p->sack_ok && p->sack.n);
-
-			/* RFC 6582: not again for data sent before the last
-			 * recovery or RTO ended */
-			if (lost && seq_geq(s->ack, p->recover))
-				enter_recovery(p);
-		} else if (!p->sack_ok) {
-			p->cc.cwnd += p->mss;   /* NewReno inflation */
-		}
+		p->in_recovery = false;
+		p->cc.cwnd = p->cc.ssthresh;
+		if (!p->sack_ok && flight + p->mss < p->cc.cwnd)
+			p->cc.cwnd = flight + p->mss;
+		p->dupacks = 0;
+	} else if (!p->sack_ok) {
+		/* partial ACK: resend the next hole, deflate */
+		tcp_rexmit_at(p, p->snd_una);
+		p->cc.cwnd = p->cc.cwnd > acked ? p->cc.cwnd - acked : p->mss;
+		if (acked >= p->mss)
+			p->cc.cwnd += p->mss;
+		tcp_arm_rexmt(p);
+	} else {
+		tcp_arm_rexmt(p);
 	}
+	if (seq_lt(p->high_rxt, p->snd_una))
+		p->high_rxt = p->snd_una;
+}
 
-	/* our FIN acknowledged? */
-	if (p->fin_queued && seq_gt(s->ack, p->fin_seq)) {
-		switch (p->state) {
-		case TCP_FIN_WAIT_1:
-			p->state = TCP_FIN_WAIT_2;
-			if (p->detached)
-				tw_arm(&st->tw, &p->t_misc, st->now, TCP_FIN_WAIT2_US);
-			break;
-		case TCP_CLOSING:
-			tcp_enter_time_wait(p);
-			return false;
-		case TCP_LAST_ACK:
-			tcp_pcb_closed(p, 0);
-			return false;
-		default:
-			break;
-		}
+/* An ACK that moves SND.UNA. */
+static void new_ack(struct tcp_pcb *p, const struct tcp_seg *s)
+{
+	struct tcp_stack *st = p->st;
+	uint32_t acked = s->ack - p->snd_una;
+	uint32_t flight_before = p->snd_max - p->snd_una;
+	bool had_space = sndbuf_space(&p->sb) > 0;
+
+	if (p->rtt_timing && seq_gt(s->ack, p->rtt_seq)) {
+		rtt_sample(&p->rtt, (uint32_t)(st->now - p->rtt_start));
+		p->rtt_timing = false;
 	}
+	p->nrexmt = 0;
+	p->rtt.backoff = 0;
+	sndbuf_ack(&p->sb, s->ack);
+	p->snd_una = s->ack;
+	if (seq_lt(p->snd_nxt, p->snd_una))
+		p->snd_nxt = p->snd_una;
+	if (p->in_recovery) {
+		recovery_ack(p, s, acked);
+	} else {
+		p->dupacks = 0;
+		/* grow only when the window was the limit (RFC 7661's idea):
+		 * an app- or rwnd-limited flow would otherwise claim a window
+		 * it never tested */
+		if (flight_before >= p->cc.cwnd / 2)
+			cc_on_ack(&p->cc, acked, st->now, p->rtt.srtt);
+	}
+	p->tlp_out = false;
+	p->limited_tx = 0;
+	if (p->snd_una == p->snd_max) {
+		p->tlp_armed = false;
+		tw_cancel(&st->tw, &p->t_rexmt);
+	} else if (!p->in_recovery) {
+		tcp_arm_data_timer(p);
+	}
+	if (!had_space || sndbuf_space(&p->sb) >= p->sb.cap / 2)
+		tcp_notify(p, TCP_EV_OUT);
+}
+
+/* A duplicate ACK (RFC 5681 section 2). */
+static void dup_ack(struct tcp_pcb *p, const struct tcp_seg *s)
+{
+	p->dupacks++;
+	/* limited transmit (RFC 3042): the first two dupacks each let one
+	 * new segment out, so small windows still reach three */
+	if (!p->in_recovery && p->dupacks <= 2)
+		p->limited_tx = (uint8_t)p->dupacks;
+	if (!p->in_recovery) {
+		/* after a tail-loss probe, the ACK it draws is proof enough:
+		 * the hole at SND.UNA is lost (RFC 8985 7.4) */
+		bool lost = p->dupacks >= TCP_DUPTHRESH ||
+			    (p->sack_ok && sack_is_lost(&p->sack, p->snd_una, p->mss)) ||
+			    (p->tlp_out && p->sack_ok && p->sack.n);
+
+		/* RFC 6582: not again for data sent before the last recovery
+		 * or RTO ended */
+		if (lost && seq_geq(s->ack, p->recover))
+			enter_recovery(p);
+	} else if (!p->sack_ok) {
+		p->cc.cwnd += p->mss;   /* NewReno inflation */
+	}
+}
+
+/* Our FIN acknowledged.  Returns false when p is gone or done. */
+static bool fin_acked(struct tcp_pcb *p)
+{
+	switch (p->state) {
+	case TCP_FIN_WAIT_1:
+		p->state = TCP_FIN_WAIT_2;
+		if (p->detached)
+			tw_arm(&p->st->tw, &p->t_misc, p->st->now, TCP_FIN_WAIT2_US);
+		return true;
+	case TCP_CLOSING:
+		tcp_enter_time_wait(p);
+		return false;
+	case TCP_LAST_ACK:
+		tcp_pcb_closed(p, 0);
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* The ACK field. Returns false when the segment must be dropped. */
+static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
+{
+	if (!ack_acceptable(p, s))
+		return false;
+	if (p->state == TCP_SYN_RCVD && !syn_rcvd_ack(p, s))
+		return false;
+	if (p->sack_ok && s->n_sack)
+		sack_update(&p->sack, s->ack, p->snd_max, (const uint32_t (*)[2])s->sack, s->n_sack);
+
+	uint32_t old_wnd = p->snd_wnd;
+
+	window_update(p, s);
+	if (seq_gt(s->ack, p->snd_una))
+		new_ack(p, s);
+	else if (s->ack == p->snd_una && !s->len && !(s->flags & (TH_SYN | TH_FIN)) &&
+		 p->snd_max != p->snd_una && (s->wnd << p->snd_wscale) == old_wnd)
+		dup_ack(p, s);
+	if (p->fin_queued && seq_gt(s->ack, p->fin_seq))
+		return fin_acked(p);
 	return true;
 }
 

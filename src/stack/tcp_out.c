@@ -107,13 +107,12 @@ int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags)
 		st->stats.tx_nobuf++;
 		return -1;
 	}
-	struct kb_iphdr *ip = (struct kb_iphdr *)buf;
-	struct kb_tcphdr *th = (struct kb_tcphdr *)(buf + sizeof(*ip));
+	struct kb_tcphdr *th = (struct kb_tcphdr *)(buf + sizeof(struct kb_iphdr));
 	uint8_t *opt = (uint8_t *)(th + 1);
 	uint32_t ts = tcp_ts_now(st);
 	size_t olen = (flags & TH_SYN) ? put_syn_opts(p, opt, ts) : put_opts(p, opt, ts);
 	/* SACK blocks can outgrow the MSS's allowance for options */
-	uint32_t room = TCP_MAX_PKT - sizeof(*ip) - sizeof(*th) - (uint32_t)olen;
+	uint32_t room = TCP_MAX_PKT - sizeof(struct kb_iphdr) - sizeof(*th) - (uint32_t)olen;
 
 	if (len > room) {
 		len = room;
@@ -137,17 +136,6 @@ int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags)
 	th->cksum = 0;
 	th->cksum = inet_fold(inet_sum(th, tcplen,
 				       inet_pseudo_sum(p->laddr, p->raddr, IPPROTO_TCP_, tcplen)));
-	ip->vihl = 0x45;
-	ip->tos = 0;
-	ip->tot_len = htons((uint16_t)(sizeof(*ip) + tcplen));
-	ip->id = htons(st->ip_id++);
-	ip->frag = htons(0x4000);   /* DF */
-	ip->ttl = 64;
-	ip->proto = IPPROTO_TCP_;
-	ip->saddr = p->laddr;
-	ip->daddr = p->raddr;
-	ip->cksum = 0;
-	ip->cksum = inet_cksum(ip, sizeof(*ip));
 
 	if (flags & TH_ACK) {
 		uint32_t edge = tcp_rcv_nxt(p) + (((flags & TH_SYN) ? wnd : (wnd >> p->rcv_wscale) << p->rcv_wscale));
@@ -162,7 +150,7 @@ int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags)
 	st->stats.tx_bytes += len;
 	if (len && seq_lt(seq, p->snd_max))
 		st->stats.rexmt_segs++;
-	st->ops.tx_send(st->ops.arg, buf, (uint16_t)(sizeof(*ip) + tcplen));
+	ip_output(st, buf, p->laddr, p->raddr, IPPROTO_TCP_, tcplen);
 	return (int)len;
 }
 
@@ -188,8 +176,7 @@ void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s, uint64_t 
 		st->stats.tx_nobuf++;
 		return;
 	}
-	struct kb_iphdr *ip = (struct kb_iphdr *)buf;
-	struct kb_tcphdr *th = (struct kb_tcphdr *)(buf + sizeof(*ip));
+	struct kb_tcphdr *th = (struct kb_tcphdr *)(buf + sizeof(struct kb_iphdr));
 	uint16_t tcplen = sizeof(*th);
 
 	memset(th, 0, sizeof(*th));
@@ -207,20 +194,9 @@ void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s, uint64_t 
 	th->doff = 5 << 4;
 	th->cksum = inet_fold(inet_sum(th, tcplen,
 				       inet_pseudo_sum(s->daddr, s->saddr, IPPROTO_TCP_, tcplen)));
-	ip->vihl = 0x45;
-	ip->tos = 0;
-	ip->tot_len = htons((uint16_t)(sizeof(*ip) + tcplen));
-	ip->id = htons(st->ip_id++);
-	ip->frag = htons(0x4000);
-	ip->ttl = 64;
-	ip->proto = IPPROTO_TCP_;
-	ip->saddr = s->daddr;
-	ip->daddr = s->saddr;
-	ip->cksum = 0;
-	ip->cksum = inet_cksum(ip, sizeof(*ip));
 	(*why)++;
 	st->stats.tx_segs++;
-	st->ops.tx_send(st->ops.arg, buf, (uint16_t)(sizeof(*ip) + tcplen));
+	ip_output(st, buf, s->daddr, s->saddr, IPPROTO_TCP_, tcplen);
 }
 
 void tcp_arm_rexmt(struct tcp_pcb *p)

@@ -509,96 +509,93 @@ void tcp_close(struct tcp_pcb *p)
 
 /* ---- timers ---- */
 
-static void rexmt_fire(struct tcp_pcb *p)
+/* The handshake's SYN or SYN-ACK went unanswered. */
+static void syn_rexmt_fire(struct tcp_pcb *p)
 {
 	struct tcp_stack *st = p->st;
 
-	if (p->state == TCP_SYN_SENT || p->state == TCP_SYN_RCVD) {
-		if (++p->nrexmt > st->cfg.syn_retries) {
-			st->stats.conn_timeout++;
-			if (p->state == TCP_SYN_RCVD)
-				tcp_send_rst(p);
-			tcp_pcb_closed(p, ETIMEDOUT);
-			return;
-		}
-		st->stats.syn_rexmt++;
+	if (++p->nrexmt > st->cfg.syn_retries) {
+		st->stats.conn_timeout++;
+		if (p->state == TCP_SYN_RCVD)
+			tcp_send_rst(p);
+		tcp_pcb_closed(p, ETIMEDOUT);
+		return;
+	}
+	st->stats.syn_rexmt++;
+	rtt_backoff(&p->rtt);
+	tcp_xmit(p, p->iss, 0, p->state == TCP_SYN_SENT ? TH_SYN : TH_SYN | TH_ACK);
+	tcp_arm_rexmt(p);
+}
+
+/* Zero window, at most the last probe in flight: one byte past the
+ * window; the peer's ACK (with its window) answers whether or not it
+ * takes it.  Probes go on while the peer answers; tcp_timeout ends it. */
+static void persist_fire(struct tcp_pcb *p)
+{
+	p->st->stats.persist_probe++;
+	if (tcp_xmit(p, p->snd_una, 1, TH_ACK) == 1) {
+		p->snd_nxt = p->snd_una + 1;
+		if (seq_gt(p->snd_nxt, p->snd_max))
+			p->snd_max = p->snd_nxt;
+	}
+	if (p->rtt.backoff < 6)
 		rtt_backoff(&p->rtt);
-		tcp_xmit(p, p->iss, 0, p->state == TCP_SYN_SENT ? TH_SYN : TH_SYN | TH_ACK);
-		tcp_arm_rexmt(p);
-		return;
+	tcp_arm_rexmt(p);
+}
+
+/* Nothing in flight and a window too small for the SWS rules: send what
+ * fits. */
+static void small_window_fire(struct tcp_pcb *p)
+{
+	uint32_t len = sndbuf_end(&p->sb) - p->snd_nxt;
+
+	if (len > p->snd_wnd)
+		len = p->snd_wnd;
+	if (len > p->mss)
+		len = p->mss;
+	int sent = tcp_xmit(p, p->snd_nxt, len, TH_ACK | TH_PSH);
+
+	if (sent > 0) {
+		p->snd_nxt += (uint32_t)sent;
+		if (seq_gt(p->snd_nxt, p->snd_max))
+			p->snd_max = p->snd_nxt;
 	}
-	uint32_t end = tcp_snd_end(p);
+	tcp_arm_rexmt(p);
+	tcp_output(p);
+}
 
-	if (!p->snd_wnd && sndbuf_end(&p->sb) != p->snd_una &&
-	    seq_leq(p->snd_max, p->snd_una + 1)) {
-		/* zero window, at most the last probe in flight: persist.
-		 * Probes go on while the peer answers; tcp_timeout ends it. */
-		{
-			st->stats.persist_probe++;
-			/* one byte past the window; the peer's ACK (with its
-			 * window) answers whether or not it takes it */
-			if (sndbuf_end(&p->sb) != p->snd_una &&
-			    tcp_xmit(p, p->snd_una, 1, TH_ACK) == 1) {
-				p->snd_nxt = p->snd_una + 1;
-				if (seq_gt(p->snd_nxt, p->snd_max))
-					p->snd_max = p->snd_nxt;
-			}
-			if (p->rtt.backoff < 6)
-				rtt_backoff(&p->rtt);
-			tcp_arm_rexmt(p);
-			return;
-		}
-	}
-	if (p->snd_una == p->snd_nxt && seq_lt(p->snd_nxt, end)) {
-		/* a window too small for the SWS rules: send what fits */
-		uint32_t end_d = sndbuf_end(&p->sb);
-		uint32_t len = end_d - p->snd_nxt;
+/* Tail-loss probe (RFC 8985 section 7.3): new data if the window allows,
+ * else the last segment again; then the real RTO. */
+static void tlp_fire(struct tcp_pcb *p)
+{
+	uint32_t wnd = p->cc.cwnd < p->snd_wnd ? p->cc.cwnd : p->snd_wnd;
+	uint32_t inflight = p->snd_nxt - p->snd_una;
+	uint32_t usable = wnd > inflight ? wnd - inflight : 0;
+	uint32_t end_d = sndbuf_end(&p->sb);
 
-		if (len > p->snd_wnd)
-			len = p->snd_wnd;
-		if (len > p->mss)
-			len = p->mss;
-		int sent = tcp_xmit(p, p->snd_nxt, len, TH_ACK | TH_PSH);
-
-		if (sent > 0) {
-			p->snd_nxt += (uint32_t)sent;
-			if (seq_gt(p->snd_nxt, p->snd_max))
-				p->snd_max = p->snd_nxt;
-		}
-		tcp_arm_rexmt(p);
+	p->tlp_armed = false;
+	p->tlp_out = true;
+	p->st->stats.tlp_probe++;
+	if (seq_lt(p->snd_nxt, end_d) && usable >= p->mss && p->snd_nxt == p->snd_max) {
 		tcp_output(p);
-		return;
-	}
-	if (p->snd_una == p->snd_max)
-		return;   /* everything acked meanwhile */
-	if (p->tlp_armed) {
-		/* tail-loss probe: new data if the window allows, else the
-		 * last segment again; then the real RTO */
-		uint32_t wnd = p->cc.cwnd < p->snd_wnd ? p->cc.cwnd : p->snd_wnd;
-		uint32_t inflight = p->snd_nxt - p->snd_una;
-		uint32_t usable = wnd > inflight ? wnd - inflight : 0;
-		uint32_t end_d = sndbuf_end(&p->sb);
+	} else {
+		bool fin_out = p->fin_queued && seq_gt(p->snd_max, p->fin_seq);
+		uint32_t top = fin_out ? p->fin_seq : p->snd_max;
+		uint32_t last = top - p->snd_una;   /* the FIN rides on the data */
 
-		p->tlp_armed = false;
-		p->tlp_out = true;
-		st->stats.tlp_probe++;
-		if (!(seq_lt(p->snd_nxt, end_d) && usable >= p->mss && p->snd_nxt == p->snd_max)) {
-			uint32_t last = p->snd_max - p->snd_una;
-			uint32_t seq;
-
-			if (p->fin_queued && seq_gt(p->snd_max, p->fin_seq))
-				last--;   /* the FIN rides on the data segment */
-			if (last > p->mss)
-				last = p->mss;
-			seq = (p->fin_queued && seq_gt(p->snd_max, p->fin_seq) ? p->fin_seq
-			       : p->snd_max) - last;
-			tcp_rexmit_at(p, seq);
-		} else {
-			tcp_output(p);
-		}
-		tcp_arm_rexmt(p);
-		return;
+		if (last > p->mss)
+			last = p->mss;
+		tcp_rexmit_at(p, top - last);
 	}
+	tcp_arm_rexmt(p);
+}
+
+/* The retransmission timeout (RFC 6298 5.4-5.7): back off, collapse the
+ * window, go back N. */
+static void rto_fire(struct tcp_pcb *p)
+{
+	struct tcp_stack *st = p->st;
+
 	if (++p->nrexmt > st->cfg.max_retries) {
 		st->stats.conn_timeout++;
 		tcp_send_rst(p);
@@ -617,6 +614,24 @@ static void rexmt_fire(struct tcp_pcb *p)
 	p->snd_nxt = p->snd_una;      /* go back N */
 	tcp_arm_rexmt(p);
 	tcp_output(p);
+}
+
+/* t_rexmt doubles as the SYN, persist and tail-loss probe timer. */
+static void rexmt_fire(struct tcp_pcb *p)
+{
+	if (p->state == TCP_SYN_SENT || p->state == TCP_SYN_RCVD)
+		syn_rexmt_fire(p);
+	else if (!p->snd_wnd && sndbuf_end(&p->sb) != p->snd_una &&
+		 seq_leq(p->snd_max, p->snd_una + 1))
+		persist_fire(p);
+	else if (p->snd_una == p->snd_nxt && seq_lt(p->snd_nxt, tcp_snd_end(p)))
+		small_window_fire(p);
+	else if (p->snd_una == p->snd_max)
+		return;   /* everything acked meanwhile */
+	else if (p->tlp_armed)
+		tlp_fire(p);
+	else
+		rto_fire(p);
 }
 
 static void misc_fire(struct tcp_pcb *p)
