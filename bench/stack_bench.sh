@@ -7,24 +7,31 @@
 #   rate (connect, one 64 B round trip, close).
 # Prints each figure and kbnet/Linux as a ratio (for latency, above 1 means
 # kbnet is slower).  Not a test: no assertions.
+# --callgrind instead counts the stack's instructions per byte, which unlike
+# wall-clock figures stay put on a shared host: one kbnet bulk transfer of
+# --bytes (default there 20m) with the sender under callgrind, counting only
+# inside kbxfer's send loop (do_send: mtcp_write and the event loop it runs),
+# then one with the receiver under callgrind (do_recv: mtcp_read and its loop).
 #
 #   bench/stack_bench.sh [--mode single|1kb|2kb] [--bytes 1g] [--rounds 20000]
-#                        [--conns 5000]
-# KB_BUILD selects the build (default build/).
+#                        [--conns 5000] [--callgrind]
+# KB_BUILD selects the build (default build/); KB_XFER a kbxfer binary.
 set -uo pipefail
-MODE=single BYTES=1g ROUNDS=20000 CONNS=5000
+MODE=single BYTES= ROUNDS=20000 CONNS=5000 CALLGRIND=0
 while (($#)); do
 	case $1 in
 	--mode) MODE=$2; shift 2 ;;
 	--bytes) BYTES=$2; shift 2 ;;
 	--rounds) ROUNDS=$2; shift 2 ;;
 	--conns) CONNS=$2; shift 2 ;;
-	-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--callgrind) CALLGRIND=1; shift ;;
+	-h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "stack_bench.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
 done
+[[ -n $BYTES ]] || { ((CALLGRIND)) && BYTES=20m || BYTES=1g; }
 source "$(dirname "$0")/../tests/lib.sh"
-XFER=$KB_BUILD/tests/unit/stack/kbxfer
+XFER=${KB_XFER:-$KB_BUILD/tests/unit/stack/kbxfer}
 PXFER=$KB_BUILD/tests/unit/stack/kbxfer_posix
 for b in "$XFER" "$PXFER"; do [[ -x $b ]] || { echo "missing $b" >&2; exit 1; }; done
 cores=1; [[ $MODE == 1kb ]] && cores=2; [[ $MODE == 2kb ]] && cores=3
@@ -46,6 +53,31 @@ CONF
 }
 vm_conf "$KB_TMP/s.conf" vhost 10.86.0.1 02:00:00:86:00:01
 vm_conf "$KB_TMP/c.conf" virtio 10.86.0.2 02:00:00:86:00:02
+
+# cg_run sender|receiver: instructions inside that side's transfer loop
+cg_run() {
+	local cg=$KB_TMP/cg.$1 sl=$KB_TMP/srv.$1.log srv=() cli=()
+	local vg=(valgrind --tool=callgrind --callgrind-out-file="$cg")
+	rm -f "$KB_TMP/vm.sock" "$cg"
+	if [[ $1 == receiver ]]; then srv=("${vg[@]}" --toggle-collect=do_recv)
+	else cli=("${vg[@]}" --toggle-collect=do_send); fi
+	kb_bg "$sl" timeout 600 "${srv[@]}" "$XFER" -f "$KB_TMP/s.conf" -l 5005 -q -m recv
+	kb_wait_log 300 "$sl" '^kbxfer: listening' || { echo "server failed:" >&2; tail -n 5 "$sl" >&2; return 1; }
+	timeout 600 "${cli[@]}" "$XFER" -f "$KB_TMP/c.conf" -c 10.86.0.1:5005 -q -m send -n "$BYTES" \
+		>"$KB_TMP/cli.$1.log" 2>&1 || { echo "client failed:" >&2; tail -n 5 "$KB_TMP/cli.$1.log" >&2; return 1; }
+	wait "$KB_LAST_PID" 2>/dev/null
+	awk '/^(summary|totals):/ { print $2; exit }' "$cg"
+}
+if ((CALLGRIND)); then
+	command -v valgrind >/dev/null || { echo "valgrind missing (apt-get install valgrind)" >&2; exit 1; }
+	snd=$(cg_run sender) && rcv=$(cg_run receiver) || exit 1
+	n=$(sed -n 's/^kbxfer: sent \([0-9]*\) .*/\1/p' "$KB_TMP/cli.sender.log")
+	echo "callgrind, $BYTES bulk ($MODE mode, two VM processes over vhost-user/virtio-user):"
+	awk -v s="$snd" -v r="$rcv" -v n="$n" 'BEGIN {
+		printf "  sender   (do_send: mtcp_write + its event loop): %.2f instructions/byte\n", s / n
+		printf "  receiver (do_recv: mtcp_read + its event loop):  %.2f instructions/byte\n", r / n }'
+	exit 0
+fi
 
 # Linux: two namespaces, each a veth into one bridge
 NA=$(kb_name na) NB=$(kb_name nb) BR=$(kb_name br)
