@@ -50,6 +50,8 @@ tcp_timeout = -1
 rcvbuf = 262144
 sndbuf = 262144
 CONF
+	# valgrind cannot reserve the address space EAL maps hugepages into
+	((CALLGRIND)) && echo "memory = nohuge" >>"$1"
 }
 vm_conf "$KB_TMP/s.conf" vhost 10.86.0.1 02:00:00:86:00:01
 vm_conf "$KB_TMP/c.conf" virtio 10.86.0.2 02:00:00:86:00:02
