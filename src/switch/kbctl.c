@@ -1,89 +1,178 @@
 /* kbctl: asks a running kbswitch through its control socket. */
-#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
+
+#include "ctl_proto.h"
+#include "kbctl.h"
 
 static const char usage[] =
-	"usage: kbctl [--ctl PATH] COMMAND\n"
-	"  show port                 ports with their DPDK counters\n"
-	"  show module               modules with their drops and state\n"
-	"  show pipeline             modules, per-gate packet/byte counters, workers\n"
-	"  add l2 NAME MAC GATE      add MAC -> GATE to L2Forward NAME\n"
-	"  del l2 NAME MAC           delete MAC from L2Forward NAME\n"
-	"  --ctl PATH                kbswitch's control socket (default /tmp/kbswitch.ctl)\n"
-	"  COMMAND --help            help on one command\n";
+	"usage: kbctl [--ctl PATH] [-t SECONDS] COMMAND [ARGS...]\n"
+	"  show port|module|pipeline       ports, modules, per-gate counters, workers\n"
+	"  monitor port|pipeline [-n N]    per-second rates (pps, Mbps, drops) until Ctrl-C\n"
+	"  capture MODULE[:GATE] [in|out] -w FILE [-c N]\n"
+	"                                  copies of the frames through a gate, as pcap\n"
+	"  command module NAME [CMD [ARGS...]]\n"
+	"                                  a module's own command (without CMD: its list)\n"
+	"  add l2 NAME MAC GATE            = command module NAME add MAC GATE (L2Forward)\n"
+	"  del l2 NAME MAC                 = command module NAME delete MAC (L2Forward)\n"
+	"  --ctl PATH                      kbswitch's control socket (default /tmp/kbswitch.ctl)\n"
+	"  -t, --timeout SECONDS           wait this long for a reply (default 5)\n"
+	"  COMMAND --help                  help on one command\n";
 
 static const char *const cmd_help[][2] = {
 	{"show", "usage: kbctl show port|module|pipeline\n"
 		 "Per-module 'drops' counts packets to unconnected gates and the module's\n"
 		 "own drops (L2Forward misses and runts, QueueOut's full tx ring).\n"},
 	{"add", "usage: kbctl add l2 NAME MAC GATE\n"
-		"Adds MAC (02:00:00:00:00:01) -> output GATE to L2Forward NAME while it runs.\n"},
+		"Adds MAC (02:00:00:00:00:01) -> output GATE to L2Forward NAME while it runs.\n"
+		"The same as: kbctl command module NAME add MAC GATE\n"},
 	{"del", "usage: kbctl del l2 NAME MAC\n"
-		"Deletes MAC from L2Forward NAME while it runs.\n"},
+		"Deletes MAC from L2Forward NAME while it runs.\n"
+		"The same as: kbctl command module NAME delete MAC\n"},
+	{"command", "usage: kbctl command module NAME [CMD [ARGS...]]\n"
+		    "Runs command CMD of module NAME with ARGS, as BESS's `command module`.\n"
+		    "The commands come from the module's class; without CMD (or with 'help')\n"
+		    "kbctl lists NAME's commands and their arguments, e.g.\n"
+		    "  kbctl command module l2               # L2Forward: add, delete, lookup, ...\n"
+		    "  kbctl command module l2 add 02:00:00:00:00:03 1\n"},
+	{"monitor", "usage: kbctl monitor port|pipeline [-n COUNT]\n"
+		    "Prints rates every second until Ctrl-C (or COUNT intervals): per port\n"
+		    "received/sent packets and Mbit per second and drops per second (rx:\n"
+		    "missed, errors, no mbuf; tx: errors and full tx rings); per connected\n"
+		    "gate packets and Mbit per second, per module drops per second.\n"
+		    "  -n, --count COUNT   stop after COUNT intervals\n"},
+	{"capture", "usage: kbctl capture MODULE[:GATE] [in|out] -w FILE [-c N]\n"
+		    "Writes copies of the frames passing output GATE (default 0) of MODULE, or\n"
+		    "with 'in' its input GATE (as bessctl's `tcpdump MODULE [in|out] [GATE]`),\n"
+		    "to FILE as pcap (tcpdump -r FILE, Wireshark); -w - writes to stdout.\n"
+		    "Stops after N frames (-c) or on Ctrl-C, then reports the frames written and\n"
+		    "the frames the switch dropped because this reader was behind (the switch\n"
+		    "never waits for a capture).\n"
+		    "  -w, --write FILE   the pcap file (required)\n"
+		    "  -c, --count N      stop after N frames\n"},
 };
+
+static const char *help_of(const char *cmd)
+{
+	for (size_t h = 0; h < sizeof(cmd_help) / sizeof(cmd_help[0]); h++)
+		if (!strcmp(cmd, cmd_help[h][0]))
+			return cmd_help[h][1];
+	return NULL;
+}
+
+/* Refuses a command with the wrong number of words before asking the switch
+ * (the switch checks again). */
+static int check_words(int argc, char **argv)
+{
+	const char *c = argv[0];
+	int want = 0;
+
+	if (!strcmp(c, "show"))
+		want = 2;
+	else if (!strcmp(c, "add"))
+		want = 5;
+	else if (!strcmp(c, "del"))
+		want = 4;
+	if (want && argc != want) {
+		fprintf(stderr, "kbctl: %s: expected %d word%s after '%s', got %d\n%s", c, want - 1,
+			want == 2 ? "" : "s", c, argc - 1, help_of(c));
+		return -1;
+	}
+	if (!strcmp(c, "command") && (argc < 3 || strcmp(argv[1], "module"))) {
+		fprintf(stderr, "kbctl: command: expected 'command module NAME [CMD [ARGS...]]'\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	kbctl_interrupted = 1;
+}
 
 int main(int argc, char **argv)
 {
-	const char *path = "/tmp/kbswitch.ctl";
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	char line[512] = "", buf[4096];
-	int i = 1, fd;
-	ssize_t r;
-	int failed = 0, first = 1;
+	static const struct option opts[] = {
+		{"ctl", required_argument, NULL, 'C'},
+		{"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct kbctl k = {.path = "/tmp/kbswitch.ctl", .timeout_s = 5};
+	struct sigaction sa = {.sa_handler = on_signal};
+	char line[CTL_MAX_LINE] = "", *body, *end;
+	size_t len;
+	int c, rc;
 
-	if (argc > 2 && !strcmp(argv[1], "--ctl")) {
-		path = argv[2];
-		i = 3;
-	}
-	if (i >= argc || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-		fputs(usage, i >= argc ? stderr : stdout);
-		return i >= argc ? 2 : 0;
-	}
-	for (int k = i; k < argc; k++)
-		if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
-			for (size_t h = 0; h < sizeof(cmd_help) / sizeof(cmd_help[0]); h++)
-				if (!strcmp(argv[i], cmd_help[h][0])) {
-					fputs(cmd_help[h][1], stdout);
-					return 0;
-				}
+	/* Global options come before the command; the command's own follow it. */
+	while ((c = getopt_long(argc, argv, "+t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'C': k.path = optarg; break;
+		case 't':
+			k.timeout_s = strtod(optarg, &end);
+			if (end == optarg || *end || !(k.timeout_s >= 0.001 && k.timeout_s <= 86400)) {
+				fprintf(stderr, "kbctl: --timeout expects seconds in 0.001..86400, got '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
 			fputs(usage, stdout);
 			return 0;
-		}
-	for (int k = i; k < argc; k++) {
-		if (strlen(line) + strlen(argv[k]) + 2 >= sizeof(line)) {
-			fprintf(stderr, "kbctl: command too long\n");
+		default:
+			fputs(usage, stderr);
 			return 2;
 		}
-		strcat(line, k > i ? " " : "");
-		strcat(line, argv[k]);
 	}
-	strcat(line, "\n");
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "kbctl: socket path too long: %s\n", path);
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		fputs(usage, stderr);
 		return 2;
 	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "kbctl: cannot connect to %s: %s (is kbswitch running with --ctl %s?)\n",
-			path, strerror(errno), path);
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(help_of(argv[0]) ? help_of(argv[0]) : usage, stdout);
+			return 0;
+		}
+	/* SIGPIPE would kill kbctl without a word when the switch hangs up;
+	 * sends use MSG_NOSIGNAL, and this covers stdout into a closed pipe. */
+	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGINT, &sa, NULL);   /* no SA_RESTART: waits see EINTR */
+	sigaction(SIGTERM, &sa, NULL);
+	if (!strcmp(argv[0], "monitor"))
+		return kbctl_monitor(&k, argc, argv);
+	if (!strcmp(argv[0], "capture"))
+		return kbctl_capture(&k, argc, argv);
+	if (!help_of(argv[0])) {
+		fprintf(stderr, "kbctl: unknown command '%s'\n%s", argv[0], usage);
+		return 2;
+	}
+	if (check_words(argc, argv) < 0)
+		return 2;
+	for (int i = 0; i < argc; i++) {
+		if (strlen(line) + strlen(argv[i]) + 2 >= sizeof(line)) {
+			fprintf(stderr, "kbctl: command longer than %d bytes\n", CTL_MAX_LINE - 2);
+			return 2;
+		}
+		if (strpbrk(argv[i], " \t\r\n") || !argv[i][0]) {
+			fprintf(stderr, "kbctl: argument '%s' is empty or holds white space\n", argv[i]);
+			return 2;
+		}
+		strcat(line, i ? " " : "");
+		strcat(line, argv[i]);
+	}
+	rc = kbctl_request(&k, line, &body, &len);
+	if (rc < 0)
+		return 1;
+	fwrite(body, 1, len, rc ? stderr : stdout);
+	free(body);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "kbctl: writing the reply: stdout failed\n");
 		return 1;
 	}
-	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
-		fprintf(stderr, "kbctl: write: %s\n", strerror(errno));
-		return 1;
-	}
-	shutdown(fd, SHUT_WR);
-	while ((r = read(fd, buf, sizeof(buf))) > 0) {
-		if (first && r >= 6 && !strncmp(buf, "error:", 6))
-			failed = 1;
-		first = 0;
-		fwrite(buf, 1, (size_t)r, failed ? stderr : stdout);
-	}
-	close(fd);
-	return failed;
+	return rc;
 }

@@ -8,7 +8,6 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
-#include <rte_errno.h>
 #include <rte_lcore.h>
 
 #include "ctl.h"
@@ -128,6 +127,9 @@ int main(int argc, char **argv)
 	g_signal_pl = &pl;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* A control client that leaves before its reply must not kill the
+	 * switch; ctl also sends with MSG_NOSIGNAL. */
+	signal(SIGPIPE, SIG_IGN);
 	if (pipeline_start(&pl, &err) < 0) {
 		/* positioned like a script error when a module failed */
 		fprintf(stderr, "%s%s\n", err.file[0] ? "" : "kbswitch: ",

@@ -5,12 +5,20 @@
  * start, and moves packets in process (called with a batch that arrived on an
  * input gate) or run_task (a task polled by a worker: QueueInc, Source...).
  * Output gates carry packet/byte/drop counters; packets sent to an
- * unconnected gate are freed and counted in the module's own drop counter. */
+ * unconnected gate are freed and counted in the module's own drop counter.
+ *
+ * Two ways in while running, both on the control thread (never a worker):
+ * cmds, the script's method calls (l2.add(...)), and ctl_cmds, the words of
+ * `kbctl command module NAME CMD ARGS...`.  Either may swap published state
+ * (an RCU-style pointer, then pipeline_synchronize()) but never block a
+ * worker.  An output gate's cap is a capture hook (capture.h): NULL while
+ * nobody captures, so the data path pays one load and branch per burst. */
 #ifndef KB_SWITCH_MODULE_H
 #define KB_SWITCH_MODULE_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <rte_mbuf.h>
 
@@ -34,11 +42,18 @@ struct gate_stats {
 	uint64_t bytes;
 };
 
+struct capture;
+
 struct ogate {
 	struct module *next;   /* NULL: unconnected */
 	int igate;
 	struct gate_stats st;
+	struct capture *cap;   /* set/cleared by the control thread only */
 };
+
+/* Copies b's packets to a capture (capture.c); never blocks, counts what it
+ * cannot copy. */
+void capture_burst(struct capture *cap, const struct pkt_batch *b);
 
 struct module_cmd {
 	const char *name;
@@ -47,6 +62,19 @@ struct module_cmd {
 	 * on the control thread): must not block the data path. */
 	int (*fn)(struct module *m, const struct script_args *a,
 		  struct script_value **result, struct kb_err *err);
+};
+
+/* A command kbctl sends as words: `kbctl command module NAME CMD ARGS...`.
+ * ctl checks the word count against min_args..max_args before fn runs, so fn
+ * sees exactly what its usage promises.  fn writes its answer (if any) to
+ * out and returns 0, or returns -1 with err set. */
+struct module_ctl_cmd {
+	const char *name;
+	const char *usage;     /* the argument words, e.g. "MAC GATE" */
+	const char *help;
+	int min_args, max_args;
+	int (*fn)(struct module *m, int argc, char *const argv[], FILE *out,
+		  struct kb_err *err);
 };
 
 struct module_class {
@@ -67,6 +95,7 @@ struct module_class {
 	/* One line of class-specific state for `kbctl show module/port`. */
 	void (*describe)(const struct module *m, char *buf, size_t len);
 	const struct module_cmd *cmds;
+	const struct module_ctl_cmd *ctl_cmds;   /* NULL-name terminated */
 };
 
 struct module {
@@ -88,6 +117,7 @@ static inline void module_emit(struct worker *w, struct module *m, int og,
 			       struct pkt_batch *b)
 {
 	struct ogate *g;
+	struct capture *cap;
 	uint16_t i;
 
 	if (!b->cnt)
@@ -101,6 +131,9 @@ static inline void module_emit(struct worker *w, struct module *m, int og,
 	g->st.pkts += b->cnt;
 	for (i = 0; i < b->cnt; i++)
 		g->st.bytes += b->pkts[i]->pkt_len;
+	cap = __atomic_load_n(&g->cap, __ATOMIC_ACQUIRE);
+	if (unlikely(cap != NULL))
+		capture_burst(cap, b);
 	g->next->cls->process(w, g->next, b);
 	b->cnt = 0;
 }

@@ -9,7 +9,6 @@
 
 #include "kb_parse.h"
 #include "l2_table.h"
-#include "module_l2forward.h"
 #include "pipeline.h"
 
 struct l2fwd {
@@ -230,37 +229,96 @@ static int cmd_set_default_gate(struct module *m, const struct script_args *a,
 	return 0;
 }
 
-int l2fwd_add(struct module *m, const uint8_t mac[6], int gate, struct kb_err *err)
+/* kbctl's words: `command module NAME add MAC GATE` and friends (also
+ * `kbctl add/del l2`).  Each edit is one clone-and-publish, like the script's. */
+static int ctl_mac(const char *s, uint64_t *key, struct kb_err *err)
 {
-	struct l2fwd *l = m->priv;
-	struct l2_table *t;
-	int rc;
+	uint8_t mac[6];
 
-	if (gate < 0 || gate >= KB_MAX_GATES)
-		return kb_err_set(err, "gate %d out of range (expected 0..%d)", gate, KB_MAX_GATES - 1);
-	if (!(t = l2_table_clone(l->tbl)))
-		return kb_err_set(err, "out of memory");
-	if ((rc = l2_table_add(t, l2_mac_key(mac), gate)) < 0) {
-		free(t);
-		return kb_err_set(err, rc == -2 ? "address already in the table (delete it first)"
-						: "its bucket is full");
-	}
-	publish(m, t);
+	if (kb_parse_mac(s, mac) < 0)
+		return kb_err_set(err, "'%s' is not a MAC address (expected 02:00:00:00:00:01)", s);
+	*key = l2_mac_key(mac);
 	return 0;
 }
 
-int l2fwd_del(struct module *m, const uint8_t mac[6], struct kb_err *err)
+static int ctl_gate(const char *s, int lo, int64_t *gate, struct kb_err *err)
+{
+	long long g;
+
+	if (kb_parse_int(s, lo, KB_MAX_GATES - 1, &g) < 0)
+		return kb_err_set(err, "gate '%s' is not an integer %d..%d", s, lo, KB_MAX_GATES - 1);
+	*gate = g;
+	return 0;
+}
+
+static int ctl_add(struct module *m, int argc, char *const argv[], FILE *out,
+		   struct kb_err *err)
 {
 	struct l2fwd *l = m->priv;
 	struct l2_table *t;
+	uint64_t key;
+	int64_t gate = 0;
+	int rc;
 
+	if (ctl_mac(argv[0], &key, err) || ctl_gate(argv[1], 0, &gate, err))
+		return -1;
 	if (!(t = l2_table_clone(l->tbl)))
 		return kb_err_set(err, "out of memory");
-	if (l2_table_del(t, l2_mac_key(mac)) < 0) {
+	if ((rc = l2_table_add(t, key, (int)gate)) < 0) {
 		free(t);
-		return kb_err_set(err, "address not in the table");
+		return kb_err_set(err, "%s: %s", argv[0], rc == -2 ?
+				  "address already in the table (delete it first)" : "its bucket is full");
 	}
 	publish(m, t);
+	fprintf(out, "ok\n");
+	return 0;
+}
+
+static int ctl_delete(struct module *m, int argc, char *const argv[], FILE *out,
+		      struct kb_err *err)
+{
+	struct l2fwd *l = m->priv;
+	struct l2_table *t;
+	uint64_t key;
+
+	if (ctl_mac(argv[0], &key, err))
+		return -1;
+	if (!(t = l2_table_clone(l->tbl)))
+		return kb_err_set(err, "out of memory");
+	if (l2_table_del(t, key) < 0) {
+		free(t);
+		return kb_err_set(err, "%s: address not in the table", argv[0]);
+	}
+	publish(m, t);
+	fprintf(out, "ok\n");
+	return 0;
+}
+
+static int ctl_lookup(struct module *m, int argc, char *const argv[], FILE *out,
+		      struct kb_err *err)
+{
+	struct l2fwd *l = m->priv;
+	uint64_t key;
+	int g;
+
+	if (ctl_mac(argv[0], &key, err))
+		return -1;
+	if ((g = l2_lookup(l->tbl, key)) < 0)
+		return kb_err_set(err, "%s: address not in the table", argv[0]);
+	fprintf(out, "%d\n", g);
+	return 0;
+}
+
+static int ctl_set_default_gate(struct module *m, int argc, char *const argv[], FILE *out,
+				struct kb_err *err)
+{
+	struct l2fwd *l = m->priv;
+	int64_t gate = 0;
+
+	if (ctl_gate(argv[0], -1, &gate, err))
+		return -1;
+	__atomic_store_n(&l->default_gate, (int)gate, __ATOMIC_RELEASE);
+	fprintf(out, "ok\n");
 	return 0;
 }
 
@@ -337,6 +395,15 @@ static const struct module_cmd l2_cmds[] = {
 	{NULL, NULL, NULL},
 };
 
+static const struct module_ctl_cmd l2_ctl_cmds[] = {
+	{"add", "MAC GATE", "send frames to MAC out of GATE", 2, 2, ctl_add},
+	{"delete", "MAC", "forget MAC (its frames become misses)", 1, 1, ctl_delete},
+	{"lookup", "MAC", "print MAC's gate", 1, 1, ctl_lookup},
+	{"set_default_gate", "GATE", "send misses out of GATE (-1: drop and count them)", 1, 1,
+	 ctl_set_default_gate},
+	{NULL, NULL, NULL, 0, 0, NULL},
+};
+
 const struct module_class mod_l2forward = {
 	.name = "L2Forward",
 	.help = "destination MAC to output gate: L2Forward(size=1024, bucket=4)",
@@ -348,4 +415,5 @@ const struct module_class mod_l2forward = {
 	.process = l2_process,
 	.describe = l2_describe,
 	.cmds = l2_cmds,
+	.ctl_cmds = l2_ctl_cmds,
 };

@@ -67,11 +67,14 @@ void pipeline_free(struct pipeline *pl);
  * object unpublished before the call is no longer referenced. */
 void pipeline_synchronize(struct pipeline *pl);
 
-/* kbctl requests: "show port|module|pipeline", "add l2 NAME MAC GATE",
+/* kbctl requests (ctl_cmd.c): "show port|module|pipeline", "stats",
+ * "command module NAME CMD ARGS...", and the aliases "add l2 NAME MAC GATE",
  * "del l2 NAME MAC".  Writes the answer to out; returns 0 or -1 (out then
- * holds the error). */
+ * holds the error, "error: ..."). */
 int pipeline_ctl(struct pipeline *pl, const char *line, FILE *out);
 void pipeline_show(struct pipeline *pl, const char *what, FILE *out);
+/* Counters in columns for kbctl monitor (pipeline_show.c). */
+void pipeline_stats(struct pipeline *pl, FILE *out);
 
 /* A worker's main loop (also used by tests). */
 int worker_main(void *arg);

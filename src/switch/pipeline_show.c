@@ -1,9 +1,10 @@
-/* pipeline_show / pipeline_ctl: what kbctl asks, answered in text.  Reads
- * counters the workers write without locks: a value may be one burst old. */
+/* pipeline_show / pipeline_stats: what kbctl shows, in text for people and
+ * in columns for `kbctl monitor`.  Reads counters the workers write without
+ * locks: a value may be one burst old. */
 #include <string.h>
+#include <time.h>
 
-#include "kb_parse.h"
-#include "module_l2forward.h"
+#include "port_pmd.h"
 #include "pipeline.h"
 
 static void show_one(const struct module *m, FILE *out)
@@ -49,55 +50,31 @@ void pipeline_show(struct pipeline *pl, const char *what, FILE *out)
 					pl->workers[w].idle.yields, pl->workers[w].idle.sleeps);
 }
 
-static struct module *find_l2(struct pipeline *pl, const char *name, FILE *out)
+/* Columns kbctl monitor parses: a monotonic time, then one line per port,
+ * connected gate and module.  A port not started reports zeros. */
+void pipeline_stats(struct pipeline *pl, FILE *out)
 {
-	struct module *m = pipeline_find(pl, name);
+	struct timespec ts;
 
-	if (!m || m->cls != &mod_l2forward) {
-		fprintf(out, "error: '%s' is not an L2Forward module\n", name);
-		return NULL;
-	}
-	return m;
-}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	fprintf(out, "time %" PRIu64 "\n", (uint64_t)(ts.tv_sec * 1000000000ll + ts.tv_nsec));
+	for (int i = 0; i < pl->n_mods; i++) {
+		const struct module *m = pl->mods[i];
+		struct port_counters c;
 
-int pipeline_ctl(struct pipeline *pl, const char *line, FILE *out)
-{
-	char a[5][128];
-	int n = sscanf(line, "%127s %127s %127s %127s %127s", a[0], a[1], a[2], a[3], a[4]);
-	struct kb_err err = {0};
-	struct module *m;
-	uint8_t mac[6];
-	long long gate;
-
-	if (n == 2 && !strcmp(a[0], "show") &&
-	    (!strcmp(a[1], "port") || !strcmp(a[1], "module") || !strcmp(a[1], "pipeline"))) {
-		pipeline_show(pl, a[1], out);
-		return 0;
+		if (m->cls->is_port) {
+			pmd_port_counters(m, &c);
+			fprintf(out, "port %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+				" %" PRIu64 "\n", m->name, c.rx_pkts, c.rx_bytes, c.rx_drops,
+				c.tx_pkts, c.tx_bytes, c.tx_drops);
+			continue;
+		}
+		fprintf(out, "module %s %" PRIu64 "\n", m->name, m->drops);
+		for (int g = 0; g < m->n_ogates; g++) {
+			const struct ogate *o = &m->ogates[g];
+			if (o->next)
+				fprintf(out, "gate %s:%d->%d:%s %" PRIu64 " %" PRIu64 "\n", m->name, g,
+					o->igate, o->next->name, o->st.pkts, o->st.bytes);
+		}
 	}
-	if (n >= 4 && !strcmp(a[1], "l2") && (!strcmp(a[0], "add") || !strcmp(a[0], "del"))) {
-		bool add = a[0][0] == 'a';
-		if (n != (add ? 5 : 4)) {
-			fprintf(out, "error: expected '%s l2 NAME MAC%s'\n", a[0], add ? " GATE" : "");
-			return -1;
-		}
-		if (!(m = find_l2(pl, a[2], out)))
-			return -1;
-		if (kb_parse_mac(a[3], mac) < 0) {
-			fprintf(out, "error: '%s' is not a MAC address (expected 02:00:00:00:00:01)\n", a[3]);
-			return -1;
-		}
-		if (add && kb_parse_int(a[4], 0, KB_MAX_GATES - 1, &gate) < 0) {
-			fprintf(out, "error: gate '%s' is not an integer 0..%d\n", a[4], KB_MAX_GATES - 1);
-			return -1;
-		}
-		if ((add ? l2fwd_add(m, mac, (int)gate, &err) : l2fwd_del(m, mac, &err)) < 0) {
-			fprintf(out, "error: %s: %s\n", a[3], err.msg);
-			return -1;
-		}
-		fprintf(out, "ok\n");
-		return 0;
-	}
-	fprintf(out, "error: unknown request '%s' (expected show port|module|pipeline, "
-		"add l2 NAME MAC GATE, del l2 NAME MAC)\n", line);
-	return -1;
 }

@@ -127,6 +127,32 @@ int pmd_port_nb_queues(const struct module *m, enum port_dir dir)
 	return (int)((const struct pmd_port *)m->priv)->nq[dir];
 }
 
+int pmd_port_counters(const struct module *m, struct port_counters *c)
+{
+	const struct pmd_port *p = m->priv;
+	struct rte_eth_stats st;
+
+	memset(c, 0, sizeof(*c));
+	if (!p->started || rte_eth_stats_get(p->pid, &st) != 0)
+		return -1;
+	c->rx_pkts = st.ipackets;
+	c->rx_bytes = st.ibytes;
+	c->rx_drops = st.imissed + st.ierrors + st.rx_nombuf;
+	c->tx_pkts = st.opackets;
+	c->tx_bytes = st.obytes;
+	c->tx_drops = st.oerrors;
+	/* A PortOut claims every queue: count each sender once. */
+	for (int q = 0; q < p->nq[PORT_OUT]; q++) {
+		const struct module *s = p->claim[PORT_OUT][q];
+		bool seen = false;
+		for (int k = 0; k < q && !seen; k++)
+			seen = p->claim[PORT_OUT][k] == s;
+		if (s && !seen)
+			c->tx_drops += __atomic_load_n(&s->drops, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
 static int find_or_probe(struct pmd_port *p, struct kb_err *err)
 {
 	char name[256];

@@ -15,4 +15,13 @@ uint16_t pmd_port_id(const struct module *port);
 int pmd_port_nb_queues(const struct module *port, enum port_dir dir);
 unsigned pmd_port_mbufs_needed(const struct module *port);
 
+/* What `kbctl monitor port` rates: the device's counters, with the drops of
+ * the modules sending through it (a full tx ring is their counted drop). */
+struct port_counters {
+	uint64_t rx_pkts, rx_bytes, rx_drops;   /* rx_drops: missed + errors + no mbuf */
+	uint64_t tx_pkts, tx_bytes, tx_drops;   /* tx_drops: errors + senders' drops */
+};
+/* Returns -1 when the port is not started. */
+int pmd_port_counters(const struct module *port, struct port_counters *c);
+
 #endif
