@@ -129,7 +129,7 @@ int kbctl_capture(const struct kbctl *k, int argc, char **argv)
 		goto out;
 	fprintf(stderr, "kbctl: capturing %s %s gate %ld to %s%s\n", name, dir, gate, file,
 		count < 0 ? " (Ctrl-C stops)" : "");
-	while (count < 0 || (long long)frames < count) {
+	while ((count < 0 || (long long)frames < count) && !kbctl_interrupted) {
 		struct ctl_chunk h;
 		long r = kbctl_read(k, fd, &h, sizeof(h), -1);
 
