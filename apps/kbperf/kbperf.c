@@ -32,6 +32,7 @@ static void usage(void)
 "                        crr:  connect, request, response, close; conns/s\n"
 "  -P, --flows N       parallel flows (default 1; max %d)\n"
 "  -d, --seconds S     test length (default 5)\n"
+"  -i, --interval S    client: a report every S seconds (0.1..3600), as iperf3\n"
 "  -b, --bytes SIZE    bulk: bytes per flow instead of a duration (64k, 20m..)\n"
 "  -l, --len SIZE      rr/crr message size (default 64)\n"
 "  -N, --cores N       worker threads, one per core (default 1)\n"
@@ -66,6 +67,33 @@ static void print_hist_json(const struct kb_hist *h)
 	printf("]");
 }
 
+void kbperf_print_interval(const struct kbperf_opts *o, const struct kbperf_interval *v)
+{
+	double secs = v->end - v->start > 1e-9 ? v->end - v->start : 1e-9;
+
+	if (o->test == KBPERF_BULK)
+		printf("[SUM] %6.2f-%-6.2f sec %10.2f MBytes %10.2f Mbits/sec\n", v->start, v->end,
+		       (double)v->bytes / 1048576, (double)v->bytes * 8 / secs / 1e6);
+	else
+		printf("[SUM] %6.2f-%-6.2f sec %10llu %-6s %10.1f %s/sec\n", v->start, v->end,
+		       (unsigned long long)(o->test == KBPERF_CRR ? v->conns : v->transactions),
+		       o->test == KBPERF_CRR ? "conns" : "trans",
+		       (double)(o->test == KBPERF_CRR ? v->conns : v->transactions) / secs,
+		       o->test == KBPERF_CRR ? "conns" : "trans");
+	fflush(stdout);
+}
+
+static void print_intervals_json(const struct kbperf_result *r)
+{
+	printf("\"intervals\":[");
+	for (int i = 0; i < r->n_iv; i++)
+		printf("%s{\"start\":%.3f,\"end\":%.3f,\"bytes\":%llu,\"transactions\":%llu,"
+		       "\"conns\":%llu}", i ? "," : "", r->iv[i].start, r->iv[i].end,
+		       (unsigned long long)r->iv[i].bytes, (unsigned long long)r->iv[i].transactions,
+		       (unsigned long long)r->iv[i].conns);
+	printf("],");
+}
+
 static void report(const struct kbperf_opts *o, const struct kbperf_result *r)
 {
 	double secs = (double)(r->end_ns - r->start_ns) / 1e9;
@@ -87,6 +115,8 @@ static void report(const struct kbperf_opts *o, const struct kbperf_result *r)
 		       (unsigned long long)r->bytes, gbps, (unsigned long long)r->transactions,
 		       tps, (unsigned long long)r->conns, (unsigned long long)r->errors,
 		       us[0], us[1], us[2], us[3], us[4]);
+		if (o->interval > 0)
+			print_intervals_json(r);
 		print_hist_json(h);
 		printf("}\n");
 		return;
@@ -114,6 +144,7 @@ int main(int argc, char **argv)
 		{ "len", required_argument, NULL, 'l' }, { "cores", required_argument, NULL, 'N' },
 		{ "conf", required_argument, NULL, 'f' }, { "kernel", no_argument, NULL, 'K' },
 		{ "json", no_argument, NULL, 'J' }, { "verbose", no_argument, NULL, 'v' },
+		{ "interval", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	struct kbperf_opts o = { .cores = 1, .test = KBPERF_BULK, .flows = 1, .seconds = 5,
@@ -122,7 +153,7 @@ int main(int argc, char **argv)
 	const char *peer = NULL, *bind_ip = "0.0.0.0";
 	long long port = 5201;
 	int c;
-	while ((c = getopt_long(argc, argv, ":sc:B:p:t:P:d:b:l:N:f:vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":sc:B:p:t:P:d:b:l:N:f:i:vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': server = true; break;
 		case 'c': peer = optarg; break;
@@ -144,6 +175,13 @@ int main(int argc, char **argv)
 			break;
 		case 'N': o.cores = (int)kb_opt_int(prog, "-N", optarg, 1, 128); break;
 		case 'f': o.conf = optarg; break;
+		case 'i': {
+			char *end;
+			o.interval = strtod(optarg, &end);
+			if (end == optarg || *end || !(o.interval >= 0.1 && o.interval <= 3600))
+				kb_usage_error(prog, "-i: expected seconds in 0.1..3600, got '%s'", optarg);
+			break;
+		}
 		case 'K': kernel = true; break;
 		case 'J': o.json = true; break;
 		case 'v': o.verbose = true; break;
@@ -157,6 +195,8 @@ int main(int argc, char **argv)
 		kb_usage_error(prog, "give exactly one of -s (server) or -c IP (client)");
 	if (o.bytes && o.test != KBPERF_BULK)
 		kb_usage_error(prog, "-b applies to -t bulk only");
+	if (o.interval > 0 && server)
+		kb_usage_error(prog, "-i applies to the client only");
 	if (kernel) {
 		o.ops = &kb_netops_kernel;
 	} else {
@@ -183,7 +223,11 @@ int main(int argc, char **argv)
 	if (server) {
 		rc = kbperf_server(&o) < 0 ? 1 : 0;
 	} else {
-		struct kbperf_result r;
+		struct kbperf_result r = {0};
+		if (o.interval > 0 && !o.json)
+			printf("[ ID] Interval           %s\n", o.test == KBPERF_BULK ?
+			       "     Transfer         Bitrate" : o.test == KBPERF_CRR ?
+			       "Connections           Rate" : "Transactions          Rate");
 		rc = kbperf_client(&o, &r) < 0 ? 1 : 0;
 		if (rc == 0) {
 			report(&o, &r);
@@ -191,6 +235,7 @@ int main(int argc, char **argv)
 			if (!measured || r.errors)
 				rc = 1;
 		}
+		free(r.iv);
 	}
 	o.ops->global_fini();
 	return rc;

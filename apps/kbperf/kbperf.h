@@ -39,6 +39,13 @@ struct kbperf_opts {
 	uint32_t msg;                /* rr/crr message size */
 	bool json;
 	bool verbose;
+	double interval;             /* client: seconds between reports (0: none) */
+};
+
+/* One -i report: what all flows did in [start, end), seconds from the start. */
+struct kbperf_interval {
+	double start, end;
+	uint64_t bytes, transactions, conns;
 };
 
 /* Per worker thread results; the main thread merges them. */
@@ -49,10 +56,14 @@ struct kbperf_result {
 	uint64_t errors;             /* connect/reset/short reads during the test */
 	uint64_t start_ns, end_ns;
 	struct kb_hist lat;          /* rr: per transaction; crr: per connection */
+	struct kbperf_interval *iv;  /* -i: the reports, in order */
+	int n_iv;
 };
 
 int kbperf_server(const struct kbperf_opts *o);
 int kbperf_client(const struct kbperf_opts *o, struct kbperf_result *total);
+/* Prints one -i report line (text mode), as iperf3 does. */
+void kbperf_print_interval(const struct kbperf_opts *o, const struct kbperf_interval *v);
 
 /* Shared with both sides: a buffer of payload bytes to send from. */
 extern const char kbperf_payload[65536];

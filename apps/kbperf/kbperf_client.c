@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kb_apputil.h"
 #include "kbperf.h"
@@ -25,6 +26,7 @@ struct cconn {
 
 struct cworker {
 	const struct kbperf_opts *o;
+	int done;                   /* set when the worker's results are final */
 	int core, flows;
 	void *ctx;
 	int ep;
@@ -32,6 +34,13 @@ struct cworker {
 	bool ok;
 	struct kbperf_result res;
 };
+
+/* The one writer of a counter the main thread reads for -i reports: a
+ * relaxed store is a plain move, no locked add. */
+static inline void bump(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
+}
 
 static void set_out(struct cworker *w, struct cconn *c, bool on)
 {
@@ -73,7 +82,7 @@ static int cconn_open(struct cworker *w, struct cconn *c)
 		c->fd = -1;
 		return -1;
 	}
-	w->res.conns++;
+	bump(&w->res.conns, 1);
 	return 0;
 }
 
@@ -133,7 +142,7 @@ static int cconn_recv(struct cworker *w, struct cconn *c, char *buf, size_t cap)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 		uint64_t now = kb_now_ns();
 		if (now < w->deadline || o->test == KBPERF_BULK)
-			w->res.bytes += (uint64_t)r;
+			bump(&w->res.bytes, (uint64_t)r);
 		if (o->test == KBPERF_BULK)
 			continue;
 		if ((uint64_t)r > c->resp_left)
@@ -143,7 +152,7 @@ static int cconn_recv(struct cworker *w, struct cconn *c, char *buf, size_t cap)
 			continue;
 		if (now < w->deadline) {
 			kb_hist_add(&w->res.lat, now - c->t0);
-			w->res.transactions++;
+			bump(&w->res.transactions, 1);
 		}
 		if (o->test == KBPERF_CRR) {
 			c->closing = true;   /* the server closes after its response */
@@ -172,6 +181,7 @@ static void *cworker_main(void *arg)
 		fprintf(stderr, "kbperf: core %d: cannot create a context: %s\n", w->core, strerror(errno));
 		w->ok = false;
 		free(conns);
+		__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 		return NULL;
 	}
 	w->ep = ops->ep_create(w->ctx, w->flows + 1);
@@ -250,7 +260,76 @@ static void *cworker_main(void *arg)
 	ops->ep_close(w->ctx, w->ep);
 	ops->thread_fini(w->ctx);
 	free(conns);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+/* Sums the workers' live counters into v. */
+static void sample(const struct cworker *w, int n, struct kbperf_interval *v)
+{
+	memset(v, 0, sizeof(*v));
+	for (int i = 0; i < n; i++) {
+		v->bytes += __atomic_load_n(&w[i].res.bytes, __ATOMIC_RELAXED);
+		v->transactions += __atomic_load_n(&w[i].res.transactions, __ATOMIC_RELAXED);
+		v->conns += __atomic_load_n(&w[i].res.conns, __ATOMIC_RELAXED);
+	}
+}
+
+static bool all_done(const struct cworker *w, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!__atomic_load_n(&w[i].done, __ATOMIC_ACQUIRE))
+			return false;
+	return true;
+}
+
+/* Records (and in text mode prints) the difference between two samples. */
+static int add_interval(const struct kbperf_opts *o, struct kbperf_result *total,
+			const struct kbperf_interval *a, const struct kbperf_interval *b,
+			double start, double end)
+{
+	struct kbperf_interval *iv = realloc(total->iv, (size_t)(total->n_iv + 1) * sizeof(*iv));
+
+	if (!iv)
+		return -1;
+	total->iv = iv;
+	iv = &total->iv[total->n_iv++];
+	iv->start = start;
+	iv->end = end;
+	iv->bytes = b->bytes - a->bytes;
+	iv->transactions = b->transactions - a->transactions;
+	iv->conns = b->conns - a->conns;
+	if (!o->json)
+		kbperf_print_interval(o, iv);
+	return 0;
+}
+
+/* -i: while the workers run, one report per interval, then the remainder. */
+static void report_intervals(const struct kbperf_opts *o, struct cworker *w, int n,
+			     struct kbperf_result *total)
+{
+	uint64_t t0 = kb_now_ns(), iv = (uint64_t)(o->interval * 1e9), next = t0 + iv, last = t0;
+	struct kbperf_interval prev, cur;
+
+	memset(&prev, 0, sizeof(prev));
+	while (!all_done(w, n)) {
+		uint64_t now = kb_now_ns();
+		if (now < next) {
+			uint64_t d = next - now < 10000000ull ? next - now : 10000000ull;
+			struct timespec ts = {0, (long)d};
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		sample(w, n, &cur);
+		add_interval(o, total, &prev, &cur, (double)(last - t0) / 1e9, (double)(now - t0) / 1e9);
+		prev = cur;
+		last = now;
+		next += iv;
+	}
+	sample(w, n, &cur);
+	if (memcmp(&cur, &prev, sizeof(cur)))   /* iperf3 prints no empty tail either */
+		add_interval(o, total, &prev, &cur, (double)(last - t0) / 1e9,
+			     (double)(kb_now_ns() - t0) / 1e9);
 }
 
 int kbperf_client(const struct kbperf_opts *o, struct kbperf_result *total)
@@ -270,6 +349,8 @@ int kbperf_client(const struct kbperf_opts *o, struct kbperf_result *total)
 	memset(total, 0, sizeof(*total));
 	kb_hist_init(&total->lat);
 	total->start_ns = UINT64_MAX;
+	if (o->interval > 0)
+		report_intervals(o, w, n, total);
 	int rc = 0;
 	for (int i = 0; i < n; i++) {
 		pthread_join(t[i], NULL);

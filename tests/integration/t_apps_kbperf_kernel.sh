@@ -61,6 +61,13 @@ run bulkb -t bulk -b 3m && check bulkb "r['errors']==0 and r['bytes']==3*1024*10
 run rr -t rr -l 64 -d 2 && check rr "r['errors']==0 and r['transactions']>100 and 0<r['p50_us']<=r['p99_us']<=r['max_us']"
 run rr8 -t rr -l 1k -P 8 -d 2 && check rr8 "r['errors']==0 and r['transactions']>100 and r['p50_us']<=r['p999_us']"
 run crr -t crr -d 2 && check crr "r['errors']==0 and r['transactions']>50 and r['conns']>=r['transactions'] and r['p50_us']>0"
+# -i 1: iperf3-style interval reports that add up to the totals
+run bulki -t bulk -d 3 -i 1 && check bulki "len(r['intervals'])>=3 and all(v['bytes']>0 for v in r['intervals'][:3]) and sum(v['bytes'] for v in r['intervals'])==r['bytes'] and all(abs(a['end']-b['start'])<1e-9 for a, b in zip(r['intervals'], r['intervals'][1:]))"
+run rri -t rr -d 2 -i 0.5 && check rri "len(r['intervals'])>=4 and sum(v['transactions'] for v in r['intervals'])==r['transactions']"
+timeout 30 ip netns exec "$B" "$PERF" --kernel -c 10.201.0.1 -d 2 -i 1 >"$KB_TMP/text_i.log" 2>&1
+kb_check "-i 1 text: a header and [SUM] lines in Mbits/sec ($(grep -c '^\[SUM\]' "$KB_TMP/text_i.log") of them)" bash -c "grep -q '^\[ ID\] Interval' '$KB_TMP/text_i.log' && [[ \$(grep -c '^\[SUM\] .* sec .* MBytes .* Mbits/sec\$' '$KB_TMP/text_i.log') -ge 2 ]]"
+out=$("$PERF" --kernel -c 10.0.0.1 -i 0 2>&1); rc=$?
+kb_check "bad -i rejected (rc=$rc)" test $rc -eq 2 -a -n "$(grep -- "-i: expected" <<<"$out")"
 # sum of the histogram equals the transaction count
 [[ -s $KB_TMP/rr.json ]] && cp "$KB_TMP/rr.json" "$KB_TMP/rrhist.json" && \
 	check rrhist "sum(b[2] for b in r['hist_ns'])==r['transactions']"
