@@ -73,7 +73,8 @@ int mtcp_load_stack_keys(struct kb_conf *c, struct mtcp_manager *m, struct kb_er
 	    kb_conf_bool(c, "timestamps", &t->timestamps, err) ||
 	    kb_conf_bool(c, "window_scaling", &t->wscale, err) ||
 	    kb_conf_bool(c, "delayed_ack", &t->delayed_ack, err) ||
-	    kb_conf_bool(c, "nagle", &t->nagle, err))
+	    kb_conf_bool(c, "nagle", &t->nagle, err) ||
+	    kb_conf_bool(c, "syncookies", &t->syncookies, err))
 		return -1;
 	v = (int)(t->delack_us / 1000);
 	if (conf_int(c, "delayed_ack_ms", 1, 500, &v, err))

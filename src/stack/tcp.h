@@ -24,6 +24,7 @@
 #include "tcp_rtt.h"
 #include "tcp_sack.h"
 #include "tcp_sndbuf.h"
+#include "tcp_syncookie.h"
 #include "tcp_timer.h"
 
 #define TCP_MAX_PKT 1500   /* largest IPv4 packet the ops buffers hold */
@@ -66,6 +67,7 @@ struct tcp_cfg {
 	int syn_retries, max_retries;
 	bool rx_cksum_offload;    /* the port verified IPv4 header checksums */
 	uint32_t seed;            /* ISN secret, IP ID start */
+	bool syncookies;          /* a full backlog answers with SYN cookies */
 };
 
 void tcp_cfg_defaults(struct tcp_cfg *c);
@@ -82,6 +84,7 @@ struct tcp_stats {
 	uint64_t no_pcb_rst_tx, bad_ack_rst_tx, rst_tx, rst_rx, rst_bad_seq;
 	uint64_t challenge_ack, out_of_window, paws_drop, ack_too_new, ack_too_old;
 	uint64_t syn_backlog_drop, syn_max_conns_drop, conn_alloc_fail;
+	uint64_t syncookies_sent, syncookies_recv, syncookies_failed, syncookies_acc_full;
 	uint64_t rcv_no_range, rcv_ooo, rcv_dup;
 	uint64_t fast_rexmt, sack_recovery, rto_fired, persist_probe, syn_rexmt, tlp_probe;
 	uint64_t conn_timeout, conn_reset, conns_opened, conns_accepted, conns_closed;
@@ -167,6 +170,7 @@ struct tcp_stack {
 	struct tcp_pcb *out_head;   /* pcbs with queued output */
 	struct timer_wheel tw;
 	uint16_t ip_id;
+	struct syncookie_state cookies;
 	struct tcp_stats stats;
 };
 

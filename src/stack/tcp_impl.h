@@ -94,6 +94,19 @@ void tcp_send_ack(struct tcp_pcb *p);
 int tcp_rexmit_at(struct tcp_pcb *p, uint32_t seq);
 /* A reset answering s (RFC 793 "reset generation"); *why counts it when sent. */
 void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s, uint64_t *why);
+
+/* The options of a SYN or SYN-ACK. */
+struct tcp_synopts {
+	uint16_t mss;
+	bool sack, ts, ws;
+	uint8_t wscale;
+	uint32_t tsval, tsecr;
+};
+/* Writes them (at most 20 bytes, a multiple of 4); returns the length. */
+size_t tcp_put_syn_opts(uint8_t *o, const struct tcp_synopts *so);
+/* A SYN-ACK answering the SYN s without a pcb (a SYN cookie as ISS). */
+void tcp_send_synack_for(struct tcp_stack *st, const struct tcp_seg *s, uint32_t iss,
+			 const struct tcp_synopts *so);
 void tcp_send_rst(struct tcp_pcb *p);
 void tcp_arm_rexmt(struct tcp_pcb *p);
 /* Data in flight: arm the tail-loss probe (2 SRTT) if one is due this

@@ -89,9 +89,11 @@ static void take_syn_opts(struct tcp_pcb *p, const struct tcp_seg *s)
 		p->ts_recent = s->tsval;
 }
 
+static void established_input(struct tcp_pcb *p, struct tcp_seg *s);
+
 /* A SYN for a listener: a new pcb in SYN_RCVD, bounded by the backlog. */
 static void listen_input(struct tcp_stack *st, struct tcp_listener *l,
-			 const struct tcp_seg *s)
+			 struct tcp_seg *s)
 {
 	struct tcp_pcb *p;
 
@@ -100,6 +102,11 @@ static void listen_input(struct tcp_stack *st, struct tcp_listener *l,
 		return;
 	}
 	if (s->flags & TH_ACK) {
+		/* the handshake's end, for a SYN answered with a cookie? */
+		if (st->cfg.syncookies && (p = syncookie_pcb(st, l, s))) {
+			established_input(p, s);
+			return;
+		}
 		tcp_send_reset_for(st, s, &st->stats.no_pcb_rst_tx);
 		return;
 	}
@@ -107,14 +114,16 @@ static void listen_input(struct tcp_stack *st, struct tcp_listener *l,
 		st->stats.listen_no_syn_drop++;
 		return;
 	}
-	if (l->n_pending >= l->backlog) {
-		/* no SYN cookies: a full backlog drops, the client retries */
-		st->stats.syn_backlog_drop++;
-		return;
-	}
-	p = tcp_pcb_new(st, s->daddr, s->dport, s->saddr, s->sport);
-	if (!p) {
-		st->stats.syn_max_conns_drop++;
+	/* a full backlog (a SYN flood, or a slow accept) or no pcb left:
+	 * SYN cookies keep answering without keeping state (RFC 4987) */
+	if (l->n_pending >= l->backlog || st->n_pcbs >= st->cfg.max_conns ||
+	    !(p = tcp_pcb_new(st, s->daddr, s->dport, s->saddr, s->sport))) {
+		if (st->cfg.syncookies)
+			syncookie_send(st, s);
+		else if (l->n_pending >= l->backlog)
+			st->stats.syn_backlog_drop++;   /* the client retries */
+		else
+			st->stats.syn_max_conns_drop++;
 		return;
 	}
 	p->state = TCP_SYN_RCVD;

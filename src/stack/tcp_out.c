@@ -25,23 +25,23 @@ uint32_t tcp_rcv_window(const struct tcp_pcb *p)
 	return w > max ? max : w;
 }
 
-static size_t put_syn_opts(const struct tcp_pcb *p, uint8_t *o, uint32_t ts)
+size_t tcp_put_syn_opts(uint8_t *o, const struct tcp_synopts *so)
 {
 	size_t n = 0;
-	uint16_t mss = htons(p->st->cfg.mss);
+	uint16_t mss = htons(so->mss);
 
 	o[n++] = TCP_OPT_MSS;
 	o[n++] = 4;
 	memcpy(o + n, &mss, 2);
 	n += 2;
-	if (p->sack_ok) {
+	if (so->sack) {
 		o[n++] = TCP_OPT_SACK_PERM;
 		o[n++] = 2;
 	}
-	if (p->ts_ok) {
-		uint32_t v = htonl(ts), e = htonl(p->ts_recent);
+	if (so->ts) {
+		uint32_t v = htonl(so->tsval), e = htonl(so->tsecr);
 
-		if (!p->sack_ok) {
+		if (!so->sack) {
 			o[n++] = TCP_OPT_NOP;
 			o[n++] = TCP_OPT_NOP;
 		}
@@ -50,17 +50,25 @@ static size_t put_syn_opts(const struct tcp_pcb *p, uint8_t *o, uint32_t ts)
 		memcpy(o + n, &v, 4);
 		memcpy(o + n + 4, &e, 4);
 		n += 8;
-	} else if (p->sack_ok) {
+	} else if (so->sack) {
 		o[n++] = TCP_OPT_NOP;
 		o[n++] = TCP_OPT_NOP;
 	}
-	if (p->ws_ok) {
+	if (so->ws) {
 		o[n++] = TCP_OPT_NOP;
 		o[n++] = TCP_OPT_WS;
 		o[n++] = 3;
-		o[n++] = p->rcv_wscale;
+		o[n++] = so->wscale;
 	}
 	return n;
+}
+
+static size_t put_syn_opts(const struct tcp_pcb *p, uint8_t *o, uint32_t ts)
+{
+	struct tcp_synopts so = { p->st->cfg.mss, p->sack_ok, p->ts_ok, p->ws_ok,
+				  p->rcv_wscale, ts, p->ts_recent };
+
+	return tcp_put_syn_opts(o, &so);
 }
 
 static size_t put_opts(const struct tcp_pcb *p, uint8_t *o, uint32_t ts)
@@ -165,6 +173,25 @@ void tcp_send_rst(struct tcp_pcb *p)
 	tcp_xmit(p, p->snd_nxt, 0, TH_RST | TH_ACK);
 }
 
+/* Sends the segment built in buf (TCP header and olen bytes of options
+ * filled but for ports, offset and checksum) as the answer to s, for which
+ * there is no pcb: a reset, or a SYN-ACK carrying a SYN cookie. */
+static void send_answer(struct tcp_stack *st, uint8_t *buf, const struct tcp_seg *s, size_t olen)
+{
+	struct kb_tcphdr *th = (struct kb_tcphdr *)(buf + sizeof(struct kb_iphdr));
+	uint16_t tcplen = (uint16_t)(sizeof(*th) + olen);
+
+	th->sport = s->dport;
+	th->dport = s->sport;
+	th->doff = (uint8_t)((tcplen / 4) << 4);
+	th->urg = 0;
+	th->cksum = 0;
+	th->cksum = inet_fold(inet_sum(th, tcplen,
+				       inet_pseudo_sum(s->daddr, s->saddr, IPPROTO_TCP_, tcplen)));
+	st->stats.tx_segs++;
+	ip_output(st, buf, s->daddr, s->saddr, IPPROTO_TCP_, tcplen);
+}
+
 void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s, uint64_t *why)
 {
 	uint8_t *buf;
@@ -177,11 +204,8 @@ void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s, uint64_t 
 		return;
 	}
 	struct kb_tcphdr *th = (struct kb_tcphdr *)(buf + sizeof(struct kb_iphdr));
-	uint16_t tcplen = sizeof(*th);
 
 	memset(th, 0, sizeof(*th));
-	th->sport = s->dport;
-	th->dport = s->sport;
 	if (s->flags & TH_ACK) {
 		th->seq = htonl(s->ack);
 		th->flags = TH_RST;
@@ -191,12 +215,28 @@ void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s, uint64_t 
 		th->ack = htonl(s->seq + sl);
 		th->flags = TH_RST | TH_ACK;
 	}
-	th->doff = 5 << 4;
-	th->cksum = inet_fold(inet_sum(th, tcplen,
-				       inet_pseudo_sum(s->daddr, s->saddr, IPPROTO_TCP_, tcplen)));
 	(*why)++;
-	st->stats.tx_segs++;
-	ip_output(st, buf, s->daddr, s->saddr, IPPROTO_TCP_, tcplen);
+	send_answer(st, buf, s, 0);
+}
+
+void tcp_send_synack_for(struct tcp_stack *st, const struct tcp_seg *s, uint32_t iss,
+			 const struct tcp_synopts *so)
+{
+	uint8_t *buf = st->ops.tx_alloc(st->ops.arg);
+
+	if (!buf) {
+		st->stats.tx_nobuf++;
+		return;
+	}
+	struct kb_tcphdr *th = (struct kb_tcphdr *)(buf + sizeof(struct kb_iphdr));
+	uint32_t wnd = st->cfg.rcvbuf;
+
+	memset(th, 0, sizeof(*th));
+	th->seq = htonl(iss);
+	th->ack = htonl(s->seq + 1);
+	th->flags = TH_SYN | TH_ACK;
+	th->win = htons((uint16_t)(wnd > 65535 ? 65535 : wnd));   /* never scaled in a SYN */
+	send_answer(st, buf, s, tcp_put_syn_opts((uint8_t *)(th + 1), so));
 }
 
 void tcp_arm_rexmt(struct tcp_pcb *p)

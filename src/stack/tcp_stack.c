@@ -27,6 +27,7 @@ void tcp_cfg_defaults(struct tcp_cfg *c)
 	c->syn_retries = 6;
 	c->max_retries = 15;
 	c->seed = 0x9e3779b9u;
+	c->syncookies = true;   /* as Linux's tcp_syncookies = 1 */
 }
 
 static uint32_t flow_hash(uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp, uint32_t seed)
@@ -709,9 +710,10 @@ void tcp_stats_print(const struct tcp_stack *st, FILE *f)
 	P(listen_rst_drop); P(listen_no_syn_drop); P(syn_sent_rst_drop); P(syn_sent_no_syn_drop);
 	P(no_ack_drop); P(out_of_window); P(paws_drop);
 	P(ack_too_new); P(ack_too_old); P(rst_bad_seq); P(syn_backlog_drop);
-	P(syn_max_conns_drop); P(conn_alloc_fail); P(rcv_no_range); P(data_after_close);
+	P(syn_max_conns_drop); P(syncookies_failed); P(syncookies_acc_full); P(conn_alloc_fail); P(rcv_no_range); P(data_after_close);
 	P(tx_nobuf);
 	fprintf(f, "\ntcp events:");
+	P(syncookies_sent); P(syncookies_recv);
 	P(no_pcb_rst_tx); P(bad_ack_rst_tx); P(rst_tx); P(rst_rx); P(challenge_ack); P(rcv_ooo); P(rcv_dup);
 	P(fast_rexmt); P(sack_recovery); P(rto_fired); P(tlp_probe); P(persist_probe); P(syn_rexmt);
 	fprintf(f, "\n");

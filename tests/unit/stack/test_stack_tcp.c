@@ -539,6 +539,7 @@ static void syn_flood_backlog(void)
 
 	tcp_cfg_defaults(&c);
 	c.max_conns = 20;
+	c.syncookies = false;   /* the drops; syn_cookies() has the cookies */
 	net_init(&n, &c, &c);
 	struct tcp_listener *l = tcp_listen(n.st[0], 0, PORT_A, 8, &lo, &err);
 
@@ -567,6 +568,124 @@ static void syn_flood_backlog(void)
 	CHECK_EQ(n.st[0]->n_pcbs, 20);
 	CHECK_EQ(n.st[0]->stats.syn_max_conns_drop, 80);
 	net_free(&n);
+}
+
+/* A listener whose backlog a spoofed SYN filled answers with SYN cookies:
+ * a real client still connects, with the options the cookie carried. */
+static void pair_open_cookie(struct conn_pair *cp, const struct tcp_cfg *c0,
+			     const struct tcp_cfg *c1)
+{
+	uint8_t pkt[100];
+	int err = 0;
+
+	memset(cp, 0, sizeof(*cp));
+	net_init(&cp->net, c0, c1);
+	cp->l = tcp_listen(cp->net.st[0], 0, PORT_A, 1, &cp->lo, &err);
+	/* from an address nobody answers for: stays half-open */
+	uint16_t len = net_craft(pkt, htonl(0x0a090909), net_ip(0), htons(999), PORT_A, 5, 0,
+				 TH_SYN, 1000, NULL, 0);
+
+	inject(&cp->net, 0, pkt, len);
+	CHECK_EQ(cp->l->n_pending, 1);
+	cp->c = tcp_connect(cp->net.st[1], net_ip(1), PORT_B, net_ip(0), PORT_A, &cp->co, &err);
+	net_run_until(&cp->net, 30000000, both_established, cp);
+}
+
+static void syn_cookies(void)
+{
+	struct tcp_cfg c, d;
+	struct conn_pair cp;
+	uint8_t pkt[100];
+	uint16_t len;
+
+	tcp_cfg_defaults(&c);
+	c.rcvbuf = 1 << 20;
+	pair_open_cookie(&cp, &c, &c);
+	struct tcp_stats *s = &cp.net.st[0]->stats;
+
+	CHECK(cp.a != NULL);
+	CHECK_EQ(s->syncookies_sent, 1);
+	CHECK_EQ(s->syncookies_recv, 1);
+	CHECK_EQ(s->syn_backlog_drop, 0);
+	if (!cp.a)
+		return;
+	/* timestamps carried window scale and SACK-permitted back */
+	CHECK(cp.a->ts_ok && cp.a->sack_ok && cp.a->ws_ok);
+	CHECK(cp.c->ts_ok && cp.c->sack_ok && cp.c->ws_ok);
+	CHECK_EQ(cp.a->snd_wscale, cp.c->rcv_wscale);
+	CHECK_EQ(cp.c->snd_wscale, cp.a->rcv_wscale);
+	CHECK_EQ(cp.a->peer_mss, 1460);
+	/* both directions carry data, windows scaled right, through loss */
+	struct bulk b = { &cp, 1 << 20, 0, 0, 0, 0, 300000, false };
+
+	cp.net.drop_pct = 10;
+	CHECK(net_run_until(&cp.net, 600000000ull, bulk_done, &b));
+	CHECK(!b.bad);
+	CHECK_EQ(b.recv_a, 1u << 20);
+	CHECK_EQ(b.recv_c, 300000u);
+	cp.net.drop_pct = 0;
+	CHECK(s->sack_recovery > 0 || s->fast_rexmt > 0 || s->rto_fired > 0);
+
+	/* a forged ACK: no cookie of ours, a reset and a count */
+	uint64_t rst = s->no_pcb_rst_tx;
+
+	len = net_craft(pkt, net_ip(1), net_ip(0), htons(41000), PORT_A, 77, 12345, TH_ACK, 1000,
+			NULL, 0);
+	inject(&cp.net, 0, pkt, len);
+	CHECK_EQ(s->syncookies_failed, 1);
+	CHECK_EQ(s->no_pcb_rst_tx, rst + 1);
+	/* a cookie made for another ISN or too long ago does not check out */
+	struct tcp_seg syn = { .saddr = net_ip(1), .daddr = net_ip(0), .sport = htons(41001),
+			       .dport = PORT_A, .seq = 1000, .flags = TH_SYN };
+	struct tcp_seg ack = syn;
+
+	ack.flags = TH_ACK;
+	ack.seq = 1001;
+	ack.ack = syncookie_make(cp.net.st[0], &syn, 2) + 1;
+	CHECK_EQ(syncookie_check(cp.net.st[0], &ack), 2);
+	ack.seq = 5001;   /* (an ISN off by less than 4 may pass, as in Linux) */
+	CHECK_EQ(syncookie_check(cp.net.st[0], &ack), -1);
+	ack.seq = 1001;
+	ack.sport = htons(41002);
+	CHECK_EQ(syncookie_check(cp.net.st[0], &ack), -1);
+	ack.sport = htons(41001);
+	cp.net.st[0]->now += 60000000ull;
+	CHECK_EQ(syncookie_check(cp.net.st[0], &ack), 2);   /* a minute later: fine */
+	cp.net.st[0]->now += 120000000ull;
+	CHECK_EQ(syncookie_check(cp.net.st[0], &ack), -1);  /* three: expired */
+	tcp_abort(cp.a);
+	tcp_abort(cp.c);
+	net_free(&cp.net);
+
+	/* a client without timestamps: no window scale, no SACK, as Linux */
+	d = c;
+	d.timestamps = false;
+	pair_open_cookie(&cp, &c, &d);
+	CHECK(cp.a != NULL);
+	if (cp.a) {
+		CHECK_EQ(cp.net.st[0]->stats.syncookies_recv, 1);
+		CHECK(!cp.a->ts_ok && !cp.a->sack_ok && !cp.a->ws_ok);
+		CHECK(!cp.c->ws_ok && !cp.c->sack_ok);
+		CHECK_EQ(cp.a->mss, 1460);
+		CHECK_EQ(tcp_send(cp.c, "hello", 5), 5);
+		net_run_until(&cp.net, 1000000, NULL, NULL);
+		char buf[8];
+
+		CHECK_EQ(tcp_recv(cp.a, buf, sizeof(buf)), 5);
+		tcp_abort(cp.a);
+	}
+	tcp_abort(cp.c);
+	net_free(&cp.net);
+
+	/* syncookies off: the SYN is dropped and counted, as before */
+	d = c;
+	d.syncookies = false;
+	pair_open_cookie(&cp, &d, &c);
+	CHECK(cp.a == NULL);
+	CHECK(cp.net.st[0]->stats.syn_backlog_drop >= 1);
+	CHECK_EQ(cp.net.st[0]->stats.syncookies_sent, 0);
+	tcp_abort(cp.c);
+	net_free(&cp.net);
 }
 
 static bool drop_all(struct net *n, int from, const uint8_t *pkt, uint16_t len)
@@ -818,6 +937,6 @@ KBTEST_MAIN(T(handshake_options), T(small_exchange_and_close),
 	    T(simultaneous_close_time_wait), T(simultaneous_open),
 	    T(bulk_clean), T(bulk_lossy_sack_cubic), T(bulk_lossy_newreno),
 	    T(bulk_lossy_no_options), T(rst_rfc5961), T(malformed_counted), T(drops_have_own_counters),
-	    T(syn_flood_backlog), T(rto_backoff_and_timeout), T(zero_window_persist),
+	    T(syn_flood_backlog), T(syn_cookies), T(rto_backoff_and_timeout), T(zero_window_persist),
 	    T(delayed_ack), T(close_through_loss), T(connect_and_idle_timeouts),
 	    T(time_wait_reuse))
