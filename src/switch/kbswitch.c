@@ -1,5 +1,7 @@
-/* kbswitch: builds the pipeline a BESS script describes, starts it, runs its
- * workers until SIGINT/SIGTERM, then prints statistics and closes ports. */
+/* kbswitch: runs a BESS script (Python) to build and validate the pipeline,
+ * then starts EAL and the pipeline, runs its workers until SIGINT/SIGTERM,
+ * and prints statistics and closes ports.  The script runs before EAL: a
+ * bad script, or --check, never starts DPDK. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,7 +23,9 @@ static const char usage[] =
 	"  -c, --ctl PATH        control socket for kbctl (default /tmp/kbswitch.ctl)\n"
 	"  -p, --pure-poll       never back off when idle (lowest latency, a full CPU)\n"
 	"  -i, --idle-max-us N   longest idle sleep in microseconds (default 50)\n"
-	"  -n, --check           validate the script and exit (opens no port)\n"
+	"  -n, --check           validate the script and exit (starts no EAL, opens no port)\n"
+	"      --script-mem MB   memory the script may use (default 1024)\n"
+	"      --script-time S   seconds the script may run (default 60)\n"
 	"  -h, --help            this text\n";
 
 /* The one global: a signal handler has no other way to reach the pipeline. */
@@ -61,10 +65,13 @@ int main(int argc, char **argv)
 		{"pure-poll", no_argument, NULL, 'p'},
 		{"idle-max-us", required_argument, NULL, 'i'},
 		{"check", no_argument, NULL, 'n'},
+		{"script-mem", required_argument, NULL, 'M'},
+		{"script-time", required_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *script = NULL, *ctl_path = "/tmp/kbswitch.ctl";
+	unsigned mem_mb = 1024, time_s = 60;
 	struct pipeline pl;
 	struct script_builder b;
 	struct kb_err err = {0};
@@ -72,56 +79,89 @@ int main(int argc, char **argv)
 	char ebuf[1024];
 	bool check = false;
 	long long v;
-	int n, c, rc = 0;
+	int eal_argc = argc, app_argc, c, rc = 0;
+	char **app_argv;
 
 	if (wants_help(argc, argv)) {
 		fputs(usage, stdout);
 		return 0;
 	}
 	pipeline_init(&pl);
-	if ((n = rte_eal_init(argc, argv)) < 0) {
-		fprintf(stderr, "kbswitch: EAL init failed: %s\n", rte_strerror(rte_errno));
-		return 1;
+	/* [EAL options] -- [kbswitch options]: ours are read first, and the
+	 * script runs, before EAL sees its part */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			eal_argc = i;
+			break;
+		}
+	app_argc = argc - eal_argc;
+	app_argv = argv + eal_argc;
+	if (app_argc == 0) {
+		app_argc = 1;
+		app_argv = argv;
 	}
-	argc -= n;
-	argv += n;
+	app_argv[0] = argv[0];
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:c:pi:nh", opts, NULL)) != -1) {
+	while ((c = getopt_long(app_argc, app_argv, "f:c:pi:nh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': script = optarg; break;
 		case 'c': ctl_path = optarg; break;
 		case 'p': pl.pure_poll = true; break;
 		case 'n': check = true; break;
+		case 'M':
+		case 'T':
+			if (kb_parse_int(optarg, 1, c == 'M' ? 1 << 20 : 86400, &v) < 0) {
+				fprintf(stderr, "kbswitch: --script-%s expects %s, got '%s'\n",
+					c == 'M' ? "mem" : "time", c == 'M' ? "MB (1..1048576)" :
+					"seconds (1..86400)", optarg);
+				return 2;
+			}
+			if (c == 'M')
+				mem_mb = (unsigned)v;
+			else
+				time_s = (unsigned)v;
+			break;
 		case 'i':
 			if (kb_parse_int(optarg, 1, 1000000, &v) < 0) {
 				fprintf(stderr, "kbswitch: --idle-max-us expects 1..1000000, got '%s'\n", optarg);
-				rc = 2;
-				goto out_eal;
+				return 2;
 			}
 			pl.idle_max_us = (uint32_t)v;
 			break;
 		default:
 			fputs(usage, stderr);
-			rc = 2;
-			goto out_eal;
+			return 2;
 		}
 	}
-	if (!script || optind < argc) {
+	if (!script || optind < app_argc) {
 		fprintf(stderr, "kbswitch: %s\n%s", script ? "unexpected argument" :
 			"-f SCRIPT is required", usage);
-		rc = 2;
-		goto out_eal;
+		return 2;
 	}
-	pl.core_ok = lcore_ok;
-	pl.main_core = (int)rte_get_main_lcore();
 	pipeline_builder(&pl, &b);
-	if (script_run_file(script, &b, &err) < 0 || pipeline_check(&pl, &err) < 0) {
+	script_limits(mem_mb, time_s);
+	rc = script_run_file(script, &b, &err);
+	script_engine_shutdown();   /* the data path never enters Python */
+	if (rc < 0 || pipeline_check(&pl, &err) < 0) {
 		fprintf(stderr, "%s\n", kb_err_str(&err, ebuf, sizeof(ebuf)));
-		rc = 2;
-		goto out_free;
+		pipeline_free(&pl);
+		return 2;
 	}
 	if (check) {
 		printf("kbswitch: %s: OK, %d modules\n", script, pl.n_mods);
+		pipeline_free(&pl);
+		return 0;
+	}
+	if (rte_eal_init(eal_argc, argv) < 0) {
+		fprintf(stderr, "kbswitch: EAL init failed: %s\n", rte_strerror(rte_errno));
+		pipeline_free(&pl);
+		return 1;
+	}
+	pl.core_ok = lcore_ok;
+	pl.main_core = (int)rte_get_main_lcore();
+	if (pipeline_check_cores(&pl, &err) < 0) {
+		fprintf(stderr, "%s\n", kb_err_str(&err, ebuf, sizeof(ebuf)));
+		rc = 2;
 		goto out_free;
 	}
 	g_signal_pl = &pl;
@@ -157,7 +197,6 @@ out_stop:
 	pipeline_stop(&pl);
 out_free:
 	pipeline_free(&pl);
-out_eal:
 	rte_eal_cleanup();
 	return rc;
 }

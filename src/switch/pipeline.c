@@ -23,6 +23,9 @@ static const struct module_class *const classes[] = {
 };
 #define N_CLASSES (sizeof(classes) / sizeof(classes[0]))
 
+/* The names a script sees (script_builder.classes). */
+static const char *class_names[N_CLASSES + 1];
+
 const struct module_class *pipeline_class(const char *name)
 {
 	for (size_t i = 0; i < N_CLASSES; i++)
@@ -100,11 +103,6 @@ static int add_module(struct pipeline *pl, struct module *m)
 	pl->index[h] = m;
 	pl->mods[pl->n_mods++] = m;
 	return 0;
-}
-
-static int b_exists(void *ctx, const char *name)
-{
-	return pipeline_find(ctx, name) != NULL;
 }
 
 static int b_create(void *ctx, const char *name, const char *cname,
@@ -252,7 +250,7 @@ static int b_add_worker(void *ctx, int wid, int core, const struct script_pos *p
 				     wid, KB_MAX_WORKERS - 1);
 	if (pl->workers[wid].defined)
 		return script_err_at(err, pos, "worker %d is already added", wid);
-	if (core < 0 || (pl->core_ok && !pl->core_ok(core)))
+	if (core < 0 || core >= RTE_MAX_LCORE || (pl->core_ok && !pl->core_ok(core)))
 		return script_err_at(err, pos,
 				     "core %d is not an EAL lcore of this process (expected one given with -l/--lcores)",
 				     core);
@@ -263,6 +261,19 @@ static int b_add_worker(void *ctx, int wid, int core, const struct script_pos *p
 					     core, i);
 	pl->workers[wid].defined = true;
 	pl->workers[wid].core = core;
+	pl->workers[wid].pos = *pos;
+	return 0;
+}
+
+int pipeline_check_cores(struct pipeline *pl, struct kb_err *err)
+{
+	for (int i = 0; i < KB_MAX_WORKERS; i++) {
+		struct worker *w = &pl->workers[i];
+		if (w->defined && pl->core_ok && !pl->core_ok(w->core))
+			return script_err_at(err, &w->pos,
+					     "core %d is not an EAL lcore of this process (expected one given with -l/--lcores)",
+					     w->core);
+	}
 	return 0;
 }
 
@@ -287,12 +298,14 @@ static int b_attach_task(void *ctx, const char *name, int wid,
 void pipeline_builder(struct pipeline *pl, struct script_builder *b)
 {
 	b->ctx = pl;
+	for (size_t i = 0; i < N_CLASSES; i++)
+		class_names[i] = classes[i]->name;
+	b->classes = class_names;
 	b->create = b_create;
 	b->connect = b_connect;
 	b->call = b_call;
 	b->add_worker = b_add_worker;
 	b->attach_task = b_attach_task;
-	b->exists = b_exists;
 }
 
 /* Modules call the next one's process() directly (module_emit), so a cycle

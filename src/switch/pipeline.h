@@ -19,6 +19,7 @@ struct worker {
 	int wid;
 	int core;                  /* EAL lcore id */
 	bool defined;              /* by bess.add_worker, or the implicit one */
+	struct script_pos pos;     /* its bess.add_worker, for errors after EAL starts */
 	struct module **tasks;
 	int n_tasks;
 	struct kb_idle idle;
@@ -42,7 +43,7 @@ struct pipeline {
 	bool pure_poll;
 	uint32_t idle_max_us;
 	int anon_seq;
-	/* Accepts a worker's core; NULL accepts any (unit tests, no EAL). */
+	/* Accepts a worker's core; NULL accepts any (before EAL, unit tests). */
 	bool (*core_ok)(int core);
 	int main_core;
 };
@@ -54,6 +55,10 @@ struct module *pipeline_find(struct pipeline *pl, const char *name);
  * module on a cycle (a packet would loop forever) when there is one. */
 int pipeline_check(struct pipeline *pl, struct kb_err *err);
 const struct module_class *pipeline_class(const char *name);
+
+/* Once EAL runs: every worker's core is one of its lcores (the script ran
+ * before EAL, so this is checked here, blaming the add_worker call). */
+int pipeline_check_cores(struct pipeline *pl, struct kb_err *err);
 
 /* Opens ports, creates the pool, assigns tasks to workers. */
 int pipeline_start(struct pipeline *pl, struct kb_err *err);

@@ -16,6 +16,7 @@ const char *script_vtype_name(enum script_vtype t)
 	case SV_LIST: return "list";
 	case SV_DICT: return "dict";
 	case SV_OBJ:  return "module";
+	case SV_BYTES: return "bytes";
 	}
 	return "?";
 }
@@ -88,6 +89,12 @@ struct script_value *script_value_clone(const struct script_value *v)
 		if (!(c->s = strdup(v->s)))
 			goto fail;
 		break;
+	case SV_BYTES:
+		if (!(c->bytes.p = malloc(v->bytes.n ? v->bytes.n : 1)))
+			goto fail;
+		memcpy(c->bytes.p, v->bytes.p, v->bytes.n);
+		c->bytes.n = v->bytes.n;
+		break;
 	case SV_LIST:
 		if (v->list.n && !(c->list.items = calloc(v->list.n, sizeof(*c->list.items))))
 			goto fail;
@@ -125,6 +132,9 @@ void script_value_free(struct script_value *v)
 	case SV_OBJ:
 		free(v->s);
 		break;
+	case SV_BYTES:
+		free(v->bytes.p);
+		break;
 	case SV_LIST:
 		for (size_t i = 0; i < v->list.n; i++)
 			script_value_free(v->list.items[i]);
@@ -154,4 +164,51 @@ void script_args_free(struct script_args *a)
 	free(a->items);
 	a->items = NULL;
 	a->n = 0;
+}
+
+static void repr_str(FILE *f, const unsigned char *p, size_t n, bool bytes)
+{
+	if (bytes)
+		fputc('b', f);
+	fputc('\'', f);
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\'' || p[i] == '\\')
+			fprintf(f, "\\%c", p[i]);
+		else if (p[i] < 0x20 || p[i] == 0x7f || (bytes && p[i] >= 0x80))
+			fprintf(f, "\\x%02x", p[i]);
+		else
+			fputc(p[i], f);
+	}
+	fputc('\'', f);
+}
+
+void script_value_repr(FILE *f, const struct script_value *v)
+{
+	switch (v->type) {
+	case SV_NONE: fputs("None", f); break;
+	case SV_BOOL: fputs(v->b ? "True" : "False", f); break;
+	case SV_INT:  fprintf(f, "%lld", (long long)v->i); break;
+	case SV_OBJ:  fputs(v->s, f); break;
+	case SV_STR:  repr_str(f, (const unsigned char *)v->s, strlen(v->s), false); break;
+	case SV_BYTES: repr_str(f, v->bytes.p, v->bytes.n, true); break;
+	case SV_LIST:
+		fputc('[', f);
+		for (size_t i = 0; i < v->list.n; i++) {
+			fputs(i ? ", " : "", f);
+			script_value_repr(f, v->list.items[i]);
+		}
+		fputc(']', f);
+		break;
+	case SV_DICT:
+		fputc('{', f);
+		for (size_t i = 0; i < v->dict.n; i++) {
+			fputs(i ? ", " : "", f);
+			repr_str(f, (const unsigned char *)v->dict.items[i].key,
+				 strlen(v->dict.items[i].key), false);
+			fputs(": ", f);
+			script_value_repr(f, v->dict.items[i].val);
+		}
+		fputc('}', f);
+		break;
+	}
 }

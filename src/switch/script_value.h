@@ -1,5 +1,7 @@
-/* script_value: the values of the BESS script language, as the evaluator
- * hands them to the pipeline builder.
+/* script_value: a script's values, as the script engine (script_py.c)
+ * hands them to the pipeline builder, and as kbctl's commands arrive: the
+ * modules read these, never Python objects, so no module depends on the
+ * interpreter and the data path never meets it.
  *
  * Every value remembers where it was written, so a module's Init can blame
  * the exact argument ("file:line:col: ...") through script_err_at(). */
@@ -9,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "kb_err.h"
 
@@ -26,6 +29,7 @@ enum script_vtype {
 	SV_LIST,
 	SV_DICT,
 	SV_OBJ,   /* a reference to a named module or port; .s holds its name */
+	SV_BYTES, /* bytes, bytearray, or a packet (scapy: bytes(pkt)) */
 };
 
 struct script_value;
@@ -44,6 +48,7 @@ struct script_value {
 		char *s;                                              /* SV_STR, SV_OBJ */
 		struct { struct script_value **items; size_t n; } list;
 		struct { struct script_kv *items; size_t n; } dict;   /* keys are strings */
+		struct { uint8_t *p; size_t n; } bytes;
 	};
 };
 
@@ -90,6 +95,8 @@ int script_arg_list(const struct script_args *a, const char *what, const char *k
 struct script_value *script_value_new(enum script_vtype t, struct script_pos pos);
 struct script_value *script_value_clone(const struct script_value *v);
 void script_value_free(struct script_value *v);
+/* Python's repr() of v, for tests and kbctl answers. */
+void script_value_repr(FILE *f, const struct script_value *v);
 void script_args_free(struct script_args *a);
 
 #endif
