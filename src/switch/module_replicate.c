@@ -2,8 +2,9 @@
  *
  * Copies share the mbuf (refcnt on every segment) instead of copying data:
  * nothing downstream in kbswitch writes to a packet, and a copy costs a
- * buffer and a memcpy per gate.  With no gates the packets are dropped and
- * counted. */
+ * buffer and a memcpy per gate; a module that writes to a packet (Rewrite,
+ * VLANPush, ...) copies it first when it is shared (pkt_writable.h).  An
+ * empty gate list is refused: it would only drop. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,10 @@ static int parse_gates(const struct script_args *a, const char *what,
 	if (v->type != SV_LIST)
 		return script_err_at(err, &v->pos, "%s: expected gates=[N, ...], got %s", what,
 				     script_vtype_name(v->type));
+	if (!v->list.n)
+		return script_err_at(err, &v->pos,
+				     "%s: gates=[] lists no gate (every packet would be dropped; expected at least one)",
+				     what);
 	if (v->list.n > KB_MAX_GATES)
 		return script_err_at(err, &v->pos, "%s: at most %d gates", what, KB_MAX_GATES);
 	if (!(gl = calloc(1, sizeof(*gl))))
@@ -83,12 +88,6 @@ static void rep_process(struct worker *w, struct module *m, struct pkt_batch *b)
 	const struct gate_list *gl = __atomic_load_n(&r->gl, __ATOMIC_ACQUIRE);
 	struct pkt_batch copy;
 
-	if (!gl->n) {
-		m->drops += b->cnt;
-		rte_pktmbuf_free_bulk(b->pkts, b->cnt);
-		b->cnt = 0;
-		return;
-	}
 	if (gl->n > 1)
 		for (uint16_t i = 0; i < b->cnt; i++)
 			for (struct rte_mbuf *s = b->pkts[i]; s; s = s->next)

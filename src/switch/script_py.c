@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,7 @@ struct py_run {
 	struct kb_err err;        /* the last builder error raised as ScriptError */
 	bool have_err;
 	PyObject *names;          /* every module name created (a set) */
+	PyObject *poscache;       /* code object -> capsule of struct code_pos */
 };
 
 static struct py_run *g_run;
@@ -131,16 +133,22 @@ static pthread_mutex_t wd_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wd_cv;
 static bool wd_done, g_timed_out;
 static unsigned g_run_gen;
-static pthread_t wd_thread;
+static pthread_t wd_thread, wd_main;
 static char wd_file[256];
 
-static int wd_raise(void *arg)
+/* Python's SIGALRM handler: the watchdog sends SIGALRM to the script's
+ * thread, whose eval loop then runs this (3.11 recomputes its "eval
+ * breaker" in the calling thread, so Py_AddPendingCall or
+ * PyErr_SetInterruptEx from the watchdog's own thread never wake it). */
+static PyObject *wd_raise(PyObject *self, PyObject *args)
 {
-	if ((unsigned)(uintptr_t)arg != g_run_gen || !g_run || !g_timed_out)
-		return 0;
+	if (!g_run || !__atomic_load_n(&g_timed_out, __ATOMIC_ACQUIRE))
+		Py_RETURN_NONE;
 	PyErr_SetString(PyExc_TimeoutError, "time limit");
-	return -1;
+	return NULL;
 }
+
+static PyMethodDef wd_def = {"__kb_timeout__", wd_raise, METH_VARARGS, "raises TimeoutError"};
 
 static bool wd_wait(const struct timespec *deadline)
 {
@@ -158,8 +166,8 @@ static void *watchdog(void *arg)
 	dl.tv_sec += g_time_s;
 	pthread_mutex_lock(&wd_mu);
 	if (wd_wait(&dl)) {
-		g_timed_out = true;
-		Py_AddPendingCall(wd_raise, arg);
+		__atomic_store_n(&g_timed_out, true, __ATOMIC_RELEASE);
+		pthread_kill(wd_main, SIGALRM);
 		dl.tv_sec += 5;
 		if (wd_wait(&dl)) {
 			/* a C loop that never looks at pending calls */
@@ -183,6 +191,7 @@ static void wd_start(const char *file)
 	pthread_condattr_destroy(&ca);
 	wd_done = false;
 	g_timed_out = false;
+	wd_main = pthread_self();
 	pthread_create(&wd_thread, NULL, watchdog, (void *)(uintptr_t)g_run_gen);
 }
 
@@ -214,6 +223,73 @@ static const char *clip(const char *s, char buf[80])
 	return buf;
 }
 
+/* PyCode_Addr2Location walks the line table from its start: a script of N
+ * statements would cost N^2.  co_positions() is read once per code object
+ * instead, into an array indexed by instruction (a cache held by the run). */
+struct code_pos {
+	Py_ssize_t n;
+	int v[][4];           /* co_positions(): line, end line, col, end col */
+};
+
+static void code_pos_free(PyObject *cap)
+{
+	free(PyCapsule_GetPointer(cap, NULL));
+}
+
+static bool code_loc(PyCodeObject *co, int lasti, int *l, int *c, int *el, int *ec)
+{
+	/* keyed by address (a code object's own hash reads all its bytecode);
+	 * the value holds the code object, so the address stays its own */
+	PyObject *key = PyLong_FromVoidPtr(co), *val, *cap = NULL;
+	struct code_pos *cp;
+	Py_ssize_t i = lasti / 2;
+
+	if (!key) {
+		PyErr_Clear();
+		return PyCode_Addr2Location(co, lasti, l, c, el, ec);
+	}
+	if ((val = PyDict_GetItem(g_run->poscache, key)))
+		cap = PyTuple_GET_ITEM(val, 1);
+
+	if (!cap) {
+		PyObject *it = PyObject_CallMethod((PyObject *)co, "co_positions", NULL), *t;
+		Py_ssize_t n = Py_SIZE(co);      /* code units */
+		if (it && (cp = calloc(1, sizeof(*cp) + (size_t)(n + 1) * sizeof(cp->v[0])))) {
+			while (cp->n <= n && (t = PyIter_Next(it))) {
+				for (int k = 0; k < 4; k++) {
+					PyObject *x = PyTuple_Check(t) && PyTuple_GET_SIZE(t) == 4 ?
+						      PyTuple_GET_ITEM(t, k) : Py_None;
+					cp->v[cp->n][k] = x == Py_None ? -1 : (int)PyLong_AsLong(x);
+				}
+				Py_DECREF(t);
+				cp->n++;
+			}
+			if ((cap = PyCapsule_New(cp, NULL, code_pos_free))) {
+				if ((val = PyTuple_Pack(2, (PyObject *)co, cap)))
+					PyDict_SetItem(g_run->poscache, key, val);
+				Py_XDECREF(val);
+				Py_DECREF(cap);
+			} else {
+				free(cp);
+			}
+		}
+		Py_XDECREF(it);
+		PyErr_Clear();
+		val = PyDict_GetItem(g_run->poscache, key);
+		cap = val ? PyTuple_GET_ITEM(val, 1) : NULL;
+	}
+	Py_DECREF(key);
+	if (cap && (cp = PyCapsule_GetPointer(cap, NULL)) && i >= 0 && i < cp->n) {
+		*l = cp->v[i][0];
+		*el = cp->v[i][1];
+		*c = cp->v[i][2];
+		*ec = cp->v[i][3];
+		return true;
+	}
+	PyErr_Clear();
+	return PyCode_Addr2Location(co, lasti, l, c, el, ec);
+}
+
 /* The rewritten span of the instruction running in the script's innermost
  * frame; false when no frame of the script is running. */
 static bool frame_span(size_t *start, size_t *end)
@@ -228,7 +304,7 @@ static bool frame_span(size_t *start, size_t *end)
 
 		if (mine) {
 			int l = 0, c = 0, el = 0, ec = 0;
-			PyCode_Addr2Location(co, PyFrame_GetLasti(f), &l, &c, &el, &ec);
+			code_loc(co, PyFrame_GetLasti(f), &l, &c, &el, &ec);
 			if (l <= 0)
 				l = PyFrame_GetLineNumber(f);
 			*start = script_py_off(&g_run->src, l, c < 0 ? 0 : c);
@@ -772,7 +848,15 @@ static Py_hash_t mod_hash(PyObject *self)
 	return h;
 }
 
+/* `a -> -> b` is `a + + b` once rewritten: a unary plus on a module */
+static PyObject *mod_pos(PyObject *x)
+{
+	struct script_pos pos = arrow_pos();
+	return raise_at(&pos, "'->' has no module on its left");
+}
+
 static PyNumberMethods mod_number = {
+	.nb_positive = mod_pos,
 	.nb_add = mod_add,
 	.nb_multiply = mod_mul,
 };
@@ -1079,6 +1163,17 @@ static int py_init(struct kb_err *err)
 		PyErr_Clear();
 		return kb_err_set(err, "cannot start Python: out of memory");
 	}
+	/* the watchdog's way in: a Python-level SIGALRM handler */
+	PyObject *sig = PyImport_ImportModule("signal"), *fn = PyCFunction_New(&wd_def, NULL), *r = NULL;
+	if (sig && fn)
+		r = PyObject_CallMethod(sig, "signal", "iO", SIGALRM, fn);
+	Py_XDECREF(sig);
+	Py_XDECREF(fn);
+	if (!r) {
+		PyErr_Clear();
+		return kb_err_set(err, "cannot start Python: no SIGALRM handler");
+	}
+	Py_DECREF(r);
 	g_py_ready = true;
 	return 0;
 }
@@ -1265,7 +1360,7 @@ static int run_text(const char *file, const char *text, size_t len,
 	    PyDict_SetItemString(globals, "__bess_env__", g_env_fn) < 0 ||
 	    PyDict_SetItemString(globals, "__bess_module__", g_module_fn) < 0 ||
 	    PyDict_SetItemString(globals, "__bess_named__", g_named_fn) < 0 ||
-	    !(r.names = PySet_New(NULL)))
+	    !(r.names = PySet_New(NULL)) || !(r.poscache = PyDict_New()))
 		goto pyfail;
 	for (const char *const *c = b->classes; c && *c; c++) {
 		struct pyclass *k = PyObject_New(struct pyclass, &ClassType);
@@ -1296,6 +1391,7 @@ done:
 	Py_XDECREF(globals);
 	Py_XDECREF(r.filename);
 	Py_XDECREF(r.names);
+	Py_XDECREF(r.poscache);
 	PyGC_Collect();
 	PyErr_Clear();
 	g_run = NULL;

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # kbswitch refuses bad scripts with "file:line:col: what was expected", exit
 # code 2, and opens no port (the script's vhost-user socket never appears).
+# The script is Python (CPython): Python's own errors keep their names, at
+# the position in the user's file.  Hostile scripts (endless input, memory,
+# loops, NUL bytes, huge names) fail the same way, within bounds.
 # timeout: 120
 source "$(dirname "$0")/../lib.sh"
 SW=$KB_BIN/src/switch/kbswitch
@@ -55,9 +58,9 @@ case_ ring_not_pow2 "$P
 p2 = PMDPort(vdev='net_null0', size_inc_q=1000)" 2:43 "PMDPort: size_inc_q must be a power of two (got 1000)"
 case_ undefined_module "$P
 q::QueueInc(port=p)
-q -> nowhere" 3:6 "undefined name 'nowhere'"
+q -> nowhere" 3:6 "NameError: name 'nowhere' is not defined"
 case_ undefined_port "$P
-q::QueueInc(port=nop)" 2:18 "undefined name 'nop'"
+q::QueueInc(port=nop)" 2:18 "NameError: name 'nop' is not defined"
 case_ bad_mac "$P
 l2::L2Forward()
 l2.add(entries=[{'addr': '02:00:00:zz:00:01', 'gate': 0}])" 3:26 "L2Forward: expected a MAC address string like '02:00:00:00:00:01'"
@@ -107,6 +110,49 @@ want="$KB_TMP/vdev.bess:1:5: PMDPort 'p': cannot probe vdev 'nonsense0': Bad add
 got=$(grep -v '^EAL\|^TELEMETRY' "$KB_TMP/vdev.err")
 kb_check "a vdev without a driver: exit 1, positioned" \
 	bash -c "[[ $rc -eq 1 && \"\$1\" == \"\$2\" && ! -e '$KB_TMP/ctl' ]]" _ "$got" "$want"
+case_ replicate_no_gates "$P
+r::Replicate(gates=[])" 2:20 "Replicate: gates=[] lists no gate (every packet would be dropped; expected at least one)"
+case_ arrow_twice "$P
+q::QueueInc(port=p) -> -> Sink()" 2:24 "'->' has no module on its left"
+case_ syntax_error "$P
+q::QueueInc(port=p) -> Sink() Sink()" 2:31 "SyntaxError: invalid syntax"
+case_ unclosed_paren "$P
+l2::L2Forward(size=1024" 2:14 "SyntaxError: '(' was never closed"
+case_ nul_in_string "$P
+q::QueueInc(port=p)
+l2::L2Forward()
+l2.add(entries=[{'addr': '02:00:00:00:00:01\x00junk', 'gate': 0}])" 4:26 "a string holds a NUL character at index 17 (a name, MAC or device string cannot)"
+case_ unset_env "$P
+s = \$KB_SURELY_UNSET_VAR" 2:5 "environment variable 'KB_SURELY_UNSET_VAR' is not set (write \$KB_SURELY_UNSET_VAR!'default' to give a default)"
+case_ python_type_error "$P
+n = int(\$KB_SURELY_UNSET_VAR!'x1')" 2:5 "ValueError: invalid literal for int() with base 10: 'x1'"
+case_ memory_bomb "x = 'ab'
+$(for i in $(seq 32); do echo 'x = x + x'; done)" 30:5 "the script reached its memory limit (1024 MB; kbswitch --script-mem)"
+big=$(head -c 1000000 /dev/zero | tr '\0' a)
+case_ huge_module_name "$big::Sink()" 1:1 "module name is 1000000 bytes long (at most 63): '$(head -c 48 <<<"$big")... (1000000 bytes)'"
+printf 's::Sink()\ns -> %s\n' "$big" >"$KB_TMP/hugename.bess"
+kb_check "a 1 MB undefined name: the message keeps its reason (Python clips the name)" bash -c \
+	"[[ \$('$SW' -- -f '$KB_TMP/hugename.bess' --check 2>&1) == \"$KB_TMP/hugename.bess:2:6: NameError: name '$(head -c 200 <<<"$big")' is not defined\" ]]"
+
+# A NUL byte in the file, and a file without end, are refused at once.
+printf "$P\nq::QueueInc(port=p)\x00\nq -> Sink()\n" >"$KB_TMP/nul.bess"
+kb_check "a NUL byte in the script: positioned error" bash -c \
+	"[[ \$('$SW' -- -f '$KB_TMP/nul.bess' --check 2>&1) == '$KB_TMP/nul.bess:2:20: NUL byte in the script (a script is text)' ]]"
+kb_check "-f /dev/zero: refused at its first byte, memory bounded" bash -c \
+	"out=\$(ulimit -v 2000000; timeout 20 '$SW' -- -f /dev/zero --check 2>&1); echo \"\$out\" >&2; [[ \$out == '/dev/zero:1:1: NUL byte in the script (a script is text)' ]]"
+yes 'x = 1' | head -c 5000000 >"$KB_TMP/huge.bess"
+kb_check "a 5 MB script is refused with its position" bash -c \
+	"'$SW' -- -f '$KB_TMP/huge.bess' --check 2>&1 | grep -qx '$KB_TMP/huge.bess:699051:5: script is larger than 4194304 bytes (a pipeline script is a few KB)'"
+printf 'while True:\n    pass\n' >"$KB_TMP/loop.bess"
+kb_check "an endless loop stops at --script-time with its position" bash -c \
+	"timeout 30 '$SW' -- -f '$KB_TMP/loop.bess' --script-time 2 2>&1 | grep -qx '$KB_TMP/loop.bess:[12]:[0-9]*: the script ran past its time limit (2 s; kbswitch --script-time)'"
+printf 'x = sum(range(10**15))\n' >"$KB_TMP/cloop.bess"
+kb_check "a loop inside C code ends 5 s past the limit, with a message" bash -c \
+	"timeout 30 '$SW' -- -f '$KB_TMP/cloop.bess' --script-time 1 2>&1 | grep -q 'the script still runs 5 s past its time limit (1 s); giving up'"
+# --check runs the script and starts no EAL (no EAL or TELEMETRY line)
+printf '%s\nq::QueueInc(port=p)\nq -> Sink()\nprint("built", q)\n' "$P" >"$KB_TMP/check.bess"
+kb_check "--check: script output and OK, nothing from EAL" bash -c \
+	"[[ \$('$SW' -- -f '$KB_TMP/check.bess' --check 2>&1) == \$'built q::QueueInc\nkbswitch: $KB_TMP/check.bess: OK, 3 modules' ]]"
 
 # And a good script runs until SIGTERM, then exits 0 having removed its socket.
 printf '%s\nq::QueueInc(port=p)\nq -> Sink()\n' "$P" >"$KB_TMP/good.bess"

@@ -56,8 +56,9 @@ static const char forward[] =
 	"in2 -> l2\n"
 	"l2:0 -> out1\n"
 	"l2:1 -> out2\n"
-	"l2:2 -> Replicate(gates=[0, 1]) -> out1\n"
-	"replicate0:1 -> out2\n";
+	"reps = [Replicate(gates=[0, 1])]\n"
+	"l2:2 -> reps[0] -> out1\n"
+	"reps[0]:1 -> out2\n";
 
 static char *ctl(struct pipeline *pl, const char *line, int *rc)
 {
@@ -148,7 +149,7 @@ static void test_build_errors(void)
 		  "t.bess:5:5: output gate 0 of 'm' is already connected to 's' (an output gate feeds one input gate)");
 	CHECK_STR(build_err("s::Sink()\nm::Merge()\nm -> 5:s\n", e, sizeof(e)), "");   /* many igates */
 	CHECK_STR(build_err("q::QueueOut(port=s)\n", e, sizeof(e)),
-		  "t.bess:1:18: undefined name 's'");
+		  "t.bess:1:18: NameError: name 's' is not defined");
 	CHECK_STR(build_err("s::Sink()\nq::QueueOut(port=s)\n", e, sizeof(e)),
 		  "t.bess:2:18: QueueOut: 's' is a Sink, expected a PMDPort");
 	CHECK_STR(build_err("p = PMDPort(vdev='net_null0', num_out_q=2)\n"
