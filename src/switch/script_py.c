@@ -395,6 +395,21 @@ struct pymeth {
 
 static struct script_value *to_value(PyObject *o, size_t tok, struct script_pos at, int depth);
 
+/* The token of each of n items when the literal at tok writes exactly n
+ * (caller frees), else NULL: the items then take their container's place. */
+static size_t *item_toks(size_t tok, Py_ssize_t n)
+{
+	size_t *toks;
+
+	if (tok == TOK_NONE || !n || n > INT_MAX || !(toks = malloc((size_t)n * sizeof(*toks))))
+		return NULL;
+	if (script_src_items(&g_run->src, tok, toks, (int)n) != n) {
+		free(toks);
+		return NULL;
+	}
+	return toks;
+}
+
 static struct script_value *seq_value(PyObject *o, size_t tok, struct script_pos at, int depth)
 {
 	PyObject *fast = PySequence_Fast(o, "a sequence");
@@ -405,11 +420,7 @@ static struct script_value *seq_value(PyObject *o, size_t tok, struct script_pos
 	if (!fast)
 		return NULL;
 	n = PySequence_Fast_GET_SIZE(fast);
-	if (tok != TOK_NONE && n && (toks = malloc((size_t)n * sizeof(*toks))) &&
-	    script_src_items(&g_run->src, tok, toks, (int)(n > INT_MAX ? INT_MAX : n)) != n) {
-		free(toks);
-		toks = NULL;
-	}
+	toks = item_toks(tok, n);
 	if (!(v = script_value_new(SV_LIST, at)) ||
 	    (n && !(v->list.items = calloc((size_t)n, sizeof(*v->list.items))))) {
 		PyErr_NoMemory();
@@ -439,11 +450,7 @@ static struct script_value *dict_value(PyObject *o, size_t tok, struct script_po
 	PyObject *key, *val;
 	struct script_value *v;
 
-	if (tok != TOK_NONE && n && (toks = malloc((size_t)n * sizeof(*toks))) &&
-	    script_src_items(&g_run->src, tok, toks, (int)(n > INT_MAX ? INT_MAX : n)) != n) {
-		free(toks);
-		toks = NULL;
-	}
+	toks = item_toks(tok, n);
 	if (!(v = script_value_new(SV_DICT, at)) ||
 	    (n && !(v->dict.items = calloc((size_t)n, sizeof(*v->dict.items))))) {
 		free(toks);

@@ -582,7 +582,8 @@ int script_sugar(struct script_src *s, const char *file, const char *text,
 	sugar_arrows(s, &es);
 	if (es.oom)
 		goto oom;
-	qsort(es.e, es.n, sizeof(*es.e), edit_cmp);
+	if (es.n)
+		qsort(es.e, es.n, sizeof(*es.e), edit_cmp);
 	for (size_t k = 0; k < es.n; k++) {
 		struct edit *e = &es.e[k];
 		if (e->start < pos)
