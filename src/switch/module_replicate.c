@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kb_parse.h"
 #include "pipeline.h"
 
 struct gate_list {
@@ -18,6 +19,14 @@ struct gate_list {
 struct replicate {
 	struct gate_list *gl;    /* published; swapped whole by set_gates */
 };
+
+static bool gl_has(const struct gate_list *gl, int g)
+{
+	for (int k = 0; k < gl->n; k++)
+		if (gl->g[k] == g)
+			return true;
+	return false;
+}
 
 static int parse_gates(const struct script_args *a, const char *what,
 		       struct gate_list **out, struct kb_err *err)
@@ -49,12 +58,11 @@ static int parse_gates(const struct script_args *a, const char *what,
 			free(gl);
 			return -1;
 		}
-		for (int k = 0; k < gl->n; k++)
-			if (gl->g[k] == g) {
-				free(gl);
-				return script_err_at(err, &v->list.items[i]->pos,
-						     "%s: gate %lld is listed twice", what, (long long)g);
-			}
+		if (gl_has(gl, (int)g)) {
+			free(gl);
+			return script_err_at(err, &v->list.items[i]->pos,
+					     "%s: gate %lld is listed twice", what, (long long)g);
+		}
 		gl->g[gl->n++] = (int)g;
 	}
 	*out = gl;
@@ -67,18 +75,48 @@ static int rep_init(struct module *m, const struct script_args *a, struct kb_err
 	return parse_gates(a, "Replicate", &r->gl, err);
 }
 
-static int cmd_set_gates(struct module *m, const struct script_args *a,
-			 struct script_value **res, struct kb_err *err)
+/* Publish gl; free the old list once no worker can hold it. */
+static void publish(struct module *m, struct gate_list *gl)
 {
 	struct replicate *r = m->priv;
-	struct gate_list *gl, *old;
+	struct gate_list *old = r->gl;
 
-	if (parse_gates(a, "Replicate.set_gates", &gl, err))
-		return -1;
-	old = r->gl;
 	__atomic_store_n(&r->gl, gl, __ATOMIC_RELEASE);
 	pipeline_synchronize(m->pl);
 	free(old);
+}
+
+static int cmd_set_gates(struct module *m, const struct script_args *a,
+			 struct script_value **res, struct kb_err *err)
+{
+	struct gate_list *gl;
+
+	if (parse_gates(a, "Replicate.set_gates", &gl, err))
+		return -1;
+	publish(m, gl);
+	return 0;
+}
+
+/* kbctl command module NAME set_gates [GATE...] */
+static int ctl_set_gates(struct module *m, int argc, char *const argv[], FILE *out,
+			 struct kb_err *err)
+{
+	struct gate_list *gl = calloc(1, sizeof(*gl));
+	long long g;
+
+	if (!gl)
+		return kb_err_set(err, "out of memory");
+	for (int i = 0; i < argc; i++) {
+		bool bad = kb_parse_int(argv[i], 0, KB_MAX_GATES - 1, &g) < 0;
+		if (bad || gl_has(gl, (int)g)) {
+			free(gl);
+			return kb_err_set(err, "gate '%s' is %s", argv[i],
+					  bad ? "not an integer 0..63" : "listed twice");
+		}
+		gl->g[gl->n++] = (int)g;
+	}
+	publish(m, gl);
+	fprintf(out, "ok\n");
 	return 0;
 }
 
@@ -122,6 +160,12 @@ static const struct module_cmd rep_cmds[] = {
 	{NULL, NULL, NULL},
 };
 
+static const struct module_ctl_cmd rep_ctl_cmds[] = {
+	{"set_gates", "[GATE...]", "copy every packet out of these gates (none: drop and count)",
+	 0, KB_MAX_GATES, ctl_set_gates},
+	{NULL, NULL, NULL, 0, 0, NULL},
+};
+
 const struct module_class mod_replicate = {
 	.name = "Replicate",
 	.help = "every packet out of every listed gate: Replicate(gates=[...])",
@@ -133,4 +177,5 @@ const struct module_class mod_replicate = {
 	.process = rep_process,
 	.describe = rep_describe,
 	.cmds = rep_cmds,
+	.ctl_cmds = rep_ctl_cmds,
 };

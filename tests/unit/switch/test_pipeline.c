@@ -125,6 +125,72 @@ static void test_build_forward(void)
 	pipeline_free(&pl);
 }
 
+/* kbctl's words reach a module's ctl_cmds through one dispatcher: word
+ * counts are checked before the command runs, unknown ones are named. */
+static void test_ctl_commands(void)
+{
+	struct pipeline pl;
+	struct script_builder b;
+	struct kb_err err = {0};
+	char *out;
+	int rc;
+
+	pipeline_init(&pl);
+	pipeline_builder(&pl, &b);
+	CHECK_EQ(script_run_string("c.bess", "l2::L2Forward()\nr::Replicate(gates=[0])\n"
+				   "s::Sink()\nl2 -> r\n", &b, &err), 0);
+	out = ctl(&pl, "command module l2 add 02:00:00:00:00:01 3", &rc);
+	CHECK_EQ(rc, 0);
+	CHECK_STR(out, "ok\n");
+	free(out);
+	out = ctl(&pl, "command module l2 lookup 02:00:00:00:00:01", &rc);
+	CHECK_STR(out, "3\n");
+	free(out);
+	out = ctl(&pl, "command module l2 add 02:00:00:00:00:02 0 extra", &rc);
+	CHECK_EQ(rc, -1);
+	CHECK_STR(out, "error: l2 add: expected 'add MAC GATE' (2 arguments, got 3)\n");
+	free(out);
+	out = ctl(&pl, "add l2 l2 02:00:00:00:00:02 0 extra", &rc);
+	CHECK_EQ(rc, -1);
+	CHECK_STR(out, "error: expected 'add l2 NAME MAC GATE' (5 words, got 6)\n");
+	free(out);
+	out = ctl(&pl, "command module l2 lookup 02:00:00:00:00:02", &rc);
+	CHECK_EQ(rc, -1);   /* nothing was added by the refused requests */
+	free(out);
+	out = ctl(&pl, "command module l2 frob", &rc);
+	CHECK_EQ(rc, -1);
+	CHECK_STR(out, "error: l2 (L2Forward) has no command 'frob' (expected one of add, delete, "
+		  "lookup, set_default_gate)\n");
+	free(out);
+	out = ctl(&pl, "command module s frob", &rc);
+	CHECK_STR(out, "error: s (Sink) has no command 'frob' (it has no commands)\n");
+	free(out);
+	out = ctl(&pl, "command module nope add", &rc);
+	CHECK_STR(out, "error: no module 'nope'\n");
+	free(out);
+	out = ctl(&pl, "command module l2 set_default_gate 64", &rc);
+	CHECK_STR(out, "error: gate '64' is not an integer -1..63\n");
+	free(out);
+	out = ctl(&pl, "command module r set_gates 0 1 1", &rc);
+	CHECK_STR(out, "error: gate '1' is listed twice\n");
+	free(out);
+	out = ctl(&pl, "command module r set_gates 2 0", &rc);
+	CHECK_EQ(rc, 0);
+	free(out);
+	out = ctl(&pl, "show module", &rc);
+	CHECK(strstr(out, "r::Replicate drops=0 gates=[2, 0]") != NULL);
+	free(out);
+	out = ctl(&pl, "command module r", &rc);
+	CHECK(strstr(out, "command module r set_gates [GATE...]\n") != NULL);
+	free(out);
+	out = ctl(&pl, "stats", &rc);
+	CHECK(!strncmp(out, "time ", 5));
+	CHECK(strstr(out, "\ngate l2:0->0:r 0 0\n") != NULL);
+	CHECK(strstr(out, "\nmodule s 0\n") != NULL);
+	free(out);
+	pipeline_free(&pl);
+}
+
 /* error (file:line:col: msg) of a script, or "" */
 static const char *build_err(const char *text, char *buf, size_t len)
 {
@@ -233,5 +299,5 @@ static void test_build_many(void)
 	pipeline_free(&pl);
 }
 
-KBTEST_MAIN(T(test_l2_table), T(test_build_forward), T(test_build_errors),
+KBTEST_MAIN(T(test_l2_table), T(test_build_forward), T(test_ctl_commands), T(test_build_errors),
 	    T(test_build_cycles), T(test_build_many))
