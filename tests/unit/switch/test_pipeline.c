@@ -71,20 +71,37 @@ static char *ctl(struct pipeline *pl, const char *line, int *rc)
 	return buf;
 }
 
+/* Builds text into pl (validation only); returns the script's status. */
+static int build(struct pipeline *pl, const char *file, const char *text)
+{
+	struct script_builder b;
+	struct kb_err err = {0};
+	int rc;
+
+	pipeline_init(pl);
+	pipeline_builder(pl, &b);
+	rc = script_run_string(file, text, &b, &err);
+	if (rc)
+		printf("  %s:%d:%d: %s\n", err.file, err.line, err.col, err.msg);
+	return rc;
+}
+
+/* The answer to line must be want (exactly), with status want_rc. */
+#define CTL_IS(pl, line, want_rc, want) do {                \
+		int rc_;                                    \
+		char *o_ = ctl(pl, line, &rc_);             \
+		CHECK_EQ(rc_, want_rc);                     \
+		CHECK_STR(o_, want);                        \
+		free(o_);                                   \
+	} while (0)
+
 static void test_build_forward(void)
 {
 	struct pipeline pl;
-	struct script_builder b;
-	struct kb_err err = {0};
 	char *out;
 	int rc;
 
-	pipeline_init(&pl);
-	pipeline_builder(&pl, &b);
-	rc = script_run_string("fwd.bess", forward, &b, &err);
-	CHECK_EQ(rc, 0);
-	if (rc)
-		printf("  %s:%d:%d: %s\n", err.file, err.line, err.col, err.msg);
+	CHECK_EQ(build(&pl, "fwd.bess", forward), 0);
 	CHECK_EQ(pl.n_mods, 8);
 	CHECK(pipeline_find(&pl, "replicate0") != NULL);
 	out = ctl(&pl, "show pipeline", &rc);
@@ -130,53 +147,28 @@ static void test_build_forward(void)
 static void test_ctl_commands(void)
 {
 	struct pipeline pl;
-	struct script_builder b;
-	struct kb_err err = {0};
 	char *out;
 	int rc;
 
-	pipeline_init(&pl);
-	pipeline_builder(&pl, &b);
-	CHECK_EQ(script_run_string("c.bess", "l2::L2Forward()\nr::Replicate(gates=[0])\n"
-				   "s::Sink()\nl2 -> r\n", &b, &err), 0);
-	out = ctl(&pl, "command module l2 add 02:00:00:00:00:01 3", &rc);
-	CHECK_EQ(rc, 0);
-	CHECK_STR(out, "ok\n");
-	free(out);
-	out = ctl(&pl, "command module l2 lookup 02:00:00:00:00:01", &rc);
-	CHECK_STR(out, "3\n");
-	free(out);
-	out = ctl(&pl, "command module l2 add 02:00:00:00:00:02 0 extra", &rc);
-	CHECK_EQ(rc, -1);
-	CHECK_STR(out, "error: l2 add: expected 'add MAC GATE' (2 arguments, got 3)\n");
-	free(out);
-	out = ctl(&pl, "add l2 l2 02:00:00:00:00:02 0 extra", &rc);
-	CHECK_EQ(rc, -1);
-	CHECK_STR(out, "error: expected 'add l2 NAME MAC GATE' (5 words, got 6)\n");
-	free(out);
-	out = ctl(&pl, "command module l2 lookup 02:00:00:00:00:02", &rc);
-	CHECK_EQ(rc, -1);   /* nothing was added by the refused requests */
-	free(out);
-	out = ctl(&pl, "command module l2 frob", &rc);
-	CHECK_EQ(rc, -1);
-	CHECK_STR(out, "error: l2 (L2Forward) has no command 'frob' (expected one of add, delete, "
-		  "lookup, set_default_gate)\n");
-	free(out);
-	out = ctl(&pl, "command module s frob", &rc);
-	CHECK_STR(out, "error: s (Sink) has no command 'frob' (it has no commands)\n");
-	free(out);
-	out = ctl(&pl, "command module nope add", &rc);
-	CHECK_STR(out, "error: no module 'nope'\n");
-	free(out);
-	out = ctl(&pl, "command module l2 set_default_gate 64", &rc);
-	CHECK_STR(out, "error: gate '64' is not an integer -1..63\n");
-	free(out);
-	out = ctl(&pl, "command module r set_gates 0 1 1", &rc);
-	CHECK_STR(out, "error: gate '1' is listed twice\n");
-	free(out);
-	out = ctl(&pl, "command module r set_gates 2 0", &rc);
-	CHECK_EQ(rc, 0);
-	free(out);
+	CHECK_EQ(build(&pl, "c.bess", "l2::L2Forward()\nr::Replicate(gates=[0])\n"
+		       "s::Sink()\nl2 -> r\n"), 0);
+	CTL_IS(&pl, "command module l2 add 02:00:00:00:00:01 3", 0, "ok\n");
+	CTL_IS(&pl, "command module l2 lookup 02:00:00:00:00:01", 0, "3\n");
+	CTL_IS(&pl, "command module l2 add 02:00:00:00:00:02 0 extra", -1,
+	       "error: l2 add: expected 'add MAC GATE' (2 arguments, got 3)\n");
+	CTL_IS(&pl, "add l2 l2 02:00:00:00:00:02 0 extra", -1,
+	       "error: expected 'add l2 NAME MAC GATE' (5 words, got 6)\n");
+	/* nothing was added by the refused requests */
+	CTL_IS(&pl, "command module l2 lookup 02:00:00:00:00:02", -1,
+	       "error: 02:00:00:00:00:02: address not in the table\n");
+	CTL_IS(&pl, "command module l2 frob", -1, "error: l2 (L2Forward) has no command 'frob' "
+	       "(expected one of add, delete, lookup, set_default_gate)\n");
+	CTL_IS(&pl, "command module s frob", -1, "error: s (Sink) has no command 'frob' (it has no commands)\n");
+	CTL_IS(&pl, "command module nope add", -1, "error: no module 'nope'\n");
+	CTL_IS(&pl, "command module l2 set_default_gate 64", -1,
+	       "error: gate '64' is not an integer -1..63\n");
+	CTL_IS(&pl, "command module r set_gates 0 1 1", -1, "error: gate '1' is listed twice\n");
+	CTL_IS(&pl, "command module r set_gates 2 0", 0, "ok\n");
 	out = ctl(&pl, "show module", &rc);
 	CHECK(strstr(out, "r::Replicate drops=0 gates=[2, 0]") != NULL);
 	free(out);
