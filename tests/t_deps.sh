@@ -27,6 +27,9 @@ DEPS
 cat >"$t/tests/t_x.sh" <<'T'
 ip link show lo && timeout 5 ethtool -k lo >/dev/null
 /usr/bin/python3 -c 'import scapy.all'
+echo "a message over lines
+(write it so) and
+$(true)"
 T
 $PY "$DEPS" "$t" >"$KB_TMP/neg.log" 2>&1
 rc=$?
@@ -36,4 +39,6 @@ kb_check "the checker fails on an unlisted module (scapy)" \
 	grep -q '^missing: python3 module scapy (apt-get install python3-scapy' "$KB_TMP/neg.log"
 kb_check "the checker exits non-zero then, and passes ip" \
 	bash -c "(( $rc == 1 )) && ! grep -q 'missing: ip ' '$KB_TMP/neg.log'"
+kb_check "words inside a string over lines are no commands (write)" \
+	bash -c "! grep -q 'missing: write' '$KB_TMP/neg.log'"
 kb_done

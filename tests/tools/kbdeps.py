@@ -89,41 +89,46 @@ def strip_heredocs(text):
     return "\n".join(out), bodies
 
 
-def unquote(line):
-    """Drops quoted data, keeping the $( ) inside double quotes."""
-    res, i, n = [], 0, len(line)
+def unquote(text):
+    """Drops quoted data, keeping the $( ) inside double quotes, over the
+    whole text (a quoted string may span lines); newlines stay where they
+    were so that line numbers hold."""
+    res, i, n = [], 0, len(text)
     while i < n:
-        c = line[i]
+        c = text[i]
         if c == "\\" and i + 1 < n:
+            res.append("\n" if text[i + 1] == "\n" else "_")
             i += 2
-            res.append("_")
             continue
         if c == "'":
-            j = line.find("'", i + 1)
-            i = n if j < 0 else j + 1
-            res.append(" _q_ ")
+            j = text.find("'", i + 1)
+            j = n if j < 0 else j
+            res.append(" _q_ " + "\n" * text.count("\n", i, j))
+            i = j + 1
             continue
         if c == '"':
             j, depth, keep = i + 1, 0, []
-            while j < n and (line[j] != '"' or depth):
-                if line.startswith("$(", j):
+            while j < n and (text[j] != '"' or depth):
+                if text.startswith("$(", j):
                     depth += 1
                     keep.append(" ; ")
                     j += 2
                     continue
-                if line[j] == ")" and depth:
+                if text[j] == ")" and depth:
                     depth -= 1
                     keep.append(" ; ")
-                elif line[j] == "\\":
+                elif text[j] == "\\":
                     j += 1
-                elif depth:
-                    keep.append(line[j])
+                elif depth or text[j] == "\n":
+                    keep.append(text[j])
                 j += 1
             res.append(" _q_ " + "".join(keep) + " ")
             i = j + 1
             continue
-        if c == "#" and (i == 0 or line[i - 1] in " \t;"):
-            break
+        if c == "#" and (i == 0 or text[i - 1] in " \t;\n"):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
         res.append(c)
         i += 1
     return "".join(res)
@@ -133,7 +138,8 @@ SEP = re.compile(r"\|\||&&|[|;&()`]|\$\(|\bthen\b|\bdo\b|\belse\b|\{|\}")
 
 
 def commands_in_line(line):
-    for seg in SEP.split(unquote(line)):
+    """line: already unquoted."""
+    for seg in SEP.split(line):
         words = seg.split()
         while words:
             w = words[0]
@@ -256,9 +262,10 @@ def main():
         ours |= functions_in(text)
         body, heredocs = strip_heredocs(text)
         rel = os.path.relpath(p, root)
-        for n, line in enumerate(body.split("\n"), 1):
+        for n, line in enumerate(unquote(body).split("\n"), 1):
             for c in commands_in_line(line):
                 cmds.setdefault(c, f"{rel}:{n}")
+        for n, line in enumerate(body.split("\n"), 1):   # raw: quoted code too
             for m in re.finditer(r"(?:^|[\s;])[A-Za-z_][A-Za-z0-9_]*=(/(?:usr/)?s?bin/[\w.+-]+)", line):
                 cmds.setdefault(m.group(1), f"{rel}:{n}")
             if re.search(r"python3?\b.*\s-c\s", line):
