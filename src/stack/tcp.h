@@ -84,7 +84,8 @@ struct tcp_stats {
 	uint64_t no_pcb_rst_tx, bad_ack_rst_tx, rst_tx, rst_rx, rst_bad_seq;
 	uint64_t challenge_ack, out_of_window, paws_drop, ack_too_new, ack_too_old;
 	uint64_t syn_backlog_drop, syn_max_conns_drop, conn_alloc_fail;
-	uint64_t syncookies_sent, syncookies_recv, syncookies_failed, syncookies_acc_full;
+	uint64_t syncookies_sent, syncookies_recv, syncookies_failed, syncookies_acc_full,
+		 syncookies_no_pcb;
 	uint64_t rcv_no_range, rcv_ooo, rcv_dup;
 	uint64_t fast_rexmt, sack_recovery, rto_fired, persist_probe, syn_rexmt, tlp_probe;
 	uint64_t conn_timeout, conn_reset, conns_opened, conns_accepted, conns_closed;

@@ -103,10 +103,14 @@ static void listen_input(struct tcp_stack *st, struct tcp_listener *l,
 	}
 	if (s->flags & TH_ACK) {
 		/* the handshake's end, for a SYN answered with a cookie? */
-		if (st->cfg.syncookies && (p = syncookie_pcb(st, l, s))) {
+		bool cookie = false;
+
+		if (st->cfg.syncookies && (p = syncookie_pcb(st, l, s, &cookie))) {
 			established_input(p, s);
 			return;
 		}
+		if (cookie)
+			return;   /* ours, but no room yet: the client sends again */
 		tcp_send_reset_for(st, s, &st->stats.no_pcb_rst_tx);
 		return;
 	}
@@ -115,8 +119,11 @@ static void listen_input(struct tcp_stack *st, struct tcp_listener *l,
 		return;
 	}
 	/* a full backlog (a SYN flood, or a slow accept) or no pcb left:
-	 * SYN cookies keep answering without keeping state (RFC 4987) */
+	 * SYN cookies keep answering without keeping state (RFC 4987).  With
+	 * them, half-open pcbs take at most half of them: a flood's never
+	 * complete, and the connections the cookies make need the rest */
 	if (l->n_pending >= l->backlog || st->n_pcbs >= st->cfg.max_conns ||
+	    (st->cfg.syncookies && l->n_pending - l->n_acc >= (int)st->cfg.max_conns / 2) ||
 	    !(p = tcp_pcb_new(st, s->daddr, s->dport, s->saddr, s->sport))) {
 		if (st->cfg.syncookies)
 			syncookie_send(st, s);

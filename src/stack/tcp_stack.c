@@ -710,7 +710,8 @@ void tcp_stats_print(const struct tcp_stack *st, FILE *f)
 	P(listen_rst_drop); P(listen_no_syn_drop); P(syn_sent_rst_drop); P(syn_sent_no_syn_drop);
 	P(no_ack_drop); P(out_of_window); P(paws_drop);
 	P(ack_too_new); P(ack_too_old); P(rst_bad_seq); P(syn_backlog_drop);
-	P(syn_max_conns_drop); P(syncookies_failed); P(syncookies_acc_full); P(conn_alloc_fail); P(rcv_no_range); P(data_after_close);
+	P(syn_max_conns_drop); P(syncookies_failed); P(syncookies_acc_full); P(syncookies_no_pcb);
+	P(conn_alloc_fail); P(rcv_no_range); P(data_after_close);
 	P(tx_nobuf);
 	fprintf(f, "\ntcp events:");
 	P(syncookies_sent); P(syncookies_recv);

@@ -149,7 +149,7 @@ void syncookie_send(struct tcp_stack *st, const struct tcp_seg *s)
 }
 
 struct tcp_pcb *syncookie_pcb(struct tcp_stack *st, struct tcp_listener *l,
-			      const struct tcp_seg *s)
+			      const struct tcp_seg *s, bool *ours)
 {
 	struct syncookie_state *c = &st->cookies;
 	const struct tcp_cfg *cfg = &st->cfg;
@@ -174,6 +174,7 @@ struct tcp_pcb *syncookie_pcb(struct tcp_stack *st, struct tcp_listener *l,
 		return NULL;
 	}
 	st->stats.syncookies_recv++;
+	*ours = true;
 	if (l->n_acc >= l->backlog) {
 		st->stats.syncookies_acc_full++;   /* the client retries its ACK */
 		return NULL;
@@ -181,7 +182,7 @@ struct tcp_pcb *syncookie_pcb(struct tcp_stack *st, struct tcp_listener *l,
 	struct tcp_pcb *p = tcp_pcb_new(st, s->daddr, s->dport, s->saddr, s->sport);
 
 	if (!p) {
-		st->stats.syn_max_conns_drop++;
+		st->stats.syncookies_no_pcb++;   /* the client's next segment retries */
 		return NULL;
 	}
 	bool ts = cfg->timestamps && s->has_ts && s->tsecr;

@@ -31,11 +31,12 @@ struct syncookie_state {
 void syncookie_send(struct tcp_stack *st, const struct tcp_seg *s);
 
 /* s is an ACK to listener l with no pcb.  When it carries a valid cookie
- * (counted syncookies_recv) and the accept queue has room: a new pcb in
- * SYN_RCVD, its options taken from the cookie, for the caller to run s
- * through.  NULL otherwise (syncookies_failed counts a bad cookie). */
+ * (counted syncookies_recv; *ours is set) and the accept queue and the pcb
+ * limit have room: a new pcb in SYN_RCVD, its options taken from the
+ * cookie, for the caller to run s through.  NULL otherwise
+ * (syncookies_failed counts a bad cookie, which the caller resets). */
 struct tcp_pcb *syncookie_pcb(struct tcp_stack *st, struct tcp_listener *l,
-			      const struct tcp_seg *s);
+			      const struct tcp_seg *s, bool *ours);
 
 /* The parts, for tests: the ISS for s with MSS index mss_idx, and the
  * check of an ACK's cookie (-1, or the MSS index it carries). */

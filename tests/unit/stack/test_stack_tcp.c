@@ -677,6 +677,29 @@ static void syn_cookies(void)
 	tcp_abort(cp.c);
 	net_free(&cp.net);
 
+	/* a flood takes at most half the pcbs half-open; a client gets in */
+	d = c;
+	d.max_conns = 8;
+	memset(&cp, 0, sizeof(cp));
+	net_init(&cp.net, &d, &c);
+	int err = 0;
+
+	cp.l = tcp_listen(cp.net.st[0], 0, PORT_A, 100, &cp.lo, &err);
+	for (int i = 0; i < 100; i++) {
+		len = net_craft(pkt, htonl(0xac100000u + (uint32_t)i), net_ip(0), htons(999), PORT_A,
+				5, 0, TH_SYN, 1000, NULL, 0);
+		inject(&cp.net, 0, pkt, len);
+	}
+	CHECK_EQ(cp.net.st[0]->n_pcbs, 4);
+	CHECK_EQ(cp.net.st[0]->stats.syncookies_sent, 96);
+	cp.c = tcp_connect(cp.net.st[1], net_ip(1), PORT_B, net_ip(0), PORT_A, &cp.co, &err);
+	CHECK(net_run_until(&cp.net, 30000000, both_established, &cp));
+	CHECK_EQ(cp.net.st[0]->stats.syncookies_recv, 1);
+	if (cp.a)
+		tcp_abort(cp.a);
+	tcp_abort(cp.c);
+	net_free(&cp.net);
+
 	/* syncookies off: the SYN is dropped and counted, as before */
 	d = c;
 	d.syncookies = false;
