@@ -109,7 +109,18 @@ static void answer(struct ctl *c, struct ctl_client *k)
 
 	k->answered = true;
 	k->in[k->in_len] = 0;
-	k->in[strcspn(k->in, "\r\n")] = 0;
+	{
+		char *nl = memchr(k->in, '\n', k->in_len);
+		size_t len = nl ? (size_t)(nl - k->in) : k->in_len;
+		if (memchr(k->in, 0, len)) {   /* a NUL would silently cut the request short */
+			static const char msg[] = "error: a NUL byte in the request\n";
+			reply(k, -1, msg, sizeof(msg) - 1);
+			return;
+		}
+		k->in[len] = 0;
+		if (len && k->in[len - 1] == '\r')
+			k->in[len - 1] = 0;
+	}
 	if (!strncmp(k->in, "capture ", 8) || !strcmp(k->in, "capture")) {
 		start_capture(c, k, k->in);
 		return;
