@@ -95,6 +95,7 @@ struct dpdk_layer_stats {
 	uint64_t nic_imissed;      /* the port's own counters (rte_eth_stats) */
 	uint64_t nic_rx_nombuf;    /* no mbuf to refill the vNIC's rx ring */
 	uint64_t nic_ierrors, nic_oerrors;
+	uint64_t link_down, link_up;  /* vhost-user connection lost / (re)made */
 };
 
 /* Bring up DPDK for one VM from its config file: EAL (memory, the port as a

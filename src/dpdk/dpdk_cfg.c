@@ -49,6 +49,51 @@ static int copy_str(struct kb_conf *c, const char *key, char *dst, size_t cap,
 	return 0;
 }
 
+/* The value of ",key=" in a vdev string into out[cap] ("" when absent). */
+static void vdev_arg(const char *port, const char *key, char *out, size_t cap)
+{
+	size_t kl = strlen(key);
+
+	out[0] = '\0';
+	for (const char *a = strchr(port, ','); a; a = strchr(a + 1, ','))
+		if (!strncmp(a + 1, key, kl) && a[1 + kl] == '=') {
+			size_t n = strcspn(a + 2 + kl, ",");
+
+			if (n < cap) {
+				memcpy(out, a + 2 + kl, n);
+				out[n] = '\0';
+			}
+			return;
+		}
+}
+
+/* vhost_server = yes (or server=1 in the port string): virtio-user listens on
+ * its path and the switch connects as a vhost-user client, so either side can
+ * restart (docs/dpdk-layer.md). */
+static int parse_vhost_server(struct kb_conf *c, struct kb_conf_entry *pe, struct dpdk_cfg *cfg,
+			      struct kb_err *err)
+{
+	char v[16];
+	bool key = false;
+	struct kb_conf_entry *e = kb_conf_get(c, "vhost_server");
+
+	if (kb_conf_bool(c, "vhost_server", &key, err) < 0)
+		return -1;
+	vdev_arg(cfg->port, "server", v, sizeof(v));
+	if (v[0] && strcmp(v, "0") && strcmp(v, "1"))
+		return kb_conf_bad(c, pe, err, "server=0 or server=1");
+	if (e && v[0] && key != !strcmp(v, "1"))
+		return kb_conf_bad(c, e, err, "the same as the port's server=");
+	cfg->vhost_server = key || !strcmp(v, "1");
+	if (cfg->vhost_server && !v[0]) {
+		if (strlen(cfg->port) + sizeof(",server=1") > sizeof(cfg->port))
+			return kb_conf_bad(c, pe, err, "a shorter port string");
+		strcat(cfg->port, ",server=1");
+	}
+	vdev_arg(cfg->port, "path", cfg->vhost_path, sizeof(cfg->vhost_path));
+	return 0;
+}
+
 static int parse_port(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 {
 	struct kb_conf_entry *e = kb_conf_get(c, "port");
@@ -67,7 +112,7 @@ static int parse_port(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *er
 	if (!strncmp(cfg->port_name, "net_", 4)) {
 		cfg->port_is_vdev = true;
 		cfg->port_is_virtio_user = !strncmp(cfg->port_name, "net_virtio_user", 15);
-		return 0;
+		return cfg->port_is_virtio_user ? parse_vhost_server(c, e, cfg, err) : 0;
 	}
 	unsigned d, b, s, f;
 	char tail;
@@ -245,6 +290,9 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 
 	if (parse_port(c, cfg, err) < 0 || parse_ip(c, cfg, err) < 0)
 		return -1;
+	if (!cfg->port_is_virtio_user && kb_conf_get(c, "vhost_server"))
+		return kb_conf_bad(c, kb_conf_get(c, "vhost_server"), err,
+				   "no vhost_server key (only a net_virtio_user port has one)");
 	if (kb_conf_get(c, "mac")) {
 		if (kb_conf_mac(c, "mac", cfg->mac, err) < 0)
 			return -1;

@@ -21,6 +21,9 @@ struct dpdk_cfg {
 	bool port_is_vdev;
 	bool port_is_virtio_user; /* mac= goes into the vdev args */
 	char port_name[64];       /* vdev name (before the first ',') or PCI address */
+	bool vhost_server;        /* virtio-user owns the socket (server=1): the switch,
+				   * a vhost-user client, may restart and reconnect */
+	char vhost_path[256];     /* virtio-user's path=, for a stale socket's removal */
 	uint32_t ip;              /* network order */
 	uint8_t prefix;
 	uint8_t mac[6];

@@ -4,6 +4,9 @@
 #include <limits.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -16,6 +19,43 @@
 #include "softrss.h"
 
 #define POOL_CACHE 256
+
+/* Interrupt thread: the vhost-user connection went down or came back
+ * (server mode: the switch restarted and reconnected). */
+static int lsc_event(uint16_t pid, enum rte_eth_event_type ev, void *arg, void *ret)
+{
+	struct dpdk_layer *dl = arg;
+	struct rte_eth_link link;
+
+	(void)ev; (void)ret;
+	if (rte_eth_link_get_nowait(pid, &link) != 0)
+		return 0;
+	if (link.link_status)
+		__atomic_fetch_add(&dl->link_up, 1, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_add(&dl->link_down, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* A virtio-user server binds its path: a socket left by a killed VM would
+ * make that fail, so remove it when nobody listens on it any more. */
+static void remove_stale_socket(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct stat sb;
+
+	if (!path[0] || strlen(path) >= sizeof(a.sun_path) || lstat(path, &sb) < 0 ||
+	    !S_ISSOCK(sb.st_mode))
+		return;
+	strcpy(a.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == ECONNREFUSED)
+		unlink(path);
+	close(fd);
+}
 
 static int port_setup(struct dpdk_layer *dl, struct kb_err *err)
 {
@@ -40,6 +80,12 @@ static int port_setup(struct dpdk_layer *dl, struct kb_err *err)
 	if (rc != 0)
 		return kb_err_set(err, "port %s: dev_info: %s", cfg->port_name, rte_strerror(-rc));
 	memset(&pc, 0, sizeof(pc));
+	/* virtio-user's link follows its vhost-user connection; in server mode
+	 * the LSC interrupt is also what accepts the switch's reconnection */
+	if (cfg->port_is_virtio_user && di.dev_flags && (*di.dev_flags & RTE_ETH_DEV_INTR_LSC)) {
+		pc.intr_conf.lsc = 1;
+		rte_eth_dev_callback_register(pid, RTE_ETH_EVENT_INTR_LSC, lsc_event, dl);
+	}
 	if (di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) {
 		pc.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
 		dl->info.rx_cksum_offload = true;
@@ -114,6 +160,11 @@ static int start(struct dpdk_layer *dl, const char *argv0, struct kb_err *err)
 			return kb_err_set(err, "log_file %s: %s", cfg->log_file, strerror(errno));
 		setvbuf(dl->log, NULL, _IOLBF, 0);
 		rte_openlog_stream(dl->log);
+	}
+	if (cfg->vhost_server) {
+		remove_stale_socket(cfg->vhost_path);
+		fprintf(stderr, "kbdpdk: %s listens on %s: waiting for the switch to connect\n",
+			cfg->port_name, cfg->vhost_path);
 	}
 	char why[256];
 	bool bad_args;
@@ -406,6 +457,8 @@ void dpdk_layer_stats(const struct dpdk_layer *dl, struct dpdk_layer_stats *o)
 	o->arp_hold_dropped = rd(&dl->txs.arp_hold_dropped);
 	o->nobuf = rd(&dl->rxs.nobuf) + rd(&dl->txs.nobuf);
 	o->ctl_ring_full = rd(&dl->rxs.ctl_ring_full);
+	o->link_down = __atomic_load_n(&dl->link_down, __ATOMIC_RELAXED);
+	o->link_up = __atomic_load_n(&dl->link_up, __ATOMIC_RELAXED);
 	struct rte_eth_stats es;
 
 	if (dl->port_started && rte_eth_stats_get(dl->info.port_id, &es) == 0) {
@@ -430,8 +483,9 @@ void dpdk_print_stats(const struct dpdk_layer *dl, FILE *f)
 		"rx_malformed=%lu non_ip_dropped=%lu nobuf=%lu idle_sleeps=%lu\n",
 		l.nic_rx, l.nic_tx, l.nic_tx_dropped, l.rx_filtered, l.rx_malformed,
 		l.non_ip_dropped, l.nobuf, l.idle_sleeps);
-	fprintf(f, "  port: imissed=%lu rx_nombuf=%lu ierrors=%lu oerrors=%lu\n", l.nic_imissed,
-		l.nic_rx_nombuf, l.nic_ierrors, l.nic_oerrors);
+	fprintf(f, "  port: imissed=%lu rx_nombuf=%lu ierrors=%lu oerrors=%lu link_down=%lu "
+		"link_up=%lu\n", l.nic_imissed, l.nic_rx_nombuf, l.nic_ierrors, l.nic_oerrors,
+		l.link_down, l.link_up);
 	fprintf(f, "  malformed:");
 	for (int v = PKT_RUNT; v < PKT_VERDICTS; v++)
 		fprintf(f, " %s=%lu", pkt_verdict_name(v), rd(&dl->rxs.verdict[v]));

@@ -83,6 +83,7 @@ struct dpdk_layer {
 	uint64_t tsc_per_us;
 	bool port_started;
 	bool drained;
+	uint64_t link_down, link_up;  /* written by the interrupt thread only */
 };
 
 /* dpdk_io.c: the pieces the app cores and the Rx/Tx threads share. */
