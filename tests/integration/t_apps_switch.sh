@@ -31,6 +31,7 @@ num_cores = $cores
 file_prefix = kbas${KB_ID}$(basename "$1" .conf)
 tcp_timeout = -1
 eal_args = --single-file-segments
+vhost_server = yes
 CONF
 }
 
@@ -58,8 +59,8 @@ one_mode() {
 		$(kb_eal_mem vhost 256) --file-prefix=kbas${KB_ID}sw -- -f "$SCRIPT" \
 		--ctl "$KB_TMP/sw-$MODE.ctl"
 	local sw=$KB_LAST_PID
-	if ! kb_wait_for 60 test -S "$s1" -a -S "$s2"; then
-		kb_fail "$MODE: kbswitch did not create $s1 and $s2"; tail -n 15 "$KB_TMP/sw-$MODE.log"; stop $sw; return
+	if ! kb_wait_for 60 test -S "$KB_TMP/sw-$MODE.ctl"; then
+		kb_fail "$MODE: kbswitch did not start"; tail -n 15 "$KB_TMP/sw-$MODE.log"; stop $sw; return
 	fi
 	vm_conf "$KB_TMP/vm1.conf" "$s1" 10.0.0.1 02:00:00:00:00:01
 	vm_conf "$KB_TMP/vm2.conf" "$s2" 10.0.0.2 02:00:00:00:00:02

@@ -34,7 +34,7 @@ vm() { # N LOG ARGS...
 	local sock mac
 	if [[ $n == 1 ]]; then sock=$KB_VM1_SOCK mac=$M1; else sock=$KB_VM2_SOCK mac=$M2; fi
 	kb_bg "$log" timeout 80 "$GEN" $(kb_eal_mem virtio 64) --single-file-segments --no-pci -l 1 \
-		--file-prefix=kbsc$n$KB_ID --vdev "net_virtio_user0,path=$sock,mac=$mac,queues=1" -- "$@"
+		--file-prefix=kbsc$n$KB_ID --vdev "net_virtio_user0,path=$sock,mac=$mac,queues=1,server=1" -- "$@"
 }
 links_up() { [[ $(k show port | grep -c 'link=up') == 2 ]]; }
 misses() { k show module | sed -n 's/^l2::L2Forward .* misses=\([0-9]*\).*/\1/p'; }

@@ -26,7 +26,7 @@ vm() {
 	local sock mac
 	if [[ $n == 1 ]]; then sock=$KB_VM1_SOCK mac=$M1; else sock=$KB_VM2_SOCK mac=$M2; fi
 	kb_bg "$log" timeout 60 "$GEN" $(kb_eal_mem virtio 64) --single-file-segments --no-pci -l 1 \
-		--file-prefix=kbsw$n$KB_ID --vdev "net_virtio_user0,path=$sock,mac=$mac,queues=1" -- "$@"
+		--file-prefix=kbsw$n$KB_ID --vdev "net_virtio_user0,path=$sock,mac=$mac,queues=1,server=1" -- "$@"
 }
 field() { sed -n "s/^kbgen:.*[ ]$2=\([0-9]*\).*/\1/p" "$1"; }
 links_up() { [[ $("$KBCTL" --ctl "$CTL" show port | grep -c 'link=up') == "$1" ]]; }
