@@ -48,6 +48,11 @@ struct mtcp_sock {
 	struct tcp_listener *lst;
 	struct mtcp_pipe_buf *pipe;
 	int so_error;
+	/* SO_KEEPALIVE, TCP_KEEPIDLE/KEEPINTVL (s)/KEEPCNT; 0: the config's.
+	 * Kept here so they apply from connect and pass from a listener to
+	 * the connections it accepts, as in Linux. */
+	bool ka;
+	int ka_idle, ka_intvl, ka_cnt;
 	/* epoll registration: a socket belongs to at most one epoll */
 	int ep;               /* epoll socket id or -1 */
 	uint32_t ep_mask;

@@ -91,6 +91,15 @@ int mtcp_load_stack_keys(struct kb_conf *c, struct mtcp_manager *m, struct kb_er
 	if (conf_int(c, "tx_drain_us", 0, 1000000, &v, err))
 		return -1;
 	m->drain_us = (uint32_t)v;
+	/* Linux's net.ipv4.tcp_keepalive_*: seconds, for sockets with SO_KEEPALIVE */
+	int ka_time = (int)(t->ka_idle_us / 1000000u), ka_intvl = (int)(t->ka_intvl_us / 1000000u);
+
+	if (conf_int(c, "tcp_keepalive_time", 1, 32767, &ka_time, err) ||
+	    conf_int(c, "tcp_keepalive_intvl", 1, 32767, &ka_intvl, err) ||
+	    conf_int(c, "tcp_keepalive_probes", 1, 127, &t->ka_probes, err))
+		return -1;
+	t->ka_idle_us = (uint32_t)ka_time * 1000000u;
+	t->ka_intvl_us = (uint32_t)ka_intvl * 1000000u;
 	return 0;
 }
 

@@ -4,6 +4,11 @@
 #ifndef TCP_NODELAY
 #define TCP_NODELAY 1
 #endif
+#ifndef TCP_KEEPIDLE      /* the values of <netinet/tcp.h> */
+#define TCP_KEEPIDLE 4
+#define TCP_KEEPINTVL 5
+#define TCP_KEEPCNT 6
+#endif
 #ifndef TCP_MAXSEG
 #define TCP_MAXSEG 2
 #endif
@@ -148,6 +153,13 @@ static void fill_addr(struct sockaddr *addr, socklen_t *len, uint32_t ip, uint16
 	*len = sizeof(sin);
 }
 
+static void sock_keepalive(struct mtcp_sock *s)
+{
+	if (s->pcb)
+		tcp_set_keepalive(s->pcb, s->ka, (uint32_t)s->ka_idle * 1000000u,
+				  (uint32_t)s->ka_intvl * 1000000u, s->ka_cnt);
+}
+
 int mtcp_accept(mctx_t c, int id, struct sockaddr *addr, socklen_t *addrlen)
 {
 	struct mtcp_sock *s = get_type(c, id, MTCP_SOCK_LISTENER);
@@ -163,6 +175,11 @@ int mtcp_accept(mctx_t c, int id, struct sockaddr *addr, socklen_t *addrlen)
 			struct mtcp_sock *ns = &c->socks[nid];
 
 			ns->pcb = tcp_accept(s->lst, ns);
+			ns->ka = s->ka;
+			ns->ka_idle = s->ka_idle;
+			ns->ka_intvl = s->ka_intvl;
+			ns->ka_cnt = s->ka_cnt;
+			sock_keepalive(ns);
 			ns->laddr = ns->pcb->laddr;
 			ns->lport = ns->pcb->lport;
 			ns->bound = true;
@@ -275,6 +292,7 @@ int mtcp_connect(mctx_t c, int id, const struct sockaddr *addr, socklen_t len)
 	}
 	s->laddr = c->ip;
 	s->lport = htons(port);
+	sock_keepalive(s);
 	s->bound = true;
 	mtcp_loop_queued(&c->loop);   /* the SYN */
 	if (s->nonblock) {
@@ -384,6 +402,16 @@ int mtcp_getsockopt(mctx_t c, int id, int level, int optname, void *optval, sock
 		v = (int)c->st->cfg.sndbuf;
 	} else if (level == IPPROTO_TCP && optname == TCP_NODELAY) {
 		v = s->pcb ? !s->pcb->nagle : !c->st->cfg.nagle;
+	} else if (level == SOL_SOCKET && optname == SO_KEEPALIVE) {
+		v = s->ka;
+	} else if (level == IPPROTO_TCP && optname == TCP_KEEPIDLE) {
+		v = s->pcb ? (int)(s->pcb->ka_idle_us / 1000000u) : s->ka_idle ? s->ka_idle
+		    : (int)(c->st->cfg.ka_idle_us / 1000000u);
+	} else if (level == IPPROTO_TCP && optname == TCP_KEEPINTVL) {
+		v = s->pcb ? (int)(s->pcb->ka_intvl_us / 1000000u) : s->ka_intvl ? s->ka_intvl
+		    : (int)(c->st->cfg.ka_intvl_us / 1000000u);
+	} else if (level == IPPROTO_TCP && optname == TCP_KEEPCNT) {
+		v = s->pcb ? s->pcb->ka_probes : s->ka_cnt ? s->ka_cnt : c->st->cfg.ka_probes;
 	} else if (level == IPPROTO_TCP && optname == TCP_MAXSEG) {
 		v = s->pcb ? s->pcb->mss : c->st->cfg.mss;
 	} else {
@@ -411,6 +439,23 @@ int mtcp_setsockopt(mctx_t c, int id, int level, int optname, const void *optval
 	if (level == IPPROTO_TCP && optname == TCP_NODELAY) {
 		if (s->pcb)
 			s->pcb->nagle = !v;
+		return 0;
+	}
+	if (level == SOL_SOCKET && optname == SO_KEEPALIVE) {
+		s->ka = v != 0;
+		sock_keepalive(s);
+		return 0;
+	}
+	if (level == IPPROTO_TCP && (optname == TCP_KEEPIDLE || optname == TCP_KEEPINTVL ||
+				     optname == TCP_KEEPCNT)) {
+		/* Linux's bounds: 1..32767 s, 1..127 probes */
+		if (v < 1 || v > (optname == TCP_KEEPCNT ? 127 : 32767)) {
+			errno = EINVAL;
+			return -1;
+		}
+		*(optname == TCP_KEEPIDLE ? &s->ka_idle : optname == TCP_KEEPINTVL ? &s->ka_intvl
+		  : &s->ka_cnt) = v;
+		sock_keepalive(s);
 		return 0;
 	}
 	if (level == SOL_SOCKET && (optname == SO_REUSEADDR || optname == SO_REUSEPORT ||

@@ -65,6 +65,11 @@ struct tcp_cfg {
 	uint64_t idle_timeout_us; /* 0: never (mTCP tcp_timeout) */
 	uint32_t rto_min_us, rto_max_us, rto_init_us;
 	int syn_retries, max_retries;
+	/* keep-alive (Linux's tcp_keepalive_time/intvl/probes), for pcbs with
+	 * SO_KEEPALIVE: after ka_idle_us without a segment, a probe every
+	 * ka_intvl_us; ka_probes unanswered end the connection (ETIMEDOUT) */
+	uint32_t ka_idle_us, ka_intvl_us;
+	int ka_probes;
 	bool rx_cksum_offload;    /* the port verified IPv4 header checksums */
 	uint32_t seed;            /* ISN secret, IP ID start */
 	bool syncookies;          /* a full backlog answers with SYN cookies */
@@ -88,6 +93,7 @@ struct tcp_stats {
 		 syncookies_no_pcb;
 	uint64_t rcv_no_range, rcv_ooo, rcv_dup;
 	uint64_t fast_rexmt, sack_recovery, rto_fired, persist_probe, syn_rexmt, tlp_probe;
+	uint64_t keepalive_probe, keepalive_timeout;
 	uint64_t conn_timeout, conn_reset, conns_opened, conns_accepted, conns_closed;
 	uint64_t tx_nobuf, data_after_close;
 };
@@ -149,9 +155,14 @@ struct tcp_pcb {
 	int nrexmt;
 	bool tlp_armed;           /* t_rexmt is the tail-loss probe timer now */
 	bool tlp_out;             /* a probe was sent this flight */
-	uint64_t last_rx;         /* for the idle timeout */
+	uint64_t last_rx;         /* for the idle timeout and keep-alive */
+	bool keepalive;           /* SO_KEEPALIVE */
+	uint8_t ka_sent;          /* probes unanswered */
+	uint8_t ka_probes;
+	uint32_t ka_idle_us, ka_intvl_us;
 
 	struct tw_timer t_rexmt, t_delack, t_misc;   /* misc: TIME_WAIT, idle */
+	struct tw_timer t_keep;
 
 	struct tcp_listener *listener;   /* while pending accept */
 	struct tcp_pcb *acc_next;
@@ -218,6 +229,10 @@ bool tcp_tuple_free(struct tcp_stack *st, uint32_t laddr, uint16_t lport,
 int tcp_send(struct tcp_pcb *p, const void *buf, uint32_t len);
 /* Read in-order data: bytes, 0 at end of stream, -EAGAIN when nothing yet,
  * or -errno once the connection failed. */
+/* SO_KEEPALIVE and TCP_KEEPIDLE/KEEPINTVL/KEEPCNT: 0 keeps the stack's
+ * default (tcp_cfg).  Arms or cancels the keep-alive timer. */
+void tcp_set_keepalive(struct tcp_pcb *p, bool on, uint32_t idle_us, uint32_t intvl_us,
+		       int probes);
 int tcp_recv(struct tcp_pcb *p, void *buf, uint32_t len);
 /* Orderly close: FIN after the queued data; the stack owns p from now on.
  * Unread data makes it an abort (RST), as in Linux. */

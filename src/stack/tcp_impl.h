@@ -62,7 +62,7 @@ struct tcp_seg {
 	uint32_t sack[4][2];
 };
 
-enum { TW_KIND_REXMT = 1, TW_KIND_DELACK = 2, TW_KIND_MISC = 3 };
+enum { TW_KIND_REXMT = 1, TW_KIND_DELACK = 2, TW_KIND_MISC = 3, TW_KIND_KEEP = 4 };
 
 /* RCV.NXT: data received in order, plus the FIN. */
 static inline uint32_t tcp_rcv_nxt(const struct tcp_pcb *p)

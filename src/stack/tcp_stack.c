@@ -26,6 +26,9 @@ void tcp_cfg_defaults(struct tcp_cfg *c)
 	c->rto_init_us = TCP_RTO_INIT_US;
 	c->syn_retries = 6;
 	c->max_retries = 15;
+	c->ka_idle_us = 7200u * 1000000u;
+	c->ka_intvl_us = 75u * 1000000u;
+	c->ka_probes = 9;
 	c->seed = 0x9e3779b9u;
 	c->syncookies = true;   /* as Linux's tcp_syncookies = 1 */
 }
@@ -230,6 +233,10 @@ struct tcp_pcb *tcp_pcb_new(struct tcp_stack *st, uint32_t laddr, uint16_t lport
 	p->t_rexmt.kind = TW_KIND_REXMT;
 	p->t_delack.kind = TW_KIND_DELACK;
 	p->t_misc.kind = TW_KIND_MISC;
+	p->t_keep.kind = TW_KIND_KEEP;
+	p->ka_idle_us = st->cfg.ka_idle_us;
+	p->ka_intvl_us = st->cfg.ka_intvl_us;
+	p->ka_probes = (uint8_t)st->cfg.ka_probes;
 	p->last_rx = st->now;
 	table_insert(p);
 	return p;
@@ -247,6 +254,24 @@ void tcp_pcb_established(struct tcp_pcb *p)
 		p->rcv_wscale = p->snd_wscale = 0;
 	if (p->st->cfg.idle_timeout_us)
 		tw_arm(&p->st->tw, &p->t_misc, p->st->now, p->st->cfg.idle_timeout_us);
+	if (p->keepalive)
+		tw_arm(&p->st->tw, &p->t_keep, p->st->now, p->ka_idle_us);
+}
+
+void tcp_set_keepalive(struct tcp_pcb *p, bool on, uint32_t idle_us, uint32_t intvl_us,
+		       int probes)
+{
+	p->keepalive = on;
+	if (idle_us)
+		p->ka_idle_us = idle_us;
+	if (intvl_us)
+		p->ka_intvl_us = intvl_us;
+	if (probes > 0)
+		p->ka_probes = (uint8_t)(probes > 127 ? 127 : probes);
+	if (!on)
+		tw_cancel(&p->st->tw, &p->t_keep);
+	else if (p->state == TCP_ESTABLISHED || p->state == TCP_CLOSE_WAIT)
+		tw_arm(&p->st->tw, &p->t_keep, p->st->now, p->ka_idle_us);
 }
 
 void tcp_notify(struct tcp_pcb *p, unsigned ev)
@@ -278,6 +303,7 @@ void tcp_pcb_closed(struct tcp_pcb *p, int err)
 	tw_cancel(&st->tw, &p->t_rexmt);
 	tw_cancel(&st->tw, &p->t_delack);
 	tw_cancel(&st->tw, &p->t_misc);
+	tw_cancel(&st->tw, &p->t_keep);
 	p->state = TCP_CLOSED;
 	if (err && !p->err)
 		p->err = err;
@@ -656,6 +682,40 @@ static void misc_fire(struct tcp_pcb *p)
 	tcp_pcb_closed(p, ETIMEDOUT);
 }
 
+/* RFC 1122 4.2.3.6, as Linux: only an idle connection is probed (with data
+ * in flight the retransmission timer decides); a probe is an ACK for
+ * SND.UNA - 1, which the peer must answer; any segment from it resets the
+ * count, since it moves last_rx. */
+static void keep_fire(struct tcp_pcb *p)
+{
+	struct tcp_stack *st = p->st;
+	uint64_t idle = st->now - p->last_rx;
+
+	if (!p->keepalive || (p->state != TCP_ESTABLISHED && p->state != TCP_CLOSE_WAIT))
+		return;
+	if (p->snd_una != p->snd_max || sndbuf_end(&p->sb) != p->snd_una) {
+		p->ka_sent = 0;
+		tw_arm(&st->tw, &p->t_keep, st->now, p->ka_idle_us);
+		return;
+	}
+	if (idle < p->ka_idle_us) {
+		p->ka_sent = 0;
+		tw_arm(&st->tw, &p->t_keep, st->now, p->ka_idle_us - idle);
+		return;
+	}
+	if (p->ka_sent >= p->ka_probes) {
+		st->stats.keepalive_timeout++;
+		st->stats.conn_timeout++;
+		tcp_send_rst(p);
+		tcp_pcb_closed(p, ETIMEDOUT);
+		return;
+	}
+	st->stats.keepalive_probe++;
+	p->ka_sent++;
+	tcp_xmit(p, p->snd_una - 1, 0, TH_ACK);
+	tw_arm(&st->tw, &p->t_keep, st->now, p->ka_intvl_us);
+}
+
 static void timer_fire(void *arg, struct tw_timer *t)
 {
 	struct tcp_pcb *p;
@@ -672,6 +732,9 @@ static void timer_fire(void *arg, struct tw_timer *t)
 		break;
 	case TW_KIND_MISC:
 		misc_fire((struct tcp_pcb *)((char *)t - offsetof(struct tcp_pcb, t_misc)));
+		break;
+	case TW_KIND_KEEP:
+		keep_fire((struct tcp_pcb *)((char *)t - offsetof(struct tcp_pcb, t_keep)));
 		break;
 	}
 }
@@ -717,6 +780,7 @@ void tcp_stats_print(const struct tcp_stack *st, FILE *f)
 	P(syncookies_sent); P(syncookies_recv);
 	P(no_pcb_rst_tx); P(bad_ack_rst_tx); P(rst_tx); P(rst_rx); P(challenge_ack); P(rcv_ooo); P(rcv_dup);
 	P(fast_rexmt); P(sack_recovery); P(rto_fired); P(tlp_probe); P(persist_probe); P(syn_rexmt);
+	P(keepalive_probe); P(keepalive_timeout);
 	fprintf(f, "\n");
 #undef P
 }

@@ -26,22 +26,24 @@ case $SWITCH in
 testpmd)
 	kb_bg "$KB_TMP/switch.log" timeout 560 nice -n 5 dpdk-testpmd --lcores '0@(0-1),1@(0-1)' \
 		--file-prefix "qemu$KB_ID" $(kb_eal_mem vhost 256) --no-pci --no-telemetry \
-		--vdev "net_vhost0,iface=$s1" --vdev "net_vhost1,iface=$s2" \
+		--vdev "net_vhost0,iface=$s1,client=1" --vdev "net_vhost1,iface=$s2,client=1" \
 		-- --forward-mode=io --nb-cores=1 --stats-period 30 ;;
 kbswitch)
 	qemu_start_kbswitch "$KB_TMP/switch.log" "$sdir" ;;
 *) kb_fail "KB_QEMU_SWITCH: expected kbswitch or testpmd, got '$SWITCH'"; exit 1 ;;
 esac
 sw=$KB_LAST_PID
-if ! kb_wait_for 60 test -S "$s2"; then
-	kb_fail "$SWITCH made no vhost-user sockets in $sdir: $(tail -n 3 "$KB_TMP/switch.log")"; exit 1
+# Both switches connect as vhost-user clients (client=1) to the sockets the
+# guests' QEMU owns (boot-guest.sh -S), as conf/forward_script.bess does.
+if ! kb_wait_log 60 "$KB_TMP/switch.log" '^kbswitch: running|Press enter|Interactive-mode|io packet forwarding'; then
+	kb_fail "$SWITCH did not start: $(tail -n 3 "$KB_TMP/switch.log")"; exit 1
 fi
-kb_pass "$SWITCH serves vm1.sock and vm2.sock"
+kb_pass "$SWITCH runs, as the vhost-user client of vm1.sock and vm2.sock"
 
 # The demo's VM configs, without their virtio-user port: the guest script
 # adds the NIC's PCI address.
-sed '/^port *=/d' "$KB_ROOT/conf/vm1.conf" >"$KB_TMP/vm1.conf"
-sed '/^port *=/d' "$KB_ROOT/conf/vm2.conf" >"$KB_TMP/vm2.conf"
+sed -e '/^port *=/d' -e '/^vhost_server *=/d' "$KB_ROOT/conf/vm1.conf" >"$KB_TMP/vm1.conf"
+sed -e '/^port *=/d' -e '/^vhost_server *=/d' "$KB_ROOT/conf/vm2.conf" >"$KB_TMP/vm2.conf"
 mac1=$(sed -n 's/^mac *= *\([0-9a-f:]*\).*/\1/p' "$KB_TMP/vm1.conf")
 mac2=$(sed -n 's/^mac *= *\([0-9a-f:]*\).*/\1/p' "$KB_TMP/vm2.conf")
 ip1=$(sed -n 's|^ip *= *\([0-9.]*\).*|\1|p' "$KB_TMP/vm1.conf")
@@ -54,7 +56,7 @@ echo "$REQS" >"$KB_TMP/requests"
 # Guest A: epserver until we write "stop" on its console.
 mkfifo "$KB_TMP/a.in"
 exec 7<>"$KB_TMP/a.in"
-qemu_guest "$KB_TMP/a.log" "$s1" "$mac1" "$KB_QEMU/guest/epserver.sh" -x "$KB_TMP/a.in" \
+qemu_guest "$KB_TMP/a.log" "$s1" "$mac1" "$KB_QEMU/guest/epserver.sh" -S -x "$KB_TMP/a.in" \
 	-f "$KB_TMP/vm1.conf:vm.conf" -f "$KB_TMP/file.bin:www/file.bin" -f "$KB_TMP/index.html:www/index.html"
 ga=$KB_LAST_PID
 if ! qemu_wait_log 300 "$KB_TMP/a.log" "^epserver: serving" "$ga"; then
@@ -62,7 +64,7 @@ if ! qemu_wait_log 300 "$KB_TMP/a.log" "^epserver: serving" "$ga"; then
 fi
 kb_pass "guest A: $(grep -m1 '^epserver: serving' "$KB_TMP/a.log")"
 
-qemu_guest "$KB_TMP/b.log" "$s2" "$mac2" "$KB_QEMU/guest/epwget.sh" \
+qemu_guest "$KB_TMP/b.log" "$s2" "$mac2" "$KB_QEMU/guest/epwget.sh" -S \
 	-f "$KB_TMP/vm2.conf:vm.conf" -f "$KB_TMP/url:url" -f "$KB_TMP/requests:requests"
 gb=$KB_LAST_PID
 if [[ $SWITCH == kbswitch ]]; then

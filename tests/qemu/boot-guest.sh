@@ -17,6 +17,9 @@ goes to stdout; its "kbguest: exit RC" line gives SCRIPT's status, which is
 this command's exit status (1 if the line is missing, 124 on timeout).
 
   -s SOCK         vhost-user socket of the switch port (server side)
+  -S              QEMU owns SOCK (-chardev ...,server=on) and waits for the
+                  switch to connect as a vhost-user client (client=1): the
+                  switch may then restart under the running guest
   -r SCRIPT       script to run in the guest
   -f SRC[:DST]    also put file SRC into the guest at /kb/DST (repeatable)
   -M MAC          the NIC's MAC (default 02:00:00:00:00:01)
@@ -44,7 +47,7 @@ build=${KB_BUILD:-$root/build}
 
 sock="" script="" mac=02:00:00:00:00:01 initrd=$build/qemu/initramfs.cpio.gz
 kernel="" mem=512 huge=128 cpus=1 accel=${KB_QEMU_ACCEL:-tcg} backend=auto
-limit=300 nicelvl=10 probe=0 conin=/dev/null qin=/dev/null
+qserver=0 limit=300 nicelvl=10 probe=0 conin=/dev/null qin=/dev/null
 files=()
 die() { echo "boot-guest: $*" >&2; exit 2; }
 
@@ -57,9 +60,10 @@ for a in "$@"; do
 	esac
 done
 set -- "${args[@]+"${args[@]}"}"
-while getopts "s:r:f:M:i:k:m:H:c:a:b:t:n:x:h" o; do
+while getopts "Ss:r:f:M:i:k:m:H:c:a:b:t:n:x:h" o; do
 	case $o in
 	s) sock=$OPTARG ;;
+	S) qserver=1 ;;
 	r) script=$OPTARG ;;
 	f) files+=("$OPTARG") ;;
 	M) mac=$OPTARG ;;
@@ -128,7 +132,7 @@ if (( probe )); then
 fi
 
 [[ -n $sock ]] || die "-s SOCK is required (the vhost-user server's socket)"
-[[ -S $sock ]] || die "-s $sock: no such socket (start the switch first)"
+(( qserver )) || [[ -S $sock ]] || die "-s $sock: no such socket (start the switch first, or -S)"
 [[ -n $script && -r $script ]] || die "-r SCRIPT is required and must be readable"
 case $accel in
 tcg | kvm) ;;
@@ -180,7 +184,7 @@ boot() {
 	echo "boot-guest: $accel, ${mem} MB ($backend), $cpus cpu, nic $mac on $sock" >>"$tmp/console.log"
 	run_qemu "$tmp/console.log" "$limit" "${cpu[@]}" -smp "$cpus" -m "${mem}M" \
 		-object "$(mem_object "$backend")" -numa node,memdev=mem \
-		-chardev "socket,id=c0,path=$sock" \
+		-chardev "socket,id=c0,path=$sock$( ((qserver)) && echo ,server=on)" \
 		-netdev vhost-user,id=n0,chardev=c0 \
 		-device "virtio-net-pci,netdev=n0,mac=$mac,vectors=0" \
 		-initrd "$tmp/initrd.cpio.gz" \

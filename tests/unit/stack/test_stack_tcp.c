@@ -918,6 +918,44 @@ static void connect_and_idle_timeouts(void)
 	net_free(&cp.net);
 }
 
+/* Keep-alive (SO_KEEPALIVE with TCP_KEEPIDLE 2 s, KEEPINTVL 1 s, KEEPCNT 3):
+ * a live peer answers the probes and the connection stays; with the peer
+ * gone, the connection ends with ETIMEDOUT 5 s after its last segment
+ * (2 s idle + 3 probes 1 s apart).  Without SO_KEEPALIVE nothing is probed. */
+static void keepalive_probes(void)
+{
+	struct tcp_cfg c;
+	struct conn_pair cp;
+
+	tcp_cfg_defaults(&c);
+	pair_open(&cp, &c, &c);
+	CHECK(cp.a != NULL);
+	net_run_until(&cp.net, 10000000, NULL, NULL);
+	CHECK_EQ(cp.net.st[0]->stats.keepalive_probe, 0);
+	tcp_set_keepalive(cp.a, true, 2000000, 1000000, 3);
+	net_run_until(&cp.net, 10000000, NULL, NULL);
+	CHECK_EQ(cp.a->state, TCP_ESTABLISHED);
+	/* one probe each 2 s of idleness, each answered */
+	CHECK(cp.net.st[0]->stats.keepalive_probe >= 4);
+	CHECK_EQ(cp.a->ka_sent, 0);
+	uint64_t probes = cp.net.st[0]->stats.keepalive_probe;
+
+	/* the peer dies at most 2 s after its last answer: the end comes
+	 * 3..5 s later */
+	cp.net.filter = drop_everything;
+	net_run_until(&cp.net, 2500000, NULL, NULL);
+	CHECK_EQ(cp.a->state, TCP_ESTABLISHED);
+	net_run_until(&cp.net, 2600000, NULL, NULL);
+	CHECK_EQ(cp.a->state, TCP_CLOSED);
+	CHECK_EQ(cp.a->err, ETIMEDOUT);
+	CHECK(cp.ao.ev & TCP_EV_ERR);
+	CHECK_EQ(cp.net.st[0]->stats.keepalive_timeout, 1);
+	CHECK(cp.net.st[0]->stats.keepalive_probe - probes >= 3);
+	tcp_close(cp.a);
+	tcp_close(cp.c);
+	net_free(&cp.net);
+}
+
 /* The server closed first and sits in TIME_WAIT; a new SYN for the same
  * tuple with a higher sequence number opens a new connection (RFC 6191,
  * as Linux does) instead of waiting out the TIME_WAIT. */
@@ -961,5 +999,5 @@ KBTEST_MAIN(T(handshake_options), T(small_exchange_and_close),
 	    T(bulk_clean), T(bulk_lossy_sack_cubic), T(bulk_lossy_newreno),
 	    T(bulk_lossy_no_options), T(rst_rfc5961), T(malformed_counted), T(drops_have_own_counters),
 	    T(syn_flood_backlog), T(syn_cookies), T(rto_backoff_and_timeout), T(zero_window_persist),
-	    T(delayed_ack), T(close_through_loss), T(connect_and_idle_timeouts),
+	    T(delayed_ack), T(close_through_loss), T(connect_and_idle_timeouts), T(keepalive_probes),
 	    T(time_wait_reuse))
