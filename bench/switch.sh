@@ -60,15 +60,14 @@ vms() {
 		echo "quit"
 	} | timeout $((SECS + WARM + 40)) dpdk-testpmd $("$ROOT/scripts/eal-mem.sh" virtio 256) \
 		--single-file-segments --no-pci --lcores='0@0,1@0' --file-prefix=kbbsw-vm \
-		--vdev "net_virtio_user0,path=$S1,mac=$M1,queues=1" \
-		--vdev "net_virtio_user1,path=$S2,mac=$M2,queues=1" -- -i \
+		--vdev "net_virtio_user0,path=$S1,mac=$M1,queues=1,server=1" \
+		--vdev "net_virtio_user1,path=$S2,mac=$M2,queues=1,server=1" -- -i \
 		--forward-mode=io --eth-peer=0,$M2 --eth-peer=1,$M1 --txpkts="$size" \
 		--rxd=1024 --txd=1024 --total-num-mbufs=16384 >"$log" 2>&1
 	# The second stats block (Rx-pps over SECS): sum of both ports.
 	awk '/Rx-pps:/ { n++; v[n] = $2 } END { if (n >= 4) printf "%d\n", v[n-1] + v[n]; else print "0" }' "$log"
 }
 
-wait_socks() { local i; for i in $(seq 100); do [[ -S $S1 && -S $S2 ]] && return 0; sleep 0.1; done; return 1; }
 stop_pid() { kill -INT "$1" 2>/dev/null; for i in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done; kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
 # one KIND SIZE: KIND kbswitch|testpmd on CPU 1; prints Rx-pps
@@ -82,13 +81,15 @@ one() {
 	else
 		{ sleep $((SECS + WARM + 30)); echo quit; } | taskset -c 1 dpdk-testpmd \
 			$("$ROOT/scripts/eal-mem.sh" vhost 256) --no-pci --lcores='0@1,1@1' \
-			--file-prefix=kbbsw-sw --vdev "net_vhost0,iface=$S1,queues=1" \
-			--vdev "net_vhost1,iface=$S2,queues=1" -- -i --forward-mode=io \
+			--file-prefix=kbbsw-sw --vdev "net_vhost0,iface=$S1,queues=1,client=1" \
+			--vdev "net_vhost1,iface=$S2,queues=1,client=1" -- -i --forward-mode=io \
 			--auto-start --rxd=1024 --txd=1024 --total-num-mbufs=16384 >"$log.sw" 2>&1 &
 	fi
 	local sp=$!
 	pids+=($sp)
-	wait_socks || { echo "switch.sh: $kind did not create its sockets" >&2; tail "$log.sw" >&2; stop_pid $sp; echo 0; return; }
+	# both switches are vhost-user clients (client=1, as forward_script.bess):
+	# the VMs' testpmd owns the sockets and waits for them to connect
+	sleep 1
 	vms "$size" "$log.vm"
 	stop_pid $sp
 	[[ $kind == kbswitch ]] && grep -E '^(out|l2|bcast)' "$log.sw" | sed 's/^/    /' >&2

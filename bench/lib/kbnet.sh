@@ -44,6 +44,7 @@ file_prefix = kbb$$$(basename "$f" .conf)
 tcp_timeout = -1
 CONF
 	[[ $side == virtio ]] && echo "eal_args = --single-file-segments" >>"$f"
+	[[ $side == virtio && $TOPOLOGY == switch ]] && echo "vhost_server = yes" >>"$f"
 }
 
 # kbnet_switch MODE: starts kbswitch with this mode's two sockets
@@ -58,7 +59,8 @@ kbnet_switch() {
 		>"$TMP/switch-$mode.log" 2>&1 &
 	kbnet_pids+=($!)
 	local i
-	for i in $(seq 300); do [[ -S $KB_VM1_SOCK && -S $KB_VM2_SOCK ]] && return 0; sleep 0.1; done
+	# the script's ports are vhost-user clients: the VMs own the sockets
+	for i in $(seq 300); do [[ -S $TMP/sw-$mode.ctl ]] && return 0; sleep 0.1; done
 	return 1
 }
 
