@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "tcp_cc.h"
+#include "tcp_rack.h"
 #include "tcp_rcvbuf.h"
 #include "tcp_rtt.h"
 #include "tcp_sack.h"
@@ -94,6 +95,7 @@ struct tcp_stats {
 	uint64_t rcv_no_range, rcv_ooo, rcv_dup;
 	uint64_t fast_rexmt, sack_recovery, rto_fired, persist_probe, syn_rexmt, tlp_probe;
 	uint64_t keepalive_probe, keepalive_timeout;
+	uint64_t rack_lost, rack_timer;   /* runs RACK declared lost; its timer fired */
 	uint64_t conn_timeout, conn_reset, conns_opened, conns_accepted, conns_closed;
 	uint64_t tx_nobuf, data_after_close;
 };
@@ -152,6 +154,7 @@ struct tcp_pcb {
 	int dupacks;
 	uint8_t limited_tx;       /* RFC 3042: segments allowed past cwnd */
 	struct tcp_scoreboard sack;
+	struct tcp_rack rack;     /* with SACK: when each range was sent */
 	int nrexmt;
 	bool tlp_armed;           /* t_rexmt is the tail-loss probe timer now */
 	bool tlp_out;             /* a probe was sent this flight */
@@ -163,6 +166,7 @@ struct tcp_pcb {
 
 	struct tw_timer t_rexmt, t_delack, t_misc;   /* misc: TIME_WAIT, idle */
 	struct tw_timer t_keep;
+	struct tw_timer t_rack;   /* RACK reordering window (RFC 8985 6.3) */
 
 	struct tcp_listener *listener;   /* while pending accept */
 	struct tcp_pcb *acc_next;
@@ -247,6 +251,8 @@ bool tcp_can_send(const struct tcp_pcb *p);
 bool tcp_eof(const struct tcp_pcb *p);
 
 void tcp_stats_print(const struct tcp_stack *st, FILE *f);
+/* Retransmission timeouts per 10^9 payload bytes sent. */
+double tcp_stats_rto_per_gb(const struct tcp_stats *s);
 const char *tcp_state_name(enum tcp_state s);
 
 #endif

@@ -62,7 +62,8 @@ struct tcp_seg {
 	uint32_t sack[4][2];
 };
 
-enum { TW_KIND_REXMT = 1, TW_KIND_DELACK = 2, TW_KIND_MISC = 3, TW_KIND_KEEP = 4 };
+enum { TW_KIND_REXMT = 1, TW_KIND_DELACK = 2, TW_KIND_MISC = 3, TW_KIND_KEEP = 4,
+       TW_KIND_RACK = 5 };
 
 /* RCV.NXT: data received in order, plus the FIN. */
 static inline uint32_t tcp_rcv_nxt(const struct tcp_pcb *p)
@@ -92,6 +93,8 @@ void tcp_output(struct tcp_pcb *p);
 void tcp_send_ack(struct tcp_pcb *p);
 /* Retransmit from seq: returns payload bytes sent or -1. */
 int tcp_rexmit_at(struct tcp_pcb *p, uint32_t seq);
+/* Resend the first range RACK found lost: bytes sent, or -1 (none). */
+int tcp_rexmit_lost(struct tcp_pcb *p);
 /* A reset answering s (RFC 793 "reset generation"); *why counts it when sent. */
 void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s, uint64_t *why);
 
@@ -133,6 +136,9 @@ void tcp_enter_time_wait(struct tcp_pcb *p);
 uint32_t tcp_ts_now(const struct tcp_stack *st);
 
 /* tcp_in.c */
+/* RACK (RFC 8985): mark what is lost by now, arm the reordering timer,
+ * start recovery when something is. */
+void tcp_rack_detect(struct tcp_pcb *p);
 void tcp_input(struct tcp_stack *st, const struct kb_iphdr *ip,
 	       const uint8_t *tcp, uint16_t len);
 

@@ -225,16 +225,37 @@ static void enter_recovery(struct tcp_pcb *p)
 	cc_on_loss(&p->cc, p->snd_max - p->snd_una);
 	p->high_rxt = p->snd_una;
 	if (p->sack_ok) {
+		/* the first lost range goes now (RFC 6675 4.3); the rest as
+		 * the pipe allows (tcp_output) */
 		st->stats.sack_recovery++;
+		tcp_rexmit_lost(p);
 	} else {
 		st->stats.fast_rexmt++;
 		p->cc.cwnd = p->cc.ssthresh + 3 * p->mss;
-	}
-	int sent = tcp_rexmit_at(p, p->snd_una);
 
-	if (sent >= 0)
-		p->high_rxt = p->snd_una + (sent ? (uint32_t)sent : 1);
+		int sent = tcp_rexmit_at(p, p->snd_una);
+
+		if (sent >= 0)
+			p->high_rxt = p->snd_una + (sent ? (uint32_t)sent : 1);
+	}
 	tcp_arm_rexmt(p);
+}
+
+void tcp_rack_detect(struct tcp_pcb *p)
+{
+	struct tcp_stack *st = p->st;
+	uint32_t wait;
+	uint32_t reo = rack_reo_wnd(&p->rack, &p->sack, p->rtt.srtt, p->mss, p->in_recovery);
+
+	st->stats.rack_lost += (uint64_t)rack_detect_loss(&p->rack, &p->sack, st->now, reo, &wait);
+	if (wait)
+		tw_arm(&st->tw, &p->t_rack, st->now, wait);
+	else
+		tw_cancel(&st->tw, &p->t_rack);
+	/* RFC 6582: not again for data sent before the last recovery or RTO
+	 * ended */
+	if (!p->in_recovery && rack_any_lost(&p->rack) && seq_geq(p->snd_una, p->recover))
+		enter_recovery(p);
 }
 
 /* RFC 5961 5.2: an ACK for data never sent, or far below SND.UNA, is
@@ -378,16 +399,11 @@ static void dup_ack(struct tcp_pcb *p, const struct tcp_seg *s)
 	 * new segment out, so small windows still reach three */
 	if (!p->in_recovery && p->dupacks <= 2)
 		p->limited_tx = (uint8_t)p->dupacks;
-	if (!p->in_recovery) {
-		/* after a tail-loss probe, the ACK it draws is proof enough:
-		 * the hole at SND.UNA is lost (RFC 8985 7.4) */
-		bool lost = p->dupacks >= TCP_DUPTHRESH ||
-			    (p->sack_ok && sack_is_lost(&p->sack, p->snd_una, p->mss)) ||
-			    (p->tlp_out && p->sack_ok && p->sack.n);
-
+	/* with SACK, RACK decides what is lost (tcp_rack_detect) */
+	if (!p->in_recovery && !p->sack_ok) {
 		/* RFC 6582: not again for data sent before the last recovery
 		 * or RTO ended */
-		if (lost && seq_geq(s->ack, p->recover))
+		if (p->dupacks >= TCP_DUPTHRESH && seq_geq(s->ack, p->recover))
 			enter_recovery(p);
 	} else if (!p->sack_ok) {
 		p->cc.cwnd += p->mss;   /* NewReno inflation */
@@ -432,6 +448,10 @@ static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
 	else if (s->ack == p->snd_una && !s->len && !(s->flags & (TH_SYN | TH_FIN)) &&
 		 p->snd_max != p->snd_una && (s->wnd << p->snd_wscale) == old_wnd)
 		dup_ack(p, s);
+	if (p->sack_ok && p->state != TCP_SYN_RCVD && p->rack.n) {
+		rack_on_ack(&p->rack, p->snd_una, &p->sack, p->st->now);
+		tcp_rack_detect(p);
+	}
 	if (p->fin_queued && seq_gt(s->ack, p->fin_seq))
 		return fin_acked(p);
 	return true;

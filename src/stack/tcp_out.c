@@ -158,6 +158,9 @@ int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags)
 	st->stats.tx_bytes += len;
 	if (len && seq_lt(seq, p->snd_max))
 		st->stats.rexmt_segs++;
+	if (p->sack_ok && (len || (flags & TH_FIN)) && !(flags & (TH_SYN | TH_RST)))
+		rack_on_xmit(&p->rack, seq, seq + len + !!(flags & TH_FIN), st->now,
+			     seq_lt(seq, p->snd_max));
 	ip_output(st, buf, p->laddr, p->raddr, IPPROTO_TCP_, tcplen);
 	return (int)len;
 }
@@ -339,27 +342,35 @@ static int send_at_nxt(struct tcp_pcb *p, uint32_t usable)
 	return 1;
 }
 
+int tcp_rexmit_lost(struct tcp_pcb *p)
+{
+	uint32_t s, l;
+
+	if (!rack_next_lost(&p->rack, &p->sack, p->mss, &s, &l))
+		return -1;
+	uint32_t end = sndbuf_end(&p->sb);
+
+	if (seq_gt(s + l, end))
+		l = seq_lt(s, end) ? end - s : 0;   /* the FIN alone */
+	p->rtt_timing = false;   /* Karn */
+	int sent = tcp_xmit(p, s, l, data_flags(p, s, l));
+
+	if (sent >= 0 && seq_gt(s + (uint32_t)sent, p->high_rxt))
+		p->high_rxt = s + (uint32_t)sent;
+	return sent;
+}
+
+/* SACK recovery (RFC 6675's loop, with RACK deciding what is lost):
+ * while the pipe leaves room, resend lost ranges, then new data. */
 static void sack_recovery_output(struct tcp_pcb *p)
 {
 	for (int guard = 0; guard < 1024; guard++) {
-		uint32_t pipe = sack_pipe(&p->sack, p->snd_una, p->snd_max, p->high_rxt, p->mss);
-		uint32_t s, l;
-
-		if (pipe + p->mss > p->cc.cwnd)
+		if (rack_pipe(&p->rack, &p->sack) + p->mss > p->cc.cwnd)
 			return;
-		if (sack_next_lost(&p->sack, p->snd_una, p->high_rxt, p->mss, &s, &l)) {
-			uint32_t end = sndbuf_end(&p->sb);
+		int sent = tcp_rexmit_lost(p);
 
-			if (seq_gt(s + l, end))
-				l = seq_lt(s, end) ? end - s : 0;
-			p->rtt_timing = false;
-			int sent = tcp_xmit(p, s, l, data_flags(p, s, l));
-
-			if (sent < 0)
-				return;
-			p->high_rxt = s + (sent ? (uint32_t)sent : 1);
+		if (sent >= 0)
 			continue;
-		}
 		uint32_t wnd_end = p->snd_una + p->snd_wnd;
 		uint32_t usable = seq_gt(wnd_end, p->snd_nxt) ? wnd_end - p->snd_nxt : 0;
 

@@ -237,6 +237,8 @@ struct tcp_pcb *tcp_pcb_new(struct tcp_stack *st, uint32_t laddr, uint16_t lport
 	p->ka_idle_us = st->cfg.ka_idle_us;
 	p->ka_intvl_us = st->cfg.ka_intvl_us;
 	p->ka_probes = (uint8_t)st->cfg.ka_probes;
+	p->t_rack.kind = TW_KIND_RACK;
+	rack_init(&p->rack);
 	p->last_rx = st->now;
 	table_insert(p);
 	return p;
@@ -304,6 +306,7 @@ void tcp_pcb_closed(struct tcp_pcb *p, int err)
 	tw_cancel(&st->tw, &p->t_delack);
 	tw_cancel(&st->tw, &p->t_misc);
 	tw_cancel(&st->tw, &p->t_keep);
+	tw_cancel(&st->tw, &p->t_rack);
 	p->state = TCP_CLOSED;
 	if (err && !p->err)
 		p->err = err;
@@ -328,6 +331,7 @@ void tcp_enter_time_wait(struct tcp_pcb *p)
 	p->state = TCP_TIME_WAIT;
 	tw_cancel(&p->st->tw, &p->t_rexmt);
 	tw_cancel(&p->st->tw, &p->t_delack);
+	tw_cancel(&p->st->tw, &p->t_rack);
 	if (!p->st->cfg.timewait_us) {
 		tcp_pcb_closed(p, 0);
 		return;
@@ -636,6 +640,8 @@ static void rto_fire(struct tcp_pcb *p)
 	p->recover = p->snd_max;      /* RFC 6582: no fast retransmit for old data */
 	p->dupacks = 0;
 	sack_clear(&p->sack);
+	rack_clear(&p->rack);         /* go-back-N resends it all */
+	tw_cancel(&st->tw, &p->t_rack);
 	p->rtt_timing = false;
 	rtt_backoff(&p->rtt);
 	p->snd_nxt = p->snd_una;      /* go back N */
@@ -736,6 +742,14 @@ static void timer_fire(void *arg, struct tw_timer *t)
 	case TW_KIND_KEEP:
 		keep_fire((struct tcp_pcb *)((char *)t - offsetof(struct tcp_pcb, t_keep)));
 		break;
+	case TW_KIND_RACK:
+		p = (struct tcp_pcb *)((char *)t - offsetof(struct tcp_pcb, t_rack));
+		if (p->state == TCP_CLOSED || p->snd_una == p->snd_max)
+			break;
+		p->st->stats.rack_timer++;
+		tcp_rack_detect(p);
+		tcp_output(p);
+		break;
 	}
 }
 
@@ -746,6 +760,11 @@ unsigned tcp_timers(struct tcp_stack *st, uint64_t now_us)
 }
 
 /* ---- names and counters ---- */
+
+double tcp_stats_rto_per_gb(const struct tcp_stats *s)
+{
+	return s->tx_bytes ? (double)s->rto_fired * 1e9 / (double)s->tx_bytes : 0;
+}
 
 const char *tcp_state_name(enum tcp_state s)
 {
@@ -779,8 +798,9 @@ void tcp_stats_print(const struct tcp_stack *st, FILE *f)
 	fprintf(f, "\ntcp events:");
 	P(syncookies_sent); P(syncookies_recv);
 	P(no_pcb_rst_tx); P(bad_ack_rst_tx); P(rst_tx); P(rst_rx); P(challenge_ack); P(rcv_ooo); P(rcv_dup);
-	P(fast_rexmt); P(sack_recovery); P(rto_fired); P(tlp_probe); P(persist_probe); P(syn_rexmt);
-	P(keepalive_probe); P(keepalive_timeout);
-	fprintf(f, "\n");
+	P(fast_rexmt); P(sack_recovery); P(rack_lost); P(rack_timer); P(rto_fired); P(tlp_probe);
+	P(persist_probe); P(syn_rexmt); P(keepalive_probe); P(keepalive_timeout);
+	/* the tail figure: RTOs per GB sent (retransmissions included) */
+	fprintf(f, " rto_per_gb=%.2f\n", tcp_stats_rto_per_gb(s));
 #undef P
 }

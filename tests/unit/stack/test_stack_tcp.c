@@ -279,6 +279,8 @@ static void bulk_lossy_sack_cubic(void)
 	CHECK(s.rexmt_segs > 0);
 	CHECK(s.sack_recovery > 0);
 	CHECK(s.tlp_probe > 0);   /* tail losses recovered without waiting for an RTO */
+	CHECK(s.rack_lost > 0);
+	CHECK_EQ(s.rto_fired, 0);  /* RACK-TLP: 2% loss repaired without one timeout */
 }
 
 static void bulk_lossy_newreno(void)
@@ -292,6 +294,101 @@ static void bulk_lossy_newreno(void)
 	run_bulk("lossy newreno", &c, 20, 10, 50, 10u << 20, 0, &s);
 	CHECK(s.fast_rexmt > 0);
 	CHECK_EQ(s.sack_recovery, 0);
+}
+
+/* ---- RACK-TLP (RFC 8985): chosen client data segments are dropped ---- */
+
+struct drops {
+	struct conn_pair *cp;
+	uint32_t from_off, to_off;   /* drop data starting in [from, to) */
+	int times;                   /* ... its first `times` transmissions */
+	uint32_t seen_off[64];
+	int seen_n[64], n;
+};
+
+static bool drop_chosen(struct net *n, int from, const uint8_t *pkt, uint16_t len)
+{
+	struct drops *d = n->filter_arg;
+	const struct kb_iphdr *ip = (const struct kb_iphdr *)pkt;
+	const struct kb_tcphdr *th = (const struct kb_tcphdr *)(pkt + 20);
+	uint32_t plen = ntohs(ip->tot_len) - 20u - (th->doff >> 4) * 4u;
+
+	(void)len;
+	if (from != 1 || !plen || !d->cp->c)
+		return true;
+	uint32_t off = ntohl(th->seq) - d->cp->c->iss - 1;
+
+	if (off < d->from_off || off >= d->to_off)
+		return true;
+	for (int i = 0; i < d->n; i++)
+		if (d->seen_off[i] == off)
+			return ++d->seen_n[i] > d->times;
+	if (d->n == 64)
+		return true;
+	d->seen_off[d->n] = off;
+	d->seen_n[d->n++] = 1;
+	return d->times < 1;
+}
+
+/* Sends total bytes client -> server through the drops; returns the
+ * client's counters. */
+static struct tcp_stats run_drops(uint64_t total, struct drops *d)
+{
+	struct tcp_cfg c;
+	struct conn_pair cp;
+	struct bulk b = { &cp, total, 0, 0, 0, 0, 0, false };
+	struct tcp_stats out = { 0 };
+
+	tcp_cfg_defaults(&c);
+	pair_open(&cp, &c, &c);
+	CHECK(cp.a != NULL);
+	if (!cp.a)
+		return out;
+	d->cp = &cp;
+	cp.net.filter = drop_chosen;
+	cp.net.filter_arg = d;
+	CHECK(net_run_until(&cp.net, 60000000ull, bulk_done, &b));
+	CHECK(!b.bad);
+	CHECK_EQ(b.recv_a, total);
+	out = cp.net.st[1]->stats;
+	tcp_stats_print(cp.net.st[1], stdout);
+	cp.net.filter = NULL;
+	pair_close_both(&cp);
+	net_free(&cp.net);
+	return out;
+}
+
+/* The last three segments of a transfer are lost: too few follow them for
+ * duplicate ACKs.  The tail-loss probe resends the last one; its SACK
+ * lets RACK declare the other two lost: no RTO. */
+static void rack_lost_tail(void)
+{
+	uint32_t mss = 1448;   /* 1460 less the timestamp option */
+	uint64_t total = 40ull * mss;
+	struct drops d = { .from_off = (uint32_t)(total - 3 * mss), .to_off = (uint32_t)total,
+			   .times = 1 };
+	struct tcp_stats s = run_drops(total, &d);
+
+	CHECK_EQ(d.n, 3);
+	CHECK(s.tlp_probe >= 1);
+	CHECK(s.rack_lost >= 1);
+	CHECK_EQ(s.rto_fired, 0);
+}
+
+/* One segment is lost, and so is its first retransmission.  RFC 6675
+ * alone never resends a retransmission (only the RTO does); RACK sees
+ * data sent after the retransmission arrive, and resends it again. */
+static void rack_lost_retransmission(void)
+{
+	uint32_t mss = 1448;
+	uint64_t total = 400ull * mss;
+	struct drops d = { .from_off = 100 * mss, .to_off = 100 * mss + 1, .times = 2 };
+	struct tcp_stats s = run_drops(total, &d);
+
+	CHECK_EQ(d.n, 1);
+	CHECK_EQ(d.seen_n[0], 3);   /* sent, resent (lost), resent */
+	CHECK(s.rack_lost >= 2);
+	CHECK_EQ(s.rto_fired, 0);
 }
 
 static void bulk_lossy_no_options(void)
@@ -1000,4 +1097,4 @@ KBTEST_MAIN(T(handshake_options), T(small_exchange_and_close),
 	    T(bulk_lossy_no_options), T(rst_rfc5961), T(malformed_counted), T(drops_have_own_counters),
 	    T(syn_flood_backlog), T(syn_cookies), T(rto_backoff_and_timeout), T(zero_window_persist),
 	    T(delayed_ack), T(close_through_loss), T(connect_and_idle_timeouts), T(keepalive_probes),
-	    T(time_wait_reuse))
+	    T(time_wait_reuse), T(rack_lost_tail), T(rack_lost_retransmission))
