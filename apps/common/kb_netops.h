@@ -25,6 +25,18 @@ struct kb_ev {
 	uint64_t data;
 };
 
+/* Transfer and timeout counters: mTCP's of one context (mtcp_get_stat),
+ * or Linux's of the whole network namespace (/proc/net/netstat). */
+struct kb_netstat {
+	uint64_t bytes;   /* payload (mTCP) or IP (Linux) bytes, both ways */
+	uint64_t rto;     /* retransmission timeouts */
+};
+
+static inline double kb_rto_per_gb(const struct kb_netstat *s)
+{
+	return s->bytes ? (double)s->rto * 1e9 / (double)s->bytes : 0;
+}
+
 struct kb_netops {
 	const char *name;                         /* "kernel" or "mtcp" */
 	/* Process setup: conf is the mTCP config file (ignored by kernel). */
@@ -50,7 +62,21 @@ struct kb_netops {
 	int (*ep_ctl)(void *ctx, int ep, int op, int fd, uint32_t events, uint64_t data);
 	int (*ep_wait)(void *ctx, int ep, struct kb_ev *evs, int n, int timeout_ms);
 	void (*ep_close)(void *ctx, int ep);
+	/* Counters so far (call before thread_fini); Linux's start at
+	 * global_init. */
+	void (*stat)(void *ctx, struct kb_netstat *s);
+	bool stat_global;   /* stat is the namespace's, not per thread */
 };
+
+/* Adds worker i's counters to a total (Linux's are counted once). */
+static inline void kb_netstat_add(const struct kb_netops *ops, int i, struct kb_netstat *total,
+				  const struct kb_netstat *w)
+{
+	if (ops->stat_global && i)
+		return;
+	total->bytes += w->bytes;
+	total->rto += w->rto;
+}
 
 enum { KB_EP_ADD = 1, KB_EP_DEL = 2, KB_EP_MOD = 3 };
 

@@ -4,6 +4,8 @@
 #include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -29,7 +31,50 @@ static void k_on_signal(void (*h)(int))
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-static int k_global_init(const char *conf, int cores) { (void)conf; (void)cores; return 0; }
+/* TcpExt TCPTimeouts and IpExt InOctets + OutOctets of this network
+ * namespace: the lines come in pairs, names then values. */
+static void k_read_netstat(struct kb_netstat *s)
+{
+	char names[4096], vals[4096];
+	FILE *f = fopen("/proc/net/netstat", "r");
+
+	memset(s, 0, sizeof(*s));
+	if (!f)
+		return;
+	while (fgets(names, sizeof(names), f) && fgets(vals, sizeof(vals), f)) {
+		char *sn, *sv;
+		char *n = strtok_r(names, " \n", &sn), *v = strtok_r(vals, " \n", &sv);
+		bool tcp = n && !strcmp(n, "TcpExt:"), ip = n && !strcmp(n, "IpExt:");
+
+		while ((n = strtok_r(NULL, " \n", &sn)) && (v = strtok_r(NULL, " \n", &sv))) {
+			uint64_t x = strtoull(v, NULL, 10);
+
+			if (tcp && !strcmp(n, "TCPTimeouts"))
+				s->rto = x;
+			else if (ip && (!strcmp(n, "InOctets") || !strcmp(n, "OutOctets")))
+				s->bytes += x;
+		}
+	}
+	fclose(f);
+}
+
+static struct kb_netstat k_base;
+
+static int k_global_init(const char *conf, int cores)
+{
+	(void)conf;
+	(void)cores;
+	k_read_netstat(&k_base);
+	return 0;
+}
+
+static void k_stat(void *ctx, struct kb_netstat *s)
+{
+	(void)ctx;
+	k_read_netstat(s);
+	s->bytes -= k_base.bytes;
+	s->rto -= k_base.rto;
+}
 static void k_global_fini(void) {}
 static int k_cores(void) { long n = sysconf(_SC_NPROCESSORS_ONLN); return n > 0 ? (int)n : 1; }
 
@@ -132,5 +177,5 @@ const struct kb_netops kb_netops_kernel = {
 	.connect = k_connect, .sock_error = k_sock_error,
 	.read = k_read, .write = k_write, .close = k_close,
 	.ep_create = k_ep_create, .ep_ctl = k_ep_ctl, .ep_wait = k_ep_wait,
-	.ep_close = k_ep_close,
+	.ep_close = k_ep_close, .stat = k_stat, .stat_global = true,
 };

@@ -122,6 +122,15 @@ static int m_ep_wait(void *ctx, int ep, struct kb_ev *evs, int n, int timeout_ms
 	return r;
 }
 
+static void m_stat(void *ctx, struct kb_netstat *s)
+{
+	struct mtcp_stat st = { 0 };
+
+	mtcp_get_stat(ctx, &st);
+	s->bytes = st.rx_bytes + st.tx_bytes;
+	s->rto = st.rto;
+}
+
 static const struct kb_netops ops = {
 	.name = "mtcp",
 	.global_init = m_global_init, .global_fini = m_global_fini,
@@ -131,7 +140,7 @@ static const struct kb_netops ops = {
 	.connect = m_connect, .sock_error = m_sock_error,
 	.read = m_read, .write = m_write, .close = m_close,
 	.ep_create = m_ep_create, .ep_ctl = m_ep_ctl, .ep_wait = m_ep_wait,
-	.ep_close = m_ep_close,
+	.ep_close = m_ep_close, .stat = m_stat,
 };
 
 const struct kb_netops *const kb_netops_mtcp = &ops;

@@ -49,6 +49,7 @@ struct worker {
 	volatile int started;
 	/* counters a user reads at exit */
 	uint64_t conns, requests, st200, st400, st404, st405, resets;
+	struct kb_netstat ns;
 };
 
 static void usage(void)
@@ -275,6 +276,7 @@ static void *worker_main(void *arg)
 	}
 	ops->close(w->ctx, w->lfd);
 	ops->ep_close(w->ctx, w->ep);
+	ops->stat(w->ctx, &w->ns);
 	ops->thread_fini(w->ctx);
 	return NULL;
 }
@@ -366,6 +368,7 @@ int main(int argc, char **argv)
 		sum.st404 += w[i].st404;
 		sum.st405 += w[i].st405;
 		sum.resets += w[i].resets;
+		kb_netstat_add(s.ops, i, &sum.ns, &w[i].ns);
 		printf("epserver: core %d: %llu connections, %llu requests\n", i,
 		       (unsigned long long)w[i].conns, (unsigned long long)w[i].requests);
 	}
@@ -375,6 +378,9 @@ int main(int argc, char **argv)
 	       (unsigned long long)sum.st200, (unsigned long long)sum.st400,
 	       (unsigned long long)sum.st404, (unsigned long long)sum.st405,
 	       (unsigned long long)sum.resets);
+	printf("epserver: retransmission timeouts: %llu in %llu bytes (%.2f per GB)\n",
+	       (unsigned long long)sum.ns.rto, (unsigned long long)sum.ns.bytes,
+	       kb_rto_per_gb(&sum.ns));
 	s.ops->global_fini();
 	kb_filecache_free(&s.files);
 	free(w);

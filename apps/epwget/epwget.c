@@ -59,6 +59,7 @@ struct worker {
 	uint64_t done, ok200, non200, errors, bytes, conns;
 	uint64_t start_ns, end_ns;
 	struct kb_hist lat;
+	struct kb_netstat ns;
 };
 
 static void usage(void)
@@ -293,6 +294,7 @@ static void *worker_main(void *arg)
 	for (int i = 0; i < 10; i++)   /* let the stack send the FINs */
 		ops->ep_wait(w->ctx, w->ep, evs, 64, 5);
 	ops->ep_close(w->ctx, w->ep);
+	ops->stat(w->ctx, &w->ns);
 	ops->thread_fini(w->ctx);
 	if (w->save)
 		fclose(w->save);
@@ -384,6 +386,7 @@ int main(int argc, char **argv)
 		if (w[i].end_ns > s.end_ns)
 			s.end_ns = w[i].end_ns;
 		kb_hist_merge(&s.lat, &w[i].lat);
+		kb_netstat_add(o.ops, i, &s.ns, &w[i].ns);
 	}
 	double secs = s.end_ns > s.start_ns ? (double)(s.end_ns - s.start_ns) / 1e9 : 1e-9;
 	double p[4] = { kb_hist_pct(&s.lat, 50) / 1e3, kb_hist_pct(&s.lat, 90) / 1e3,
@@ -392,21 +395,26 @@ int main(int argc, char **argv)
 		printf("{\"tool\":\"epwget\",\"stack\":\"%s\",\"requests\":%llu,\"completed\":%llu,"
 		       "\"ok\":%llu,\"non200\":%llu,\"errors\":%llu,\"connections\":%llu,"
 		       "\"bytes\":%llu,\"seconds\":%.3f,\"rps\":%.1f,\"p50_us\":%.1f,"
-		       "\"p90_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f}\n",
+		       "\"p90_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f,\"rto\":%llu,"
+		       "\"net_bytes\":%llu,\"rto_per_gb\":%.2f}\n",
 		       o.ops->name, (unsigned long long)o.total, (unsigned long long)s.done,
 		       (unsigned long long)s.ok200, (unsigned long long)s.non200,
 		       (unsigned long long)s.errors, (unsigned long long)s.conns,
-		       (unsigned long long)s.bytes, secs, s.done / secs, p[0], p[1], p[2], p[3]);
+		       (unsigned long long)s.bytes, secs, s.done / secs, p[0], p[1], p[2], p[3],
+		       (unsigned long long)s.ns.rto, (unsigned long long)s.ns.bytes,
+		       kb_rto_per_gb(&s.ns));
 	else
 		printf("epwget: %llu/%llu requests done in %.3f s over %s: %.1f requests/s, "
 		       "%llu bytes (%.3f Gbit/s)\n"
 		       "  200: %llu, other status: %llu, errors: %llu, connections: %llu\n"
-		       "  latency us: p50 %.1f p90 %.1f p99 %.1f max %.1f\n",
+		       "  latency us: p50 %.1f p90 %.1f p99 %.1f max %.1f\n"
+		       "  retransmission timeouts: %llu in %llu bytes (%.2f per GB)\n",
 		       (unsigned long long)s.done, (unsigned long long)o.total, secs, o.ops->name,
 		       s.done / secs, (unsigned long long)s.bytes, s.bytes * 8 / secs / 1e9,
 		       (unsigned long long)s.ok200, (unsigned long long)s.non200,
 		       (unsigned long long)s.errors, (unsigned long long)s.conns,
-		       p[0], p[1], p[2], p[3]);
+		       p[0], p[1], p[2], p[3], (unsigned long long)s.ns.rto,
+		       (unsigned long long)s.ns.bytes, kb_rto_per_gb(&s.ns));
 	o.ops->global_fini();
 	free(w);
 	free(t);

@@ -110,11 +110,12 @@ static void report(const struct kbperf_opts *o, const struct kbperf_result *r)
 		       "\"cores\":%d,\"msg\":%u,\"seconds\":%.3f,\"bytes\":%llu,\"gbps\":%.4f,"
 		       "\"transactions\":%llu,\"rate\":%.1f,\"conns\":%llu,\"errors\":%llu,"
 		       "\"p50_us\":%.2f,\"p90_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f,"
-		       "\"max_us\":%.2f,",
+		       "\"max_us\":%.2f,\"rto\":%llu,\"rto_per_gb\":%.2f,",
 		       o->ops->name, test_name(o->test), o->flows, o->cores, o->msg, secs,
 		       (unsigned long long)r->bytes, gbps, (unsigned long long)r->transactions,
 		       tps, (unsigned long long)r->conns, (unsigned long long)r->errors,
-		       us[0], us[1], us[2], us[3], us[4]);
+		       us[0], us[1], us[2], us[3], us[4], (unsigned long long)r->ns.rto,
+		       kb_rto_per_gb(&r->ns));
 		if (o->interval > 0)
 			print_intervals_json(r);
 		print_hist_json(h);
@@ -132,6 +133,9 @@ static void report(const struct kbperf_opts *o, const struct kbperf_result *r)
 		       us[0], us[1], us[2], us[3], us[4]);
 	printf("  connections %llu, errors %llu\n", (unsigned long long)r->conns,
 	       (unsigned long long)r->errors);
+	printf("  retransmission timeouts: %llu in %llu bytes (%.2f per GB)\n",
+	       (unsigned long long)r->ns.rto, (unsigned long long)r->ns.bytes,
+	       kb_rto_per_gb(&r->ns));
 }
 
 int main(int argc, char **argv)

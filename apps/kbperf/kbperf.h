@@ -58,6 +58,7 @@ struct kbperf_result {
 	struct kb_hist lat;          /* rr: per transaction; crr: per connection */
 	struct kbperf_interval *iv;  /* -i: the reports, in order */
 	int n_iv;
+	struct kb_netstat ns;        /* the stack's bytes and RTOs */
 };
 
 int kbperf_server(const struct kbperf_opts *o);

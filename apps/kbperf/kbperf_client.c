@@ -258,6 +258,7 @@ static void *cworker_main(void *arg)
 	for (int i = 0; i < 10; i++)
 		ops->ep_wait(w->ctx, w->ep, evs, 64, 5);
 	ops->ep_close(w->ctx, w->ep);
+	ops->stat(w->ctx, &w->res.ns);
 	ops->thread_fini(w->ctx);
 	free(conns);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
@@ -368,6 +369,7 @@ int kbperf_client(const struct kbperf_opts *o, struct kbperf_result *total)
 		if (r->end_ns > total->end_ns)
 			total->end_ns = r->end_ns;
 		kb_hist_merge(&total->lat, &r->lat);
+		kb_netstat_add(o->ops, i, &total->ns, &r->ns);
 	}
 	free(w);
 	free(t);

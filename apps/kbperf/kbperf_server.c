@@ -30,6 +30,7 @@ struct sworker {
 	void *ctx;
 	int ep, lfd;
 	uint64_t conns, bytes_in, bytes_out, bad;
+	struct kb_netstat ns;
 	bool ok;
 	volatile int started;   /* 1 listening, -1 failed */
 };
@@ -196,6 +197,7 @@ static void *sworker_main(void *arg)
 	/* Connections still open are the client's to end; the process exits. */
 	ops->close(w->ctx, w->lfd);
 	ops->ep_close(w->ctx, w->ep);
+	ops->stat(w->ctx, &w->ns);
 	ops->thread_fini(w->ctx);
 	return NULL;
 }
@@ -230,6 +232,7 @@ int kbperf_server(const struct kbperf_opts *o)
 	fflush(stdout);
 	int rc = 0;
 	uint64_t conns = 0, in = 0, out = 0, bad = 0;
+	struct kb_netstat ns = { 0 };
 	for (int i = 0; i < n; i++) {
 		pthread_join(t[i], NULL);
 		if (!w[i].ok)
@@ -238,10 +241,14 @@ int kbperf_server(const struct kbperf_opts *o)
 		in += w[i].bytes_in;
 		out += w[i].bytes_out;
 		bad += w[i].bad;
+		if (w[i].ok)
+			kb_netstat_add(o->ops, i, &ns, &w[i].ns);
 	}
 	printf("kbperf: server done: %llu connections, %llu bytes in, %llu bytes out, "
 	       "%llu bad headers\n", (unsigned long long)conns, (unsigned long long)in,
 	       (unsigned long long)out, (unsigned long long)bad);
+	printf("kbperf: retransmission timeouts: %llu in %llu bytes (%.2f per GB)\n",
+	       (unsigned long long)ns.rto, (unsigned long long)ns.bytes, kb_rto_per_gb(&ns));
 	free(w);
 	free(t);
 	return rc;

@@ -410,6 +410,21 @@ fail:
 	return NULL;
 }
 
+int mtcp_get_stat(mctx_t c, struct mtcp_stat *out)
+{
+	if (!c || !out) {
+		errno = EINVAL;
+		return -1;
+	}
+	const struct tcp_stats *s = &c->st->stats;
+
+	*out = (struct mtcp_stat){ .rx_bytes = s->rx_bytes, .tx_bytes = s->tx_bytes,
+				   .rexmt_segs = s->rexmt_segs, .rto = s->rto_fired,
+				   .tlp_probe = s->tlp_probe, .rack_lost = s->rack_lost,
+				   .recoveries = s->sack_recovery + s->fast_rexmt };
+	return 0;
+}
+
 void mtcp_destroy_context(mctx_t c)
 {
 	struct mtcp_manager *m = &g_mtcp;

@@ -99,6 +99,18 @@ ssize_t mtcp_recv(mctx_t mctx, int sockid, char *buf, size_t len, int flags);
 int mtcp_readv(mctx_t mctx, int sockid, const struct iovec *iov, int numIOV);
 
 ssize_t mtcp_write(mctx_t mctx, int sockid, const char *buf, size_t len);
+/* kbnet extension (not in mTCP): this context's stack counters since it
+ * was created.  tx_bytes counts retransmitted payload again. */
+struct mtcp_stat {
+	uint64_t rx_bytes, tx_bytes;
+	uint64_t rexmt_segs;
+	uint64_t rto;           /* retransmission timeouts */
+	uint64_t tlp_probe;     /* tail-loss probes (RFC 8985) */
+	uint64_t rack_lost;     /* ranges RACK declared lost */
+	uint64_t recoveries;    /* fast/SACK recovery episodes */
+};
+int mtcp_get_stat(mctx_t mctx, struct mtcp_stat *st);
+
 int mtcp_writev(mctx_t mctx, int sockid, const struct iovec *iov, int numIOV);
 
 #ifdef __cplusplus
