@@ -45,6 +45,7 @@ static const char *const cmd_help[][2] = {
 		    "gate packets and Mbit per second, per module drops per second.\n"
 		    "  -n, --count COUNT   stop after COUNT intervals\n"},
 	{"capture", "usage: kbctl capture MODULE[:GATE] [in|out] -w FILE [-c N]\n"
+		    "       kbctl capture MODULE in|out GATE -w FILE [-c N]\n"
 		    "Writes copies of the frames passing output GATE (default 0) of MODULE, or\n"
 		    "with 'in' its input GATE (as bessctl's `tcpdump MODULE [in|out] [GATE]`),\n"
 		    "to FILE as pcap (tcpdump -r FILE, Wireshark); -w - writes to stdout.\n"

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "ctl_proto.h"
@@ -23,7 +24,8 @@ struct pcap_rec {
 	uint32_t sec, usec, caplen, len;
 };
 
-static const char cap_usage[] = "usage: kbctl capture MODULE[:GATE] [in|out] -w FILE [-c N]\n";
+static const char cap_usage[] = "usage: kbctl capture MODULE[:GATE] [in|out] -w FILE [-c N]\n"
+				 "       kbctl capture MODULE in|out GATE -w FILE [-c N]\n";
 
 /* "MODULE[:GATE]" into name and gate; the module names of scripts hold no ':'. */
 static int parse_target(const char *s, char *name, size_t len, long *gate)
@@ -90,15 +92,24 @@ int kbctl_capture(const struct kbctl *k, int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!file || optind >= argc || argc - optind > 2 ||
-	    parse_target(argv[optind], name, sizeof(name), &gate) < 0 ||
-	    (argc - optind == 2 && strcmp(argv[optind + 1], "in") && strcmp(argv[optind + 1], "out"))) {
+	/* MODULE[:GATE] [in|out], or bessctl's order MODULE [in|out] [GATE] */
+	int npos = argc - optind;
+	bool bad = !file || npos < 1 || npos > 3 ||
+		   parse_target(argv[optind], name, sizeof(name), &gate) < 0;
+	if (!bad && npos >= 2) {
+		dir = argv[optind + 1];
+		bad = strcmp(dir, "in") && strcmp(dir, "out");
+	}
+	if (!bad && npos == 3) {
+		gate = strtol(argv[optind + 2], &end, 10);
+		bad = strchr(argv[optind], ':') ||   /* the gate given twice */
+		      end == argv[optind + 2] || *end || gate < 0 || gate > 63;
+	}
+	if (bad) {
 		fprintf(stderr, "kbctl: capture: %s\n%s", !file ? "-w FILE is required" :
-			"expected MODULE[:GATE] [in|out] (GATE 0..63)", cap_usage);
+			"expected MODULE[:GATE] [in|out], or MODULE in|out GATE (GATE 0..63)", cap_usage);
 		return 2;
 	}
-	if (argc - optind == 2)
-		dir = argv[optind + 1];
 	snprintf(line, sizeof(line), "capture %s %s %ld", name, dir, gate);
 	if ((fd = kbctl_open(k, line, kbctl_now() + k->timeout_s)) < 0)
 		return 1;

@@ -52,7 +52,7 @@ cap() { # NAME COUNT TARGET...
 	kb_wait_log 20 "$D/cap_$n.log" '^kbctl: capturing' || kb_fail "capture $n did not start: $(cat "$D/cap_$n.log")"
 }
 cap a 4 out1 in
-cap b 1 l2:1
+cap b 1 l2 out 1   # bessctl's order: MODULE DIRECTION GATE
 cap in 8 in1:0 out
 kb_check "a second capture of a captured gate: refused" bash -c "! '$KBCTL' --ctl '$CTL' capture l2:1 -w '$D/x.pcap' -c 1 2>'$D/x.err' && grep -q 'already being captured' '$D/x.err'"
 kb_check "capture of an unconnected gate: refused" bash -c "! '$KBCTL' --ctl '$CTL' capture l2:5 -w '$D/x.pcap' 2>/dev/null"

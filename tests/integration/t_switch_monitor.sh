@@ -53,6 +53,11 @@ b=$(gate); "$KBCTL" --ctl "$CTL" monitor pipeline -n 2 >"$KB_TMP/mon_pl" 2>&1; r
 cat "$KB_TMP/mon_pl" | sed 's/^/  /'
 kb_check "monitor pipeline -n 2: exit 0" test $rc -eq 0
 kb_check "monitor pipeline: rates x time within the counters moved, Mbps = pps x 800 bits" check pipeline "$b" "$a" "$KB_TMP/mon_pl"
+"$KBCTL" --ctl "$CTL" monitor port >"$KB_TMP/mon_int" 2>&1 &
+MON=$!
+kb_wait_for 10 grep -q '^  p ' "$KB_TMP/mon_int"
+kill -INT $MON; kb_wait_for 10 bash -c "! kill -0 $MON"; wait $MON; rc=$?
+kb_check "monitor port until Ctrl-C: exit 0 after $(grep -c '^  p ' "$KB_TMP/mon_int") interval(s)" test $rc -eq 0
 kb_check "monitor without port|pipeline: usage, exit 2" bash -c "'$KBCTL' --ctl '$CTL' monitor 2>/dev/null; test \$? -eq 2"
 kb_check "monitor --help" bash -c "'$KBCTL' monitor --help | grep -q 'usage: kbctl monitor port|pipeline'"
 kb_switch_stop
