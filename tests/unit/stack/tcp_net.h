@@ -13,7 +13,9 @@
 #include "tcp.h"
 #include "tcp_impl.h"
 
-#define NET_MAXQ 65536
+#ifndef NET_MAXQ
+#define NET_MAXQ 65536   /* packets in flight; a user may define fewer */
+#endif
 
 struct net;
 

@@ -458,6 +458,27 @@ static void rst_rfc5961(void)
 	net_free(&cp.net);
 }
 
+/* An ICMP echo request of tot bytes from stack 1 to stack 0, zero data. */
+static uint16_t echo_request(uint8_t *pkt, uint16_t tot)
+{
+	uint16_t ck;
+
+	memset(pkt, 0, tot);
+	pkt[0] = 0x45;
+	pkt[2] = (uint8_t)(tot >> 8);
+	pkt[3] = (uint8_t)tot;
+	pkt[8] = 64;
+	pkt[9] = 1;
+	memcpy(pkt + 12, &(uint32_t){ net_ip(1) }, 4);
+	memcpy(pkt + 16, &(uint32_t){ net_ip(0) }, 4);
+	ck = inet_cksum(pkt, 20);
+	memcpy(pkt + 10, &ck, 2);
+	pkt[20] = 8;
+	ck = inet_cksum(pkt + 20, (uint16_t)(tot - 20));
+	memcpy(pkt + 22, &ck, 2);
+	return tot;
+}
+
 static void malformed_counted(void)
 {
 	struct tcp_cfg c;
@@ -515,15 +536,13 @@ static void malformed_counted(void)
 	CHECK(cp.a->state == TCP_ESTABLISHED || cp.a->state == TCP_CLOSED);
 	/* ICMP echo gets a reply */
 	uint64_t before = cp.net.sent[0];
-	uint8_t icmp[28 + 8] = { 0x45, 0, 0, 36, 0, 0, 0, 0, 64, 1 };
-	memcpy(icmp + 12, &(uint32_t){ net_ip(1) }, 4);
-	memcpy(icmp + 16, &(uint32_t){ net_ip(0) }, 4);
-	uint16_t ck = inet_cksum(icmp, 20);
+	uint8_t icmp[28 + 8];
 
-	memcpy(icmp + 10, &ck, 2);
-	icmp[20] = 8;
+	echo_request(icmp, 36);
 	memcpy(icmp + 28, "pingpong", 8);
-	ck = inet_cksum(icmp + 20, 16);
+	icmp[22] = icmp[23] = 0;
+	uint16_t ck = inet_cksum(icmp + 20, 16);
+
 	memcpy(icmp + 22, &ck, 2);
 	inject(&cp.net, 0, icmp, 36);
 	CHECK_EQ(s->icmp_echo_tx, 1);
@@ -592,34 +611,9 @@ static void drops_have_own_counters(void)
 	CHECK_EQ(p->state, TCP_SYN_SENT);
 	tcp_abort(p);
 	/* an echo request whose reply would not fit one buffer */
-	uint16_t il = TCP_MAX_PKT;
-
-	memset(pkt, 0, sizeof(pkt));
-	pkt[0] = 0x45;
-	pkt[2] = (uint8_t)(il >> 8);
-	pkt[3] = (uint8_t)il;
-	pkt[8] = 64;
-	pkt[9] = 1;
-	memcpy(pkt + 12, &(uint32_t){ net_ip(1) }, 4);
-	memcpy(pkt + 16, &(uint32_t){ net_ip(0) }, 4);
-	uint16_t ck = inet_cksum(pkt, 20);
-
-	memcpy(pkt + 10, &ck, 2);
-	pkt[20] = 8;
-	ck = inet_cksum(pkt + 20, (uint16_t)(il - 20));
-	memcpy(pkt + 22, &ck, 2);
-	inject(&cp.net, 0, pkt, il);
-	CHECK_EQ(s->icmp_too_big, 0);   /* il - 20 + 20 fits exactly */
-	il = (uint16_t)(TCP_MAX_PKT + 1);
-	pkt[2] = (uint8_t)(il >> 8);
-	pkt[3] = (uint8_t)il;
-	pkt[10] = pkt[11] = 0;
-	ck = inet_cksum(pkt, 20);
-	memcpy(pkt + 10, &ck, 2);
-	pkt[22] = pkt[23] = 0;
-	ck = inet_cksum(pkt + 20, (uint16_t)(il - 20));
-	memcpy(pkt + 22, &ck, 2);
-	inject(&cp.net, 0, pkt, il);
+	inject(&cp.net, 0, pkt, echo_request(pkt, TCP_MAX_PKT));
+	CHECK_EQ(s->icmp_too_big, 0);   /* a reply of the same size fits exactly */
+	inject(&cp.net, 0, pkt, echo_request(pkt, TCP_MAX_PKT + 1));
 	CHECK_EQ(s->icmp_too_big, 1);
 	tcp_abort(cp.a);
 	tcp_abort(cp.c);
