@@ -54,6 +54,7 @@ struct kb_netops {
 	int (*accept)(void *ctx, int fd);         /* non-blocking result */
 	int (*connect)(void *ctx, int fd, const struct sockaddr_in *a); /* EINPROGRESS ok */
 	int (*sock_error)(void *ctx, int fd);     /* SO_ERROR value, or errno */
+	int (*keepalive)(void *ctx, int fd);      /* SO_KEEPALIVE on (timing: the stack's) */
 	ssize_t (*read)(void *ctx, int fd, void *buf, size_t len);
 	ssize_t (*write)(void *ctx, int fd, const void *buf, size_t len);
 	int (*close)(void *ctx, int fd);

@@ -129,6 +129,12 @@ static int k_sock_error(void *ctx, int fd)
 	return e;
 }
 
+static int k_keepalive(void *ctx, int fd)
+{
+	int on = 1;
+	return setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+}
+
 static ssize_t k_read(void *ctx, int fd, void *b, size_t n) { return read(fd, b, n); }
 static ssize_t k_write(void *ctx, int fd, const void *b, size_t n) { return send(fd, b, n, MSG_NOSIGNAL); }
 static int k_close(void *ctx, int fd) { return close(fd); }
@@ -174,7 +180,7 @@ const struct kb_netops kb_netops_kernel = {
 	.thread_init = k_thread_init, .thread_fini = k_thread_fini, .cores = k_cores,
 	.on_signal = k_on_signal,
 	.socket = k_socket, .listen = k_listen, .accept = k_accept,
-	.connect = k_connect, .sock_error = k_sock_error,
+	.connect = k_connect, .sock_error = k_sock_error, .keepalive = k_keepalive,
 	.read = k_read, .write = k_write, .close = k_close,
 	.ep_create = k_ep_create, .ep_ctl = k_ep_ctl, .ep_wait = k_ep_wait,
 	.ep_close = k_ep_close, .stat = k_stat, .stat_global = true,

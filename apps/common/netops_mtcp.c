@@ -82,6 +82,12 @@ static int m_sock_error(void *ctx, int fd)
 	return e;
 }
 
+static int m_keepalive(void *ctx, int fd)
+{
+	int on = 1;
+	return mtcp_setsockopt(ctx, fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+}
+
 static ssize_t m_read(void *ctx, int fd, void *b, size_t n) { return mtcp_read(ctx, fd, b, n); }
 static ssize_t m_write(void *ctx, int fd, const void *b, size_t n) { return mtcp_write(ctx, fd, b, n); }
 static int m_close(void *ctx, int fd) { return mtcp_close(ctx, fd); }
@@ -137,7 +143,7 @@ static const struct kb_netops ops = {
 	.thread_init = m_thread_init, .thread_fini = m_thread_fini, .cores = m_cores,
 	.on_signal = m_on_signal,
 	.socket = m_socket, .listen = m_listen, .accept = m_accept,
-	.connect = m_connect, .sock_error = m_sock_error,
+	.connect = m_connect, .sock_error = m_sock_error, .keepalive = m_keepalive,
 	.read = m_read, .write = m_write, .close = m_close,
 	.ep_create = m_ep_create, .ep_ctl = m_ep_ctl, .ep_wait = m_ep_wait,
 	.ep_close = m_ep_close, .stat = m_stat,

@@ -39,7 +39,9 @@ static void usage(void)
 "  -f, --conf FILE     mTCP config file (kbnet stack; see docs/porting.md)\n"
 "      --kernel        use Linux sockets and epoll instead of kbnet\n"
 "      --json          client: print one JSON object (for bench/run)\n"
-"  -v, --verbose       report each flow error\n"
+"  -k, --keepalive     SO_KEEPALIVE on every connection (timing: the config's\n"
+"                      tcp_keepalive_* keys, or Linux's sysctls)\n"
+"  -v, --verbose       report each flow error (server: each connection's)\n"
 "  -h, --help          this text\n"
 "\n"
 "Exit status: 0 ok, 1 the test failed (errors, nothing measured), 2 bad usage.\n",
@@ -149,6 +151,7 @@ int main(int argc, char **argv)
 		{ "conf", required_argument, NULL, 'f' }, { "kernel", no_argument, NULL, 'K' },
 		{ "json", no_argument, NULL, 'J' }, { "verbose", no_argument, NULL, 'v' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "keepalive", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
 	struct kbperf_opts o = { .cores = 1, .test = KBPERF_BULK, .flows = 1, .seconds = 5,
@@ -157,11 +160,12 @@ int main(int argc, char **argv)
 	const char *peer = NULL, *bind_ip = "0.0.0.0";
 	long long port = 5201;
 	int c;
-	while ((c = getopt_long(argc, argv, ":sc:B:p:t:P:d:b:l:N:f:i:vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":sc:B:p:t:P:d:b:l:N:f:i:kvh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': server = true; break;
 		case 'c': peer = optarg; break;
 		case 'B': bind_ip = optarg; break;
+		case 'k': o.keepalive = true; break;
 		case 'p': port = kb_opt_int(prog, "-p", optarg, 1, 65535); break;
 		case 't':
 			if (!strcmp(optarg, "bulk")) o.test = KBPERF_BULK;

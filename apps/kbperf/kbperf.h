@@ -39,6 +39,7 @@ struct kbperf_opts {
 	uint32_t msg;                /* rr/crr message size */
 	bool json;
 	bool verbose;
+	bool keepalive;              /* SO_KEEPALIVE on every connection */
 	double interval;             /* client: seconds between reports (0: none) */
 };
 

@@ -60,6 +60,8 @@ static int cconn_open(struct cworker *w, struct cconn *c)
 	c->fd = ops->socket(w->ctx);
 	if (c->fd < 0)
 		return -1;
+	if (o->keepalive)
+		ops->keepalive(w->ctx, c->fd);
 	if (ops->connect(w->ctx, c->fd, &o->addr) < 0 && errno != EINPROGRESS) {
 		ops->close(w->ctx, c->fd);
 		c->fd = -1;

@@ -29,7 +29,7 @@ struct sworker {
 	int core;
 	void *ctx;
 	int ep, lfd;
-	uint64_t conns, bytes_in, bytes_out, bad;
+	uint64_t conns, bytes_in, bytes_out, bad, errors;
 	struct kb_netstat ns;
 	bool ok;
 	volatile int started;   /* 1 listening, -1 failed */
@@ -65,7 +65,14 @@ static int sconn_send(struct sworker *w, struct sconn *c)
 				set_out(w, c, true);
 				return 0;
 			}
-			return -1;   /* the client went away: normal end of bulk */
+			/* the client went away: the normal end of bulk; in rr/crr
+			 * the response had nowhere to go */
+			if (c->hdr.test != KBPERF_BULK) {
+				w->errors++;
+				if (w->o->verbose)
+					fprintf(stderr, "kbperf: connection error: %s\n", strerror(errno));
+			}
+			return -1;
 		}
 		w->bytes_out += (uint64_t)r;
 		if (!c->bulk_forever)
@@ -99,8 +106,15 @@ static int sconn_recv(struct sworker *w, struct sconn *c, char *buf, size_t cap)
 		ssize_t r = w->o->ops->read(w->ctx, c->fd, buf, cap);
 		if (r == 0)
 			return -1;
-		if (r < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			/* reset or timed out (keep-alive): the client is gone */
+			w->errors++;
+			if (w->o->verbose)
+				fprintf(stderr, "kbperf: connection error: %s\n", strerror(errno));
+			return -1;
+		}
 		w->bytes_in += (uint64_t)r;
 		char *p = buf;
 		size_t n = (size_t)r;
@@ -179,6 +193,8 @@ static void *sworker_main(void *arg)
 					}
 					c->fd = fd;
 					w->conns++;
+					if (w->o->keepalive)
+						ops->keepalive(w->ctx, fd);
 					ops->ep_ctl(w->ctx, w->ep, KB_EP_ADD, fd, KB_EV_IN,
 						    (uint64_t)(uintptr_t)c);
 				}
@@ -231,7 +247,7 @@ int kbperf_server(const struct kbperf_opts *o)
 	       o->ops->name);
 	fflush(stdout);
 	int rc = 0;
-	uint64_t conns = 0, in = 0, out = 0, bad = 0;
+	uint64_t conns = 0, in = 0, out = 0, bad = 0, errors = 0;
 	struct kb_netstat ns = { 0 };
 	for (int i = 0; i < n; i++) {
 		pthread_join(t[i], NULL);
@@ -241,12 +257,14 @@ int kbperf_server(const struct kbperf_opts *o)
 		in += w[i].bytes_in;
 		out += w[i].bytes_out;
 		bad += w[i].bad;
+		errors += w[i].errors;
 		if (w[i].ok)
 			kb_netstat_add(o->ops, i, &ns, &w[i].ns);
 	}
 	printf("kbperf: server done: %llu connections, %llu bytes in, %llu bytes out, "
-	       "%llu bad headers\n", (unsigned long long)conns, (unsigned long long)in,
-	       (unsigned long long)out, (unsigned long long)bad);
+	       "%llu bad headers, %llu connection errors\n", (unsigned long long)conns,
+	       (unsigned long long)in, (unsigned long long)out, (unsigned long long)bad,
+	       (unsigned long long)errors);
 	printf("kbperf: retransmission timeouts: %llu in %llu bytes (%.2f per GB)\n",
 	       (unsigned long long)ns.rto, (unsigned long long)ns.bytes, kb_rto_per_gb(&ns));
 	free(w);
