@@ -4,8 +4,9 @@
 # (a round-robin schedule covers the 15 pairs once); in each pair one VM
 # serves a 1 MB file (epserver), the other downloads it (epwget) and the
 # sha256 is compared.  ARP goes through Replicate to all six.  Then the
-# switch's counters: every port received and sent, no drops but the misses
-# of nobody.
+# switch's counters: every port received and sent, L2Forward had no miss and
+# no drop.  The VMs use plain memory (memory = nohuge): seven processes
+# starting at once would race for the shared hugepages.
 # timeout: 150
 # asan: yes
 source "$(dirname "$0")/../lib.sh"
@@ -20,7 +21,7 @@ CTL=$KB_TMP/ctl
 "$KB_ROOT/scripts/switch-script.sh" --vms $N >"$KB_TMP/sw.bess"
 for ((k = 1; k <= N; k++)); do
 	export KB_VM${k}_SOCK=$KB_TMP/vm$k.sock
-	"$KB_ROOT/scripts/vm-conf.sh" $k "$KB_TMP/vm$k.sock" file_prefix=kbnv$k$KB_ID mem_mb=64 \
+	"$KB_ROOT/scripts/vm-conf.sh" $k "$KB_TMP/vm$k.sock" file_prefix=kbnv$k$KB_ID mem_mb=64 memory=nohuge \
 		>"$KB_TMP/vm$k.conf"
 done
 kb_bg "$KB_TMP/sw.log" timeout 145 "$SW" $(kb_eal_mem vhost 128) --no-pci -l 0 \
