@@ -1,0 +1,166 @@
+/* RoundRobin(gates=[...], mode='batch'|'packet'): spreads packets over the
+ * listed output gates in turn, a whole batch at a time (BESS's default) or
+ * packet by packet. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline.h"
+
+struct rr_conf {
+	int n;
+	bool per_packet;
+	int g[KB_MAX_GATES];
+};
+
+struct roundrobin {
+	struct rr_conf *c;        /* published; swapped whole by the commands */
+	unsigned next;
+};
+
+static int parse_gates(const struct script_value *v, const char *what, struct rr_conf *c,
+		       struct kb_err *err)
+{
+	if (v->type != SV_LIST)
+		return script_err_at(err, &v->pos, "%s: expected gates=[N, ...], got %s", what,
+				     script_vtype_name(v->type));
+	if (!v->list.n)
+		return script_err_at(err, &v->pos,
+				     "%s: gates=[] lists no gate (every packet would be dropped; expected at least one)",
+				     what);
+	if (v->list.n > KB_MAX_GATES)
+		return script_err_at(err, &v->pos, "%s: at most %d gates", what, KB_MAX_GATES);
+	c->n = 0;
+	for (size_t i = 0; i < v->list.n; i++) {
+		int64_t g;
+		if (script_value_int(v->list.items[i], "gate", 0, KB_MAX_GATES - 1, &g, err) < 0)
+			return -1;
+		c->g[c->n++] = (int)g;
+	}
+	return 0;
+}
+
+static int parse_mode(const struct script_value *v, const char *what, struct rr_conf *c,
+		      struct kb_err *err)
+{
+	if (v->type != SV_STR || (strcmp(v->s, "batch") && strcmp(v->s, "packet")))
+		return script_err_at(err, &v->pos, "%s: mode is 'batch' or 'packet'", what);
+	c->per_packet = !strcmp(v->s, "packet");
+	return 0;
+}
+
+/* A new configuration: the current one (or the defaults) changed by a, then
+ * published.  A lone positional argument is gates (init, set_gates) or the
+ * mode (set_mode, need_gates false). */
+static int configure(struct module *m, const struct script_args *a, const char *what,
+		     const char *const *allowed, bool need_gates, struct kb_err *err)
+{
+	struct roundrobin *r = m->priv;
+	const struct script_value *g = script_args_get(a, "gates"), *mode = script_args_get(a, "mode");
+	const struct script_value *pos = script_args_get(a, "");
+	struct rr_conf *c, *old = r->c;
+
+	if (script_args_check(a, what, allowed, err) < 0)
+		return -1;
+	if (need_gates && !g)
+		g = pos;
+	else if (!need_gates && !mode)
+		mode = pos;
+	if (!g && need_gates)
+		return script_err_at(err, &a->pos, "%s needs gates=[N, ...]", what);
+	if (!mode && !need_gates)
+		return script_err_at(err, &a->pos, "%s needs mode='batch' or 'packet'", what);
+	if (!(c = calloc(1, sizeof(*c))))
+		return script_err_at(err, &a->pos, "%s: out of memory", what);
+	if (old)
+		*c = *old;
+	if ((g && parse_gates(g, what, c, err) < 0) || (mode && parse_mode(mode, what, c, err) < 0)) {
+		free(c);
+		return -1;
+	}
+	__atomic_store_n(&r->c, c, __ATOMIC_RELEASE);
+	if (old) {
+		pipeline_synchronize(m->pl);
+		free(old);
+	}
+	return 0;
+}
+
+static int rr_init(struct module *m, const struct script_args *a, struct kb_err *err)
+{
+	static const char *const allowed[] = {"gates", "mode", "", NULL};
+	return configure(m, a, "RoundRobin", allowed, true, err);
+}
+
+static int cmd_set_gates(struct module *m, const struct script_args *a,
+			 struct script_value **res, struct kb_err *err)
+{
+	static const char *const allowed[] = {"gates", "", NULL};
+	return configure(m, a, "RoundRobin.set_gates", allowed, true, err);
+}
+
+static int cmd_set_mode(struct module *m, const struct script_args *a,
+			struct script_value **res, struct kb_err *err)
+{
+	static const char *const allowed[] = {"mode", "", NULL};
+	return configure(m, a, "RoundRobin.set_mode", allowed, false, err);
+}
+
+static void rr_process(struct worker *w, struct module *m, struct pkt_batch *b)
+{
+	struct roundrobin *r = m->priv;
+	const struct rr_conf *c = __atomic_load_n(&r->c, __ATOMIC_ACQUIRE);
+	unsigned next = r->next % (unsigned)c->n;
+	struct pkt_batch out;
+
+	if (!c->per_packet) {
+		r->next = next + 1;
+		module_emit(w, m, c->g[next], b);
+		return;
+	}
+	/* packet i goes to gate (next + i) % n: one pass per gate keeps each
+	 * gate's packets in order */
+	for (unsigned k = 0; k < (unsigned)c->n && k < b->cnt; k++) {
+		out.cnt = 0;
+		for (unsigned i = k; i < b->cnt; i += (unsigned)c->n)
+			out.pkts[out.cnt++] = b->pkts[i];
+		module_emit(w, m, c->g[(next + k) % (unsigned)c->n], &out);
+	}
+	r->next = next + b->cnt;
+	b->cnt = 0;
+}
+
+static void rr_describe(const struct module *m, char *buf, size_t len)
+{
+	const struct roundrobin *r = m->priv;
+	size_t o = (size_t)snprintf(buf, len, "mode=%s gates=[", r->c->per_packet ? "packet" : "batch");
+	for (int k = 0; k < r->c->n && o < len; k++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%d", k ? ", " : "", r->c->g[k]);
+	if (o < len)
+		snprintf(buf + o, len - o, "]");
+}
+
+static void rr_destroy(struct module *m)
+{
+	struct roundrobin *r = m->priv;
+	free(r->c);
+	r->c = NULL;
+}
+
+static const struct module_cmd rr_cmds[] = {
+	{"set_gates", "set_gates(gates=[N, ...])", cmd_set_gates},
+	{"set_mode", "set_mode(mode='batch'|'packet')", cmd_set_mode},
+	{NULL, NULL, NULL},
+};
+
+const struct module_class mod_roundrobin = {
+	.name = "RoundRobin",
+	.help = "spreads packets over gates in turn: RoundRobin(gates=[...], mode='batch'|'packet')",
+	.priv_size = sizeof(struct roundrobin),
+	.max_igates = 1,
+	.max_ogates = KB_MAX_GATES,
+	.init = rr_init,
+	.destroy = rr_destroy,
+	.process = rr_process,
+	.describe = rr_describe,
+	.cmds = rr_cmds,
+};
