@@ -34,11 +34,20 @@
 #define KB_PYTHON_HOME "/usr"
 #endif
 
-/* CPython frees little of what it allocates at exit: not kbswitch's leaks. */
+/* CPython, and the extension modules a script imports (scapy pulls in
+ * cryptography and OpenSSL), free little of what they allocate at exit:
+ * not kbswitch's leaks. */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
 {
-	return "leak:libpython3\n";
+	return "leak:libpython3\nleak:/usr/lib/python3/\nleak:/usr/lib/python3.11/\n"
+	       "leak:libcrypto.so\nleak:libssl.so\nleak:libffi.so\n";
+}
+
+const char *__lsan_default_options(void);
+const char *__lsan_default_options(void)
+{
+	return "print_suppressions=0";
 }
 
 struct py_run {
