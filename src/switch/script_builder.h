@@ -12,6 +12,8 @@
 #ifndef SCRIPT_BUILDER_H
 #define SCRIPT_BUILDER_H
 
+#include <stdbool.h>
+
 #include "kb_err.h"
 #include "script_value.h"
 
@@ -78,6 +80,10 @@ int script_run_string(const char *name, const char *text,
 /* Bounds on a script: memory the interpreter may hold (MB) and run time
  * (seconds); past either, the script stops with a positioned error. */
 void script_limits(unsigned mem_mb, unsigned time_s);
+
+/* Fuzzing: scripts run without __import__, open, exec, eval, compile or
+ * input, and print discards. */
+void script_sandbox(bool on);
 
 /* Releases the interpreter (kbswitch calls it once the script has run,
  * before DPDK starts: the data path never enters Python). */

@@ -62,7 +62,7 @@ struct py_run {
 
 static struct py_run *g_run;
 static PyObject *g_script_error, *g_bess, *g_env_fn, *g_module_fn, *g_named_fn;
-static bool g_py_ready;
+static bool g_py_ready, g_sandbox;
 static unsigned g_mem_mb = 1024, g_time_s = 60;
 
 /* ---- memory and time bounds ---- */
@@ -212,6 +212,46 @@ static void wd_stop(void)
 	pthread_mutex_unlock(&wd_mu);
 	pthread_join(wd_thread, NULL);
 	pthread_cond_destroy(&wd_cv);
+}
+
+void script_sandbox(bool on)
+{
+	g_sandbox = on;
+}
+
+static PyObject *quiet_print(PyObject *self, PyObject *args, PyObject *kw)
+{
+	Py_RETURN_NONE;
+}
+
+static PyMethodDef quiet_print_def = {"print", (PyCFunction)(void (*)(void))quiet_print,
+				      METH_VARARGS | METH_KEYWORDS, "print, discarded (sandbox)"};
+
+/* The builtins a script sees: Python's, or (sandbox) a copy without what
+ * reaches files, other code or the terminal. */
+static PyObject *script_builtins(void)
+{
+	static const char *const gone[] = {"__import__", "open", "exec", "eval", "compile",
+					   "input", "breakpoint", "exit", "quit", "help", NULL};
+	PyObject *b = PyEval_GetBuiltins(), *fn;
+
+	if (!g_sandbox) {
+		Py_INCREF(b);
+		return b;
+	}
+	if (!(b = PyDict_Copy(b)))
+		return NULL;
+	for (const char *const *g = gone; *g; g++)
+		if (PyDict_DelItemString(b, *g) < 0)
+			PyErr_Clear();
+	if (!(fn = PyCFunction_New(&quiet_print_def, NULL)) ||
+	    PyDict_SetItemString(b, "print", fn) < 0) {
+		Py_XDECREF(fn);
+		Py_DECREF(b);
+		return NULL;
+	}
+	Py_DECREF(fn);
+	return b;
 }
 
 void script_limits(unsigned mem_mb, unsigned time_s)
@@ -1354,7 +1394,7 @@ static int run_text(const char *file, const char *text, size_t len,
 		    const struct script_builder *b, struct kb_err *err)
 {
 	struct py_run r = { .b = b };
-	PyObject *code = NULL, *globals = NULL, *res = NULL;
+	PyObject *code = NULL, *globals = NULL, *res = NULL, *builtins = NULL;
 	int rc = -1;
 
 	if (script_sugar(&r.src, file, text, len, err) < 0)
@@ -1369,7 +1409,8 @@ static int run_text(const char *file, const char *text, size_t len,
 	wd_start(file);
 	if (!(r.filename = PyUnicode_DecodeFSDefault(file)) ||
 	    !(globals = PyDict_New()) ||
-	    PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) < 0 ||
+	    !(builtins = script_builtins()) ||
+	    PyDict_SetItemString(globals, "__builtins__", builtins) < 0 ||
 	    dict_set_str(globals, "__name__", "__main__") < 0 ||
 	    PyDict_SetItemString(globals, "__file__", r.filename) < 0 ||
 	    PyDict_SetItemString(globals, "bess", g_bess) < 0 ||
@@ -1402,6 +1443,7 @@ done:
 	__atomic_store_n(&g_mem_limit, 0, __ATOMIC_RELAXED);
 	Py_XDECREF(res);
 	Py_XDECREF(code);
+	Py_XDECREF(builtins);
 	if (globals)
 		PyDict_Clear(globals);
 	Py_XDECREF(globals);
