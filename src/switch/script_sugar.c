@@ -246,6 +246,13 @@ static bool in_brackets(const struct script_src *s, size_t i)
 	return s->tok[i].parent == '[';
 }
 
+/* Does [a, b) of the original hold a newline?  A replacement never spans
+ * one: the rewritten text keeps every line where it was. */
+static bool has_nl(const struct script_src *s, uint32_t a, uint32_t b)
+{
+	return b > a && memchr(s->text + a, '\n', b - a) != NULL;
+}
+
 /* name::Class( */
 static void sugar_modules(struct script_src *s, struct edits *es)
 {
@@ -256,9 +263,9 @@ static void sugar_modules(struct script_src *s, struct edits *es)
 			continue;
 		if (i > 0 && s->tok[i - 1].type == ST_OP && s->tok[i - 1].ch == '.')
 			continue;      /* a.b::C: not a name */
-		if (in_brackets(s, i + 1))
+		if (in_brackets(s, i + 1) || has_nl(s, n->start, c->end))
 			continue;
-		if (tok_is(s, i + 3, ST_OPEN, '(')) {
+		if (tok_is(s, i + 3, ST_OPEN, '(') && !has_nl(s, c->end, s->tok[i + 3].start)) {
 			/* each piece keeps its own origin: an unclosed '(' is
 			 * reported at the script's '(' */
 			uint32_t p = s->tok[i + 3].start, pe = s->tok[i + 3].end;

@@ -495,6 +495,9 @@ static void test_sugar(void)
 		{ "a \\\n  -> b\n", "a \\\n  + b\n" },
 		{ "x = $A\n", "x = __bess_env__('A')\n" },
 		{ "x = $\n", "x = $\n" },
+		/* a line break inside name::Class( (within brackets) is never
+		 * swallowed: lines stay where they were (found by fuzz_script) */
+		{ "f(x::Foo\n(1), y\n::Bar())\n", "f(__bess_module__('x', 'Foo')\n(1), y\n::Bar())\n" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
