@@ -9,24 +9,12 @@
 #include <string.h>
 
 #include "kb_parse.h"
+#include "gate_list.h"
 #include "pipeline.h"
-
-struct gate_list {
-	int n;
-	int g[KB_MAX_GATES];
-};
 
 struct replicate {
 	struct gate_list *gl;    /* published; swapped whole by set_gates */
 };
-
-static bool gl_has(const struct gate_list *gl, int g)
-{
-	for (int k = 0; k < gl->n; k++)
-		if (gl->g[k] == g)
-			return true;
-	return false;
-}
 
 static int parse_gates(const struct script_args *a, const char *what,
 		       struct gate_list **out, struct kb_err *err)
@@ -41,29 +29,11 @@ static int parse_gates(const struct script_args *a, const char *what,
 		v = script_args_get(a, "");
 	if (!v)
 		return script_err_at(err, &a->pos, "%s: missing argument 'gates'", what);
-	if (v->type != SV_LIST)
-		return script_err_at(err, &v->pos, "%s: expected gates=[N, ...], got %s", what,
-				     script_vtype_name(v->type));
-	if (!v->list.n)
-		return script_err_at(err, &v->pos,
-				     "%s: gates=[] lists no gate (every packet would be dropped; expected at least one)",
-				     what);
-	if (v->list.n > KB_MAX_GATES)
-		return script_err_at(err, &v->pos, "%s: at most %d gates", what, KB_MAX_GATES);
 	if (!(gl = calloc(1, sizeof(*gl))))
 		return script_err_at(err, &v->pos, "out of memory");
-	for (size_t i = 0; i < v->list.n; i++) {
-		int64_t g;
-		if (script_value_int(v->list.items[i], "gate", 0, KB_MAX_GATES - 1, &g, err)) {
-			free(gl);
-			return -1;
-		}
-		if (gl_has(gl, (int)g)) {
-			free(gl);
-			return script_err_at(err, &v->list.items[i]->pos,
-					     "%s: gate %lld is listed twice", what, (long long)g);
-		}
-		gl->g[gl->n++] = (int)g;
+	if (gate_list_parse(v, what, true, gl, err) < 0) {
+		free(gl);
+		return -1;
 	}
 	*out = gl;
 	return 0;
@@ -108,7 +78,7 @@ static int ctl_set_gates(struct module *m, int argc, char *const argv[], FILE *o
 		return kb_err_set(err, "out of memory");
 	for (int i = 0; i < argc; i++) {
 		bool bad = kb_parse_int(argv[i], 0, KB_MAX_GATES - 1, &g) < 0;
-		if (bad || gl_has(gl, (int)g)) {
+		if (bad || gate_list_has(gl, (int)g)) {
 			free(gl);
 			return kb_err_set(err, "gate '%s' is %s", argv[i],
 					  bad ? "not an integer 0..63" : "listed twice");
@@ -141,11 +111,7 @@ static void rep_process(struct worker *w, struct module *m, struct pkt_batch *b)
 static void rep_describe(const struct module *m, char *buf, size_t len)
 {
 	const struct replicate *r = m->priv;
-	size_t o = (size_t)snprintf(buf, len, "gates=[");
-	for (int k = 0; k < r->gl->n && o < len; k++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%d", k ? ", " : "", r->gl->g[k]);
-	if (o < len)
-		snprintf(buf + o, len - o, "]");
+	gate_list_describe(r->gl, buf, len);
 }
 
 static void rep_destroy(struct module *m)

@@ -4,40 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gate_list.h"
 #include "pipeline.h"
 
 struct rr_conf {
-	int n;
 	bool per_packet;
-	int g[KB_MAX_GATES];
+	struct gate_list gl;
 };
 
 struct roundrobin {
 	struct rr_conf *c;        /* published; swapped whole by the commands */
 	unsigned next;
 };
-
-static int parse_gates(const struct script_value *v, const char *what, struct rr_conf *c,
-		       struct kb_err *err)
-{
-	if (v->type != SV_LIST)
-		return script_err_at(err, &v->pos, "%s: expected gates=[N, ...], got %s", what,
-				     script_vtype_name(v->type));
-	if (!v->list.n)
-		return script_err_at(err, &v->pos,
-				     "%s: gates=[] lists no gate (every packet would be dropped; expected at least one)",
-				     what);
-	if (v->list.n > KB_MAX_GATES)
-		return script_err_at(err, &v->pos, "%s: at most %d gates", what, KB_MAX_GATES);
-	c->n = 0;
-	for (size_t i = 0; i < v->list.n; i++) {
-		int64_t g;
-		if (script_value_int(v->list.items[i], "gate", 0, KB_MAX_GATES - 1, &g, err) < 0)
-			return -1;
-		c->g[c->n++] = (int)g;
-	}
-	return 0;
-}
 
 static int parse_mode(const struct script_value *v, const char *what, struct rr_conf *c,
 		      struct kb_err *err)
@@ -73,7 +51,7 @@ static int configure(struct module *m, const struct script_args *a, const char *
 		return script_err_at(err, &a->pos, "%s: out of memory", what);
 	if (old)
 		*c = *old;
-	if ((g && parse_gates(g, what, c, err) < 0) || (mode && parse_mode(mode, what, c, err) < 0)) {
+	if ((g && gate_list_parse(g, what, false, &c->gl, err) < 0) || (mode && parse_mode(mode, what, c, err) < 0)) {
 		free(c);
 		return -1;
 	}
@@ -109,21 +87,21 @@ static void rr_process(struct worker *w, struct module *m, struct pkt_batch *b)
 {
 	struct roundrobin *r = m->priv;
 	const struct rr_conf *c = __atomic_load_n(&r->c, __ATOMIC_ACQUIRE);
-	unsigned next = r->next % (unsigned)c->n;
+	unsigned n = (unsigned)c->gl.n, next = r->next % n;
 	struct pkt_batch out;
 
 	if (!c->per_packet) {
 		r->next = next + 1;
-		module_emit(w, m, c->g[next], b);
+		module_emit(w, m, c->gl.g[next], b);
 		return;
 	}
 	/* packet i goes to gate (next + i) % n: one pass per gate keeps each
 	 * gate's packets in order */
-	for (unsigned k = 0; k < (unsigned)c->n && k < b->cnt; k++) {
+	for (unsigned k = 0; k < n && k < b->cnt; k++) {
 		out.cnt = 0;
-		for (unsigned i = k; i < b->cnt; i += (unsigned)c->n)
+		for (unsigned i = k; i < b->cnt; i += n)
 			out.pkts[out.cnt++] = b->pkts[i];
-		module_emit(w, m, c->g[(next + k) % (unsigned)c->n], &out);
+		module_emit(w, m, c->gl.g[(next + k) % n], &out);
 	}
 	r->next = next + b->cnt;
 	b->cnt = 0;
@@ -132,11 +110,9 @@ static void rr_process(struct worker *w, struct module *m, struct pkt_batch *b)
 static void rr_describe(const struct module *m, char *buf, size_t len)
 {
 	const struct roundrobin *r = m->priv;
-	size_t o = (size_t)snprintf(buf, len, "mode=%s gates=[", r->c->per_packet ? "packet" : "batch");
-	for (int k = 0; k < r->c->n && o < len; k++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%d", k ? ", " : "", r->c->g[k]);
-	if (o < len)
-		snprintf(buf + o, len - o, "]");
+	int o = snprintf(buf, len, "mode=%s ", r->c->per_packet ? "packet" : "batch");
+	if (o > 0 && (size_t)o < len)
+		gate_list_describe(&r->c->gl, buf + o, len - (size_t)o);
 }
 
 static void rr_destroy(struct module *m)

@@ -229,32 +229,38 @@ static void test_build_errors(void)
 		  "t.bess:2:6: core 1 already runs worker 1 (two pollers on one core collapse)");
 	CHECK_STR(build_err("s::Sink()\ns::Sink()\n", e, sizeof(e)), "t.bess:2:1: 's' is already defined");
 	/* the modules BESS users test a switch with: their arguments checked */
-	CHECK_STR(build_err("Rewrite(templates=['ab'])\n", e, sizeof(e)),
-		  "t.bess:1:20: Rewrite: a template is bytes (bytes(pkt) of a scapy packet), got str");
-	CHECK_STR(build_err("Rewrite(templates=[b'x' * 60, b'y' * 2000])\n", e, sizeof(e)),
-		  "t.bess:1:31: Rewrite: template 1 is 2000 bytes (expected 14..1536)");
-	CHECK_STR(build_err("Rewrite(templates=[b'x' * 60] * 17)\n", e, sizeof(e)),
-		  "t.bess:1:19: Rewrite: at most 16 templates, got 17");
-	CHECK_STR(build_err("Rewrite(templates=[])\nRewrite()\n", e, sizeof(e)), "");
-	CHECK_STR(build_err("RoundRobin(gates=[0, 1], mode='flow')\n", e, sizeof(e)),
-		  "t.bess:1:31: RoundRobin: mode is 'batch' or 'packet'");
-	CHECK_STR(build_err("RoundRobin(gates=[])\n", e, sizeof(e)),
-		  "t.bess:1:18: RoundRobin: gates=[] lists no gate (every packet would be dropped; expected at least one)");
-	CHECK_STR(build_err("RoundRobin(mode='packet')\n", e, sizeof(e)),
-		  "t.bess:1:11: RoundRobin needs gates=[N, ...]");
-	CHECK_STR(build_err("r::RoundRobin([0, 1])\nr.set_mode('packet')\nr.set_gates(gates=[2])\n",
-			    e, sizeof(e)), "");
-	CHECK_STR(build_err("RandomUpdate(fields=[{'offset': 34, 'size': 5, 'min': 0, 'max': 1}])\n",
-			    e, sizeof(e)), "t.bess:1:45: 'size' must be in [0, 4], got 5");
-	CHECK_STR(build_err("RandomUpdate(fields=[{'offset': 34, 'size': 1, 'min': 0, 'max': 256}])\n",
-			    e, sizeof(e)),
-		  "t.bess:1:65: RandomUpdate: expected min <= max < 2^(8*size) (got min 0, max 256, size 1)");
-	CHECK_STR(build_err("RandomUpdate(fields=[{'offset': 34, 'size': 2, 'min': 0}])\n", e, sizeof(e)),
-		  "t.bess:1:22: RandomUpdate: field 0 has no 'max'");
-	CHECK_STR(build_err("VLANPush(tci=65536)\n", e, sizeof(e)), "t.bess:1:14: 'tci' must be in [0, 65535], got 65536");
-	CHECK_STR(build_err("VLANPush()\n", e, sizeof(e)), "t.bess:1:9: VLANPush needs tci=<int>");
-	CHECK_STR(build_err("v::VLANPush(tci=1)\nv.set_tci(tci=2)\nVLANPop() -> Bypass() -> Sink()\n",
-			    e, sizeof(e)), "");
+	static const struct { const char *text, *want; } mods[] = {
+		{ "Rewrite(templates=['ab'])\n",
+		  "t.bess:1:20: Rewrite: a template is bytes (bytes(pkt) of a scapy packet), got str" },
+		{ "Rewrite(templates=[b'x' * 60, b'y' * 2000])\n",
+		  "t.bess:1:31: Rewrite: template 1 is 2000 bytes (expected 14..1536)" },
+		{ "Rewrite(templates=[b'x' * 60] * 17)\n",
+		  "t.bess:1:19: Rewrite: at most 16 templates, got 17" },
+		{ "Rewrite(templates=[])\nRewrite()\n",
+		  "" },
+		{ "RoundRobin(gates=[0, 1], mode='flow')\n",
+		  "t.bess:1:31: RoundRobin: mode is 'batch' or 'packet'" },
+		{ "RoundRobin(gates=[])\n",
+		  "t.bess:1:18: RoundRobin: gates=[] lists no gate (every packet would be dropped; expected at least one)" },
+		{ "RoundRobin(mode='packet')\n",
+		  "t.bess:1:11: RoundRobin needs gates=[N, ...]" },
+		{ "r::RoundRobin([0, 1])\nr.set_mode('packet')\nr.set_gates(gates=[2])\n",
+		  "" },
+		{ "RandomUpdate(fields=[{'offset': 34, 'size': 5, 'min': 0, 'max': 1}])\n",
+		  "t.bess:1:45: 'size' must be in [0, 4], got 5" },
+		{ "RandomUpdate(fields=[{'offset': 34, 'size': 1, 'min': 0, 'max': 256}])\n",
+		  "t.bess:1:65: RandomUpdate: expected min <= max < 2^(8*size) (got min 0, max 256, size 1)" },
+		{ "RandomUpdate(fields=[{'offset': 34, 'size': 2, 'min': 0}])\n",
+		  "t.bess:1:22: RandomUpdate: field 0 has no 'max'" },
+		{ "VLANPush(tci=65536)\n",
+		  "t.bess:1:14: 'tci' must be in [0, 65535], got 65536" },
+		{ "VLANPush()\n",
+		  "t.bess:1:9: VLANPush needs tci=<int>" },
+		{ "v::VLANPush(tci=1)\nv.set_tci(tci=2)\nVLANPop() -> Bypass() -> Sink()\n",
+		  "" },
+	};
+	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
+		CHECK_STR(build_err(mods[i].text, e, sizeof(e)), mods[i].want);
 }
 
 /* Modules call each other directly: a cycle would recurse until the stack
