@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "tcp_cc.h"
+#include "tcp_pool.h"
 #include "tcp_rack.h"
 #include "tcp_rcvbuf.h"
 #include "tcp_rtt.h"
@@ -184,6 +185,7 @@ struct tcp_stack {
 	uint32_t n_pcbs;
 	struct tcp_listener *listeners;
 	struct tcp_pcb *out_head;   /* pcbs with queued output */
+	struct tcp_pool pool;       /* max_conns pcbs and their buffers */
 	struct timer_wheel tw;
 	uint16_t ip_id;
 	struct syncookie_state cookies;

@@ -63,6 +63,11 @@ struct tcp_stack *tcp_stack_create(const struct tcp_cfg *cfg,
 		return NULL;
 	}
 	st->table_mask = n - 1;
+	if (tcp_pool_init(&st->pool, cfg->max_conns, cfg->rcvbuf, cfg->sndbuf) < 0) {
+		free(st->table);
+		free(st);
+		return NULL;
+	}
 	st->ip_id = (uint16_t)cfg->seed;
 	tw_init(&st->tw, now_us, 1000);
 	return st;
@@ -107,10 +112,8 @@ void tcp_flush_output(struct tcp_stack *st)
 static void pcb_free(struct tcp_pcb *p)
 {
 	out_unlink(p);
-	rcvbuf_free(&p->rb);
-	sndbuf_free(&p->sb);
 	p->st->n_pcbs--;
-	free(p);
+	tcp_pool_put(&p->st->pool, p);
 }
 
 void tcp_stack_destroy(struct tcp_stack *st)
@@ -132,6 +135,7 @@ void tcp_stack_destroy(struct tcp_stack *st)
 		st->listeners = l->next;
 		free(l);
 	}
+	tcp_pool_fini(&st->pool);
 	free(st->table);
 	free(st);
 }
@@ -203,9 +207,8 @@ struct tcp_pcb *tcp_pcb_new(struct tcp_stack *st, uint32_t laddr, uint16_t lport
 {
 	struct tcp_pcb *p;
 
-	if (st->n_pcbs >= st->cfg.max_conns)
-		return NULL;
-	p = calloc(1, sizeof(*p));
+	/* from the core's pool: a SYN never reaches malloc */
+	p = tcp_pool_get(&st->pool);
 	if (!p)
 		return NULL;
 	p->st = st;
@@ -214,12 +217,8 @@ struct tcp_pcb *tcp_pcb_new(struct tcp_stack *st, uint32_t laddr, uint16_t lport
 	p->raddr = raddr;
 	p->rport = rport;
 	p->iss = make_iss(st, p);
-	if (rcvbuf_init(&p->rb, st->cfg.rcvbuf, 0) < 0 ||
-	    sndbuf_init(&p->sb, st->cfg.sndbuf, p->iss + 1) < 0) {
-		rcvbuf_free(&p->rb);
-		free(p);
-		return NULL;
-	}
+	rcvbuf_reset(&p->rb, 0);
+	sndbuf_reset(&p->sb, p->iss + 1);
 	st->n_pcbs++;
 	p->snd_una = p->snd_nxt = p->snd_max = p->iss;
 	p->recover = p->iss;
