@@ -526,11 +526,12 @@ ssize_t mtcp_recv(mctx_t c, int id, char *buf, size_t len, int flags)
 	if (len > UINT32_MAX)
 		len = UINT32_MAX;
 	for (;;) {
+		uint64_t segs = c->st->stats.tx_segs;
 		int r = tcp_recv(s->pcb, buf, (uint32_t)len);
 
 		if (r >= 0) {
-			if (r)
-				mtcp_loop_queued(&c->loop);   /* maybe a window update */
+			if (c->st->stats.tx_segs != segs)
+				mtcp_loop_queued(&c->loop);   /* a window update */
 			return r;
 		}
 		if (r != -EAGAIN) {
@@ -570,17 +571,13 @@ int mtcp_readv(mctx_t c, int id, const struct iovec *iov, int n)
 	return (int)total;
 }
 
-ssize_t mtcp_write(mctx_t c, int id, const char *buf, size_t len)
+/* Queue len bytes on stream s (blocking while its buffer is full unless
+ * non-blocking); the caller applies the drain deadline once per call. */
+static ssize_t stream_write(struct mtcp_context *c, struct mtcp_sock *s, const char *buf,
+			    size_t len)
 {
-	struct mtcp_sock *s = get_type(c, id, MTCP_SOCK_UNUSED);
 	size_t done = 0;
 
-	if (!s)
-		return -1;
-	if (s->type == MTCP_SOCK_PIPE)
-		return pipe_write(c, s, buf, len);
-	if (check_stream(s) < 0)
-		return -1;
 	if (!s->nonblock && (s->pcb->state == TCP_SYN_SENT || s->pcb->state == TCP_SYN_RCVD) &&
 	    wait_connected(c, s) < 0)
 		return -1;
@@ -598,28 +595,54 @@ ssize_t mtcp_write(mctx_t c, int id, const char *buf, size_t len)
 		if (done == len || block_or_fail(c, s) < 0)
 			break;
 	}
-	if (done)
-		mtcp_loop_queued(&c->loop);
 	if (!done && len)
 		return -1;   /* errno from block_or_fail */
 	return (ssize_t)done;
 }
 
+ssize_t mtcp_write(mctx_t c, int id, const char *buf, size_t len)
+{
+	struct mtcp_sock *s = get_type(c, id, MTCP_SOCK_UNUSED);
+
+	if (!s)
+		return -1;
+	if (s->type == MTCP_SOCK_PIPE)
+		return pipe_write(c, s, buf, len);
+	if (check_stream(s) < 0)
+		return -1;
+	ssize_t r = stream_write(c, s, buf, len);
+
+	if (r > 0)
+		mtcp_loop_queued(&c->loop);
+	return r;
+}
+
 int mtcp_writev(mctx_t c, int id, const struct iovec *iov, int n)
 {
+	struct mtcp_sock *s = get_type(c, id, MTCP_SOCK_UNUSED);
 	ssize_t total = 0;
 
+	if (!s)
+		return -1;
+	/* one call: every piece is queued before the deadline is looked at,
+	 * so a header and its body share segments */
 	for (int i = 0; i < n; i++) {
 		if (!iov[i].iov_len)
 			continue;
-		ssize_t r = mtcp_write(c, id, iov[i].iov_base, iov[i].iov_len);
+		ssize_t r = s->type == MTCP_SOCK_PIPE ? pipe_write(c, s, iov[i].iov_base, iov[i].iov_len)
+			    : check_stream(s) < 0 ? -1 : stream_write(c, s, iov[i].iov_base, iov[i].iov_len);
 
-		if (r < 0)
-			return total ? (int)total : -1;
+		if (r < 0) {
+			if (!total)
+				return -1;
+			break;
+		}
 		total += r;
 		if ((size_t)r < iov[i].iov_len)
 			break;
 	}
+	if (total && s->type == MTCP_SOCK_STREAM)
+		mtcp_loop_queued(&c->loop);
 	return (int)total;
 }
 
