@@ -9,7 +9,9 @@
  * where seq and ack are offsets from the pcb's RCV.NXT and SND.UNA (so the
  * fuzzer reaches in-window paths), dt advances virtual time (timers run)
  * and app is what the application does next (read, write, close).  The
- * checksum is always right: the interesting code is past it.  From then on
+ * checksum is always right: the interesting code is past it.  When app's
+ * top bit is set, options and payload go in as a raw IPv4 packet instead
+ * (headers, lengths and checksums as the fuzzer made them).  From then on
  * everything stack 0 sends is dropped, so its state is the fuzzer's alone. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -229,8 +231,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f.seq = tcp_rcv_nxt(p);
 			f.ack = p->snd_una;
 		}
-		inject(&f, flags, f.seq + (uint32_t)(int32_t)dseq, f.ack + (uint32_t)(int32_t)dack,
-		       win, data, olen, data + olen, dlen);
+		if (app & 0x80) {
+			/* exact size: ASan sees a read past the packet */
+			uint8_t *raw = malloc(olen + dlen ? (size_t)(olen + dlen) : 1);
+
+			memcpy(raw, data, (size_t)(olen + dlen));
+			tcp_ip_input(f.n.st[0], raw, (uint16_t)(olen + dlen), f.n.now);
+			free(raw);
+		} else {
+			inject(&f, flags, f.seq + (uint32_t)(int32_t)dseq,
+			       f.ack + (uint32_t)(int32_t)dack, win, data, olen, data + olen, dlen);
+		}
 		data += olen + dlen;
 		size -= (size_t)(olen + dlen);
 		f.n.now += dt;
@@ -238,7 +249,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (f.l && !f.a)
 			f.a = tcp_accept(f.l, &f.ao);
 		if (f.a) {
-			switch (app % 8) {
+			switch (app & 7) {
 			case 5:
 				while (tcp_recv(f.a, buf, sizeof(buf)) > 0)
 					;
