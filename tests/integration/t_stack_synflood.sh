@@ -46,9 +46,9 @@ mkdir -p "$KB_TMP/www"
 head -c 20000 /dev/urandom >"$KB_TMP/www/f.bin"
 
 SL=$KB_TMP/server.log
-# ASan keeps freed memory in quarantine (256 MB): with a small one the
-# resident size says what the stack holds, in that build too
-export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4
+# ASan keeps freed memory in quarantine (256 MB): without it the resident
+# size says what the stack holds, in that build too (bounds checks stay)
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:thread_local_quarantine_size_kb=0
 kb_bg "$SL" timeout 110 "$APPS/epserver" -p "$KB_TMP/www" -f "$KB_TMP/vm.conf" -P 80
 SPID=$KB_LAST_PID
 kb_wait_log 60 "$SL" '^epserver: serving' && ip link show "$TAP" >/dev/null 2>&1 ||
