@@ -127,8 +127,8 @@ static const struct module_cmd rep_cmds[] = {
 };
 
 static const struct module_ctl_cmd rep_ctl_cmds[] = {
-	{"set_gates", "[GATE...]", "copy every packet out of these gates (none: drop and count)",
-	 0, KB_MAX_GATES, ctl_set_gates},
+	{"set_gates", "GATE...", "copy every packet out of these gates (at least one, as in the script)",
+	 1, KB_MAX_GATES, ctl_set_gates},
 	{NULL, NULL, NULL, 0, 0, NULL},
 };
 

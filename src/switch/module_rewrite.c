@@ -70,21 +70,38 @@ static int rw_init(struct module *m, const struct script_args *a, struct kb_err 
 	return parse_templates(a, &r->t, err);
 }
 
-static int cmd_clear(struct module *m, const struct script_args *a,
-		     struct script_value **res, struct kb_err *err)
+/* No templates from now on; the old ones are freed once no worker holds them. */
+static int clear(struct module *m, struct kb_err *err)
 {
-	static const char *const allowed[] = {NULL};
 	struct rewrite *r = m->priv;
 	struct templates *t, *old;
 
-	if (script_args_check(a, "Rewrite.clear", allowed, err) < 0)
-		return -1;
 	if (!(t = calloc(1, sizeof(*t))))
-		return script_err_at(err, &a->pos, "Rewrite: out of memory");
+		return kb_err_set(err, "Rewrite: out of memory");
 	old = r->t;
 	__atomic_store_n(&r->t, t, __ATOMIC_RELEASE);
 	pipeline_synchronize(m->pl);
 	free(old);
+	return 0;
+}
+
+static int cmd_clear(struct module *m, const struct script_args *a,
+		     struct script_value **res, struct kb_err *err)
+{
+	static const char *const allowed[] = {NULL};
+
+	if (script_args_check(a, "Rewrite.clear", allowed, err) < 0)
+		return -1;
+	return clear(m, err);
+}
+
+/* kbctl command module NAME clear */
+static int ctl_clear(struct module *m, int argc, char *const argv[], FILE *out,
+		     struct kb_err *err)
+{
+	if (clear(m, err) < 0)
+		return -1;
+	fprintf(out, "ok\n");
 	return 0;
 }
 
@@ -147,6 +164,11 @@ static const struct module_cmd rw_cmds[] = {
 	{NULL, NULL, NULL},
 };
 
+static const struct module_ctl_cmd rw_ctl_cmds[] = {
+	{"clear", "", "no templates from now on (packets pass unchanged)", 0, 0, ctl_clear},
+	{NULL, NULL, NULL, 0, 0, NULL},
+};
+
 const struct module_class mod_rewrite = {
 	.name = "Rewrite",
 	.help = "replaces packets with templates in turn: Rewrite(templates=[bytes, ...])",
@@ -158,4 +180,5 @@ const struct module_class mod_rewrite = {
 	.process = rw_process,
 	.describe = rw_describe,
 	.cmds = rw_cmds,
+	.ctl_cmds = rw_ctl_cmds,
 };

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gate_list.h"
+#include "kb_parse.h"
 #include "pipeline.h"
 
 struct rr_conf {
@@ -83,6 +84,58 @@ static int cmd_set_mode(struct module *m, const struct script_args *a,
 	return configure(m, a, "RoundRobin.set_mode", allowed, false, err);
 }
 
+/* kbctl command module NAME set_gates GATE... | set_mode batch|packet: the
+ * same configure() as the script's commands, from words */
+static int ctl_configure(struct module *m, int argc, char *const argv[], bool gates,
+			 FILE *out, struct kb_err *err)
+{
+	static const char *const allowed[] = {"gates", "mode", NULL};
+	struct script_pos at = { .file = NULL };
+	struct script_value *list = script_value_new(gates ? SV_LIST : SV_STR, at);
+	struct script_kv kv = { .key = (char *)(gates ? "gates" : "mode"), .val = list };
+	struct script_args a = { .items = &kv, .n = 1 };
+	int rc = -1;
+
+	if (!list)
+		return kb_err_set(err, "out of memory");
+	if (gates) {
+		if (!(list->list.items = calloc((size_t)argc, sizeof(*list->list.items))))
+			goto out;
+		for (int i = 0; i < argc; i++) {
+			long long g;
+			if (kb_parse_int(argv[i], 0, KB_MAX_GATES - 1, &g) < 0) {
+				kb_err_set(err, "gate '%s' is not an integer 0..%d", argv[i], KB_MAX_GATES - 1);
+				goto out;
+			}
+			if (!(list->list.items[i] = script_value_new(SV_INT, at)))
+				goto out;
+			list->list.items[i]->i = g;
+			list->list.n++;
+		}
+	} else if (!(list->s = strdup(argv[0]))) {
+		goto out;
+	}
+	if ((rc = configure(m, &a, gates ? "set_gates" : "set_mode", allowed, gates, err)) == 0)
+		fprintf(out, "ok\n");
+out:
+	if (rc < 0 && !err->msg[0])
+		kb_err_set(err, "out of memory");
+	script_value_free(list);
+	return rc;
+}
+
+static int ctl_set_gates(struct module *m, int argc, char *const argv[], FILE *out,
+			 struct kb_err *err)
+{
+	return ctl_configure(m, argc, argv, true, out, err);
+}
+
+static int ctl_set_mode(struct module *m, int argc, char *const argv[], FILE *out,
+			struct kb_err *err)
+{
+	return ctl_configure(m, argc, argv, false, out, err);
+}
+
 static void rr_process(struct worker *w, struct module *m, struct pkt_batch *b)
 {
 	struct roundrobin *r = m->priv;
@@ -128,6 +181,12 @@ static const struct module_cmd rr_cmds[] = {
 	{NULL, NULL, NULL},
 };
 
+static const struct module_ctl_cmd rr_ctl_cmds[] = {
+	{"set_gates", "GATE...", "spread packets over these gates", 1, KB_MAX_GATES, ctl_set_gates},
+	{"set_mode", "batch|packet", "a whole batch per gate, or packet by packet", 1, 1, ctl_set_mode},
+	{NULL, NULL, NULL, 0, 0, NULL},
+};
+
 const struct module_class mod_roundrobin = {
 	.name = "RoundRobin",
 	.help = "spreads packets over gates in turn: RoundRobin(gates=[...], mode='batch'|'packet')",
@@ -139,4 +198,5 @@ const struct module_class mod_roundrobin = {
 	.process = rr_process,
 	.describe = rr_describe,
 	.cmds = rr_cmds,
+	.ctl_cmds = rr_ctl_cmds,
 };

@@ -6,6 +6,7 @@
 
 #include <rte_ether.h>
 
+#include "kb_parse.h"
 #include "pipeline.h"
 #include "pkt_writable.h"
 
@@ -46,6 +47,20 @@ static int cmd_set_tci(struct module *m, const struct script_args *a,
 	if (get_tci(a, "VLANPush.set_tci", &tci, err) < 0)
 		return -1;
 	__atomic_store_n(&v->tci, tci, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* kbctl command module NAME set_tci N */
+static int ctl_set_tci(struct module *m, int argc, char *const argv[], FILE *out,
+		       struct kb_err *err)
+{
+	struct vlan_push *v = m->priv;
+	long long tci;
+
+	if (kb_parse_int(argv[0], 0, 0xffff, &tci) < 0)
+		return kb_err_set(err, "tci '%s' is not an integer 0..65535", argv[0]);
+	__atomic_store_n(&v->tci, (uint16_t)tci, __ATOMIC_RELAXED);
+	fprintf(out, "ok\n");
 	return 0;
 }
 
@@ -99,6 +114,11 @@ static const struct module_cmd vpush_cmds[] = {
 	{NULL, NULL, NULL},
 };
 
+static const struct module_ctl_cmd vpush_ctl_cmds[] = {
+	{"set_tci", "N", "the tag's TCI (priority, DEI and VLAN id) from now on", 1, 1, ctl_set_tci},
+	{NULL, NULL, NULL, 0, 0, NULL},
+};
+
 const struct module_class mod_vlan_push = {
 	.name = "VLANPush",
 	.help = "inserts a VLAN tag: VLANPush(tci=N)",
@@ -109,4 +129,5 @@ const struct module_class mod_vlan_push = {
 	.process = vpush_process,
 	.describe = vpush_describe,
 	.cmds = vpush_cmds,
+	.ctl_cmds = vpush_ctl_cmds,
 };

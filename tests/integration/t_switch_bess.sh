@@ -41,6 +41,7 @@ run() {
 		kill -INT "$pid" 2>/dev/null
 		return
 	fi
+	[[ -n ${HOOK:-} ]] && $HOOK "$d"
 	kill -INT "$pid"
 	kb_wait_for 20 bash -c "! kill -0 $pid"
 	wait "$pid"
@@ -57,7 +58,19 @@ run() {
 }
 
 run l2_switch 3 sorted
-run rewrite_vlan 2
+# the new modules' commands through kbctl, while it runs
+rr_cmds() {
+	local k="$KBCTL --ctl $1/ctl"
+	kb_check "kbctl: RoundRobin set_mode batch" bash -c "[[ \$($k command module rr set_mode batch) == ok ]]"
+	kb_check "kbctl: RoundRobin refuses set_mode flow (exit 1, the reason)" bash -c \
+		"out=\$($k command module rr set_mode flow 2>&1); [[ \$? -ne 0 && \$out == *\"mode is 'batch' or 'packet'\"* ]]"
+	kb_check "kbctl: show module has rr in batch mode over gates 0, 1" bash -c \
+		"$k show module | grep -q '^rr::RoundRobin drops=0 mode=batch gates=\[0, 1\]'"
+	kb_check "kbctl: Rewrite clear, VLANPush set_tci" bash -c \
+		"[[ \$($k command module rewrite1 clear) == ok && \$($k command module vlanpush2 set_tci 7) == ok ]] && $k show module | grep -q '^vlanpush2::VLANPush drops=0 tci=7 ' && $k show module | grep -q '^rewrite1::Rewrite drops=0 templates=0 '"
+	kb_check "kbctl: Replicate set_gates needs a gate" bash -c "! $k command module nosuch set_gates 2>/dev/null"
+}
+HOOK=rr_cmds run rewrite_vlan 2
 grep -q '^rewrite_vlan: 4 templates (48/48/48/48 bytes), tci 100' "$KB_TMP/rewrite_vlan/sw.log" &&
 	kb_pass "rewrite_vlan: the script's print reached kbswitch's output" ||
 	kb_fail "rewrite_vlan: no print output"
