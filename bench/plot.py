@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """bench/plot.py RESULTS.json: draws RESULTS-latency.png (64 B request/response
-latency distribution, one CDF per side) and RESULTS-throughput.png
-(throughput, 1 and 4 flows, per side/mode) from bench/run's JSON."""
+latency distribution, one CDF per side), RESULTS-throughput.png
+(throughput, 1 and 4 flows, per side/mode) and RESULTS-download.png (3 MiB
+downloads: p50 and p99 per side/mode, RTOs per GB over each pair) from
+bench/run's JSON."""
 import json
 import sys
 
@@ -56,6 +58,28 @@ def main():
     ax.legend()
     fig.tight_layout()
     fig.savefig(base + "-throughput.png", dpi=100)
+
+    dl = [(s, d["results"][s]["dl3m"]) for s in sides if "p50_ms" in d["results"][s].get("dl3m", {})]
+    if dl:
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for i, (metric, label) in enumerate([("p50_ms", "p50"), ("p99_ms", "p99")]):
+            xs = [j + (i - 0.5) * width for j in range(len(dl))]
+            vals = [e[metric] for _, e in dl]
+            bars = ax.bar(xs, vals, width, label=label)
+            for b, v in zip(bars, vals):
+                ax.annotate(f"{v:.1f}", (b.get_x() + b.get_width() / 2, v), ha="center",
+                            va="bottom", fontsize=8)
+        for j, (_, e) in enumerate(dl):
+            if e.get("rto_per_gb") is not None:
+                ax.annotate(f"{e['rto_per_gb']:.2f} RTO/GB", (j, 0), ha="center", va="bottom",
+                            fontsize=8, xytext=(0, 2), textcoords="offset points")
+        ax.set_xticks(range(len(dl)))
+        ax.set_xticklabels([s for s, _ in dl])
+        ax.set_ylabel("download time (ms)")
+        ax.set_title(f"200 x 3 MiB, 8 at a time, {d['date']}")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(base + "-download.png", dpi=100)
     return 0
 
 

@@ -1,5 +1,6 @@
 # bench/lib/kbnet.sh: the kbnet side of bench/run.  Two VM processes, each
-# kbperf on kbnet's stack over the DPDK layer in one mode, their virtio-user
+# kbperf (then epserver and epwget) on kbnet's stack over the DPDK layer in
+# one mode, their virtio-user
 # ports on kbswitch (conf/forward_script.bess, sockets from KB_VM1_SOCK /
 # KB_VM2_SOCK) when the build has kbswitch; otherwise (or with
 # KB_BENCH_DIRECT=1) wired directly, VM 1 owning the vhost-user side.  The
@@ -64,15 +65,17 @@ kbnet_switch() {
 	return 1
 }
 
-kbnet_mode() {
-	local mode=$1 s1 s2 side1=vhost
+# kbnet_vm1 MODE NAME LOG READY CMD...: the switch (if any), both VMs'
+# configs, and VM 1's server CMD (-f CONF appended) until LOG shows READY
+kbnet_vm1() {
+	local mode=$1 name=$2 log=$3 ready=$4 s1 s2 side1=vhost; shift 4
 	# one socket per mode: a vhost port unlinks its path when its process
 	# exits, which must not hit the next mode's socket
 	if [[ $TOPOLOGY == switch ]]; then
 		if ! kbnet_switch "$mode"; then
-			note "kbnet-$mode" "n/a: kbswitch did not create its sockets: $(tail -n 1 "$TMP/switch-$mode.log")"
+			note "kbnet-$mode" "$name n/a: kbswitch did not create its sockets: $(tail -n 1 "$TMP/switch-$mode.log")"
 			kbnet_cleanup
-			return
+			return 1
 		fi
 		s1=$KB_VM1_SOCK s2=$KB_VM2_SOCK side1=virtio
 	else
@@ -80,16 +83,34 @@ kbnet_mode() {
 	fi
 	kbnet_conf "$TMP/vm1-$mode.conf" $side1 "$s1" 10.204.0.1 $VM1_MAC "$mode"
 	kbnet_conf "$TMP/vm2-$mode.conf" virtio "$s2" 10.204.0.2 $VM2_MAC "$mode"
-	timeout $((SECS * 40 + 120)) "$PERF" -s -f "$TMP/vm1-$mode.conf" >"$TMP/kbnet-srv-$mode.log" 2>&1 &
+	timeout $((SECS * 40 + 120)) "$@" -f "$TMP/vm1-$mode.conf" >"$log" 2>&1 &
 	kbnet_pids+=($!)
+	KBNET_SRV=$!
 	local i
-	for i in $(seq 300); do grep -q '^kbperf: listening' "$TMP/kbnet-srv-$mode.log" && break; sleep 0.1; done
-	if ! grep -q '^kbperf: listening' "$TMP/kbnet-srv-$mode.log"; then
-		note "kbnet-$mode" "n/a: server did not start: $(tail -n 1 "$TMP/kbnet-srv-$mode.log")"
-		kbnet_cleanup
-		return
-	fi
-	local t
+	for i in $(seq 300); do grep -q "$ready" "$log" && return 0; sleep 0.1; done
+	note "kbnet-$mode" "$name n/a: server did not start: $(tail -n 1 "$log")"
+	kbnet_cleanup
+	return 1
+}
+
+# kbnet_dl MODE: the 3 MiB download test (epserver in VM 1, epwget in VM 2)
+kbnet_dl() {
+	local mode=$1
+	local log=$TMP/kbnet-eps-$mode.log
+	kbnet_vm1 "$mode" dl3m "$log" '^epserver: serving' "$EPS" -p "$WWW" -P 80 || return
+	log "kbnet $mode ($TOPOLOGY) dl3m: $DL_N x 3 MiB, $DL_C at a time"
+	timeout 300 "$EPW" -f "$TMP/vm2-$mode.conf" http://10.204.0.1/f.bin -n "$DL_N" -c "$DL_C" --json \
+		>"$TMP/kbnet-dl-$mode.json" 2>>"$TMP/kbnet-cli-$mode.err"
+	kill -INT "$KBNET_SRV" 2>/dev/null
+	local i; for i in $(seq 100); do kill -0 "$KBNET_SRV" 2>/dev/null || break; sleep 0.1; done
+	record_dl "kbnet-$mode" "$mode" "$TMP/kbnet-dl-$mode.json" "$log"
+	kbnet_cleanup
+}
+
+kbnet_mode() {
+	local mode=$1
+	kbnet_vm1 "$mode" kbperf "$TMP/kbnet-srv-$mode.log" '^kbperf: listening' "$PERF" -s || return
+	local t i
 	for t in "${TESTS[@]}"; do
 		for i in $(seq "$REPS"); do
 			log "kbnet $mode ($TOPOLOGY) $t ($i/$REPS)"
@@ -112,5 +133,8 @@ kbnet_run() {
 	fi
 	[[ $TOPOLOGY == direct ]] && note kbnet "topology: direct (vhost-user <-> virtio-user, no switch: $([[ -n ${KB_BENCH_DIRECT:-} ]] && echo KB_BENCH_DIRECT set || echo "kbswitch or conf/forward_script.bess missing"))"
 	local m
-	for m in "${MODES[@]}"; do kbnet_mode "$m"; done
+	for m in "${MODES[@]}"; do
+		kbnet_mode "$m"
+		(( DL )) && kbnet_dl "$m"
+	done
 }

@@ -53,5 +53,20 @@ kern_run() {
 	done
 	kill -TERM "$spid" 2>/dev/null
 	wait "$spid" 2>/dev/null
+	(( DL )) && kern_dl
 	kern_cleanup
+}
+
+# kern_dl: the 3 MiB download test, epserver --kernel in kbbA, epwget in kbbB
+kern_dl() {
+	local log=$TMP/kern-eps.log
+	ip netns exec kbbA timeout 300 "$EPS" --kernel -p "$WWW" -P 80 >"$log" 2>&1 &
+	local spid=$! i
+	for i in $(seq 100); do grep -q '^epserver: serving' "$log" && break; sleep 0.1; done
+	log "kernel dl3m: $DL_N x 3 MiB, $DL_C at a time"
+	ip netns exec kbbB timeout 300 "$EPW" --kernel http://10.203.0.1/f.bin -n "$DL_N" -c "$DL_C" \
+		--json >"$TMP/kern-dl.json" 2>>"$TMP/kern-cli.err"
+	kill -INT "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	record_dl kernel kernel "$TMP/kern-dl.json" "$log"
 }

@@ -15,8 +15,13 @@ ROWS = [
     ("64 B rr latency p99", "rr64", "p99_us", "us", False),
     ("64 B rr transactions/s", "rr64", "rate", "/s", True),
     ("connections/s (crr)", "crr", "rate", "/s", True),
+    ("3 MiB download p50", "dl3m", "p50_ms", "ms", False),
+    ("3 MiB download p99", "dl3m", "p99_ms", "ms", False),
+    ("3 MiB download p99/p50", "dl3m", "tail", "x", False),
+    ("3 MiB download RTOs per GB", "dl3m", "rto_per_gb", "/GB", False),
 ]
-METRICS = ["gbps", "rate", "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "errors"]
+METRICS = ["gbps", "rate", "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "errors",
+           "p50_ms", "p99_ms", "tail", "rto_per_gb", "rto", "server_rto"]
 
 
 def load(path):
@@ -48,10 +53,15 @@ def main():
             # a run that measured nothing (e.g. no connection) is a failure
             ok = [r for r in runs if not r.get("failed") and r.get("errors", 1) == 0
                   and (r["bytes"] > 0 if r["test"] == "bulk" else r["transactions"] > 0)]
+            if name == "dl3m":
+                # a download run counts only when every file arrived
+                ok = [r for r in ok if r.get("ok") == r.get("requests")]
             entry = {"runs": len(runs), "ok_runs": len(ok)}
             if ok:
                 for m in METRICS:
-                    entry[m] = statistics.median(r[m] for r in ok)
+                    vals = [r[m] for r in ok if r.get(m) is not None]
+                    if vals:
+                        entry[m] = statistics.median(vals)
                 if name == "rr64":
                     # the distribution of the run whose p50 is the median
                     best = sorted(ok, key=lambda r: r["p50_us"])[len(ok) // 2]
@@ -70,7 +80,8 @@ def main():
         row = [f"{label} ({unit})", fmt(k)]
         for s in kb_sides:
             v = val(s, test, metric)
-            row += [fmt(v), f"{v / k:.2f}x" if v is not None and k else "n/a"]
+            row += [fmt(v), f"{v / k:.2f}x" if v is not None and k else
+                    ("n/a" if v is None or k is None else "-")]
         lines.append(row)
     widths = [max(len(str(r[i])) for r in [head] + lines) for i in range(len(head))]
     table = []
