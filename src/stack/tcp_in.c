@@ -450,7 +450,10 @@ static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
 		dup_ack(p, s);
 	if (p->sack_ok && p->state != TCP_SYN_RCVD && p->rack.n) {
 		rack_on_ack(&p->rack, p->snd_una, &p->sack, p->st->now);
-		tcp_rack_detect(p);
+		/* with nothing SACKed and nothing resent, no range can have
+		 * been overtaken: skip the scan (the common bulk ACK) */
+		if (p->sack.n || p->in_recovery || p->tlp_out || p->t_rack.armed)
+			tcp_rack_detect(p);
 	}
 	if (p->fin_queued && seq_gt(s->ack, p->fin_seq))
 		return fin_acked(p);
