@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/switch/bess/*.bess, scripts written the way BESS's bessctl/conf
+# tests/switch/bess/*.bess (and conf/*.bess), scripts written the way BESS's bessctl/conf
 # scripts are (loops over $KB_VMS VMs, MAC helpers, scapy-built templates,
 # int() of the environment, print): each passes --check (no EAL), and three
 # run for real over net_pcap ports, their output compared byte for byte with
@@ -15,7 +15,7 @@ BESS=$KB_ROOT/tests/switch/bess
 $PY -c 'import scapy' || { kb_fail "missing: python3 module scapy (apt-get install python3-scapy)"; kb_done; }
 kb_on_exit "rm -rf /var/run/dpdk/kbsb$KB_ID"
 
-for f in "$BESS"/*.bess; do
+for f in "$BESS"/*.bess "$KB_ROOT"/conf/*.bess; do
 	n=$(basename "$f" .bess)
 	out=$(KB_VMS=3 timeout 60 "$SW" -- -f "$f" --check 2>&1)
 	if [[ $? -eq 0 && $out == *"kbswitch: $f: OK, "*" modules" && $out != *EAL* && $out != *TELEMETRY* ]]; then

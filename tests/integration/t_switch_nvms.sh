@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_switch_nvms: six VMs on one kbswitch (scripts/switch-script.sh --vms 6)
+# t_switch_nvms: six VMs on one kbswitch (conf/forward_vms.bess with KB_VMS=6)
 # and every pair of them exchanges TCP: five rounds of three disjoint pairs
 # (a round-robin schedule covers the 15 pairs once); in each pair one VM
 # serves a 1 MB file (epserver), the other downloads it (epwget) and the
@@ -18,14 +18,14 @@ APPS=$KB_BIN/apps
 for b in "$SW" "$KBCTL" "$APPS/epserver" "$APPS/epwget"; do [[ -x $b ]] || { kb_fail "$b not built"; kb_done; }; done
 CTL=$KB_TMP/ctl
 
-"$KB_ROOT/scripts/switch-script.sh" --vms $N >"$KB_TMP/sw.bess"
+export KB_VMS=$N    # conf/forward_vms.bess: one port per VM
 for ((k = 1; k <= N; k++)); do
 	export KB_VM${k}_SOCK=$KB_TMP/vm$k.sock
 	"$KB_ROOT/scripts/vm-conf.sh" $k "$KB_TMP/vm$k.sock" file_prefix=kbnv$k$KB_ID mem_mb=64 memory=nohuge \
 		>"$KB_TMP/vm$k.conf"
 done
 kb_bg "$KB_TMP/sw.log" timeout 145 "$SW" $(kb_eal_mem vhost 128) --no-pci -l 0 \
-	--file-prefix=kbnvs$KB_ID -- -f "$KB_TMP/sw.bess" --ctl "$CTL"
+	--file-prefix=kbnvs$KB_ID -- -f "$KB_ROOT/conf/forward_vms.bess" --ctl "$CTL"
 kb_wait_for 60 test -S "$CTL" || { kb_fail "kbswitch did not start"; tail -n 20 "$KB_TMP/sw.log"; kb_done; }
 kb_pass "kbswitch runs $N VM ports: $("$KBCTL" --ctl "$CTL" show port | grep -c '::PMDPort') ports"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t_vm_kill: a VM dies in the middle of a transfer and costs the others
-# nothing.  Three VM processes on kbswitch (scripts/switch-script.sh --vms 3):
+# nothing.  Three VM processes on kbswitch (conf/forward_vms.bess, KB_VMS=3):
 # A (10.0.0.1) runs a kbperf server with SO_KEEPALIVE (tcp_keepalive_time 2,
 # intvl 1, probes 3), B streams bulk from A, C runs request/response with A.
 # C is SIGKILLed: B's transfer goes on (it moves data after the kill; the
@@ -20,7 +20,7 @@ for b in "$SW" "$KBCTL" "$PERF"; do [[ -x $b ]] || { kb_fail "$b not built"; kb_
 CTL=$KB_TMP/ctl
 SECS=16       # B's bulk run; C dies at about 5 s
 
-"$KB_ROOT/scripts/switch-script.sh" --vms 3 >"$KB_TMP/sw.bess"
+export KB_VMS=3    # conf/forward_vms.bess: one port per VM
 for k in 1 2 3; do
 	export KB_VM${k}_SOCK=$KB_TMP/vm$k.sock
 	"$KB_ROOT/scripts/vm-conf.sh" $k "$KB_TMP/vm$k.sock" file_prefix=kbvk$k$KB_ID \
@@ -28,7 +28,7 @@ for k in 1 2 3; do
 		tcp_keepalive_probes=3 tcp_retries=4 >"$KB_TMP/vm$k.conf"
 done
 kb_bg "$KB_TMP/sw.log" timeout 115 "$SW" $(kb_eal_mem vhost 128) --no-pci -l 0 \
-	--file-prefix=kbvks$KB_ID -- -f "$KB_TMP/sw.bess" --ctl "$CTL"
+	--file-prefix=kbvks$KB_ID -- -f "$KB_ROOT/conf/forward_vms.bess" --ctl "$CTL"
 SWPID=$KB_LAST_PID
 kb_wait_for 60 test -S "$CTL" || { kb_fail "kbswitch did not start"; tail -n 20 "$KB_TMP/sw.log"; kb_done; }
 port() { "$KBCTL" --ctl "$CTL" show port | grep "^vm$1::"; }
