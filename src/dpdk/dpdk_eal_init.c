@@ -4,7 +4,8 @@
  * usage text (~100 lines) on stdout; a VM's user wants the one line that
  * says why, at the config line that caused it (eal_args).  So stdout and
  * stderr go to memory files while EAL initialises: on success what EAL
- * printed is passed on unchanged, on failure the caller gets that line. */
+ * printed is passed on unchanged; on failure the caller gets that line,
+ * and what EAL printed is passed on too unless it was the usage text. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,15 +105,16 @@ int dpdk_eal_init(int argc, char **argv, char *why, size_t len, bool *bad_args)
 			n[i] = slurp(hold[i], text[i], HELD_MAX);
 		close(hold[i]);
 	}
-	if (rc >= 0) {
+	const char *out = text[0] ? text[0] : "", *err = text[1] ? text[1] : "";
+
+	/* EAL printed its usage: the arguments were the trouble, and its
+	 * usage text is noise; anything else EAL said is passed on */
+	*bad_args = rc < 0 && (strstr(out, "Usage:") || strstr(err, "Usage:"));
+	if (!*bad_args)
 		for (int i = 0; i < 2; i++)
 			if (text[i])
 				pass_on(i + 1, text[i], n[i]);
-	} else if (why && len) {
-		const char *out = text[0] ? text[0] : "", *err = text[1] ? text[1] : "";
-
-		/* EAL printed its usage: the arguments were the trouble */
-		*bad_args = strstr(out, "Usage:") || strstr(err, "Usage:");
+	if (rc < 0 && why && len) {
 		static const char *const keys[] = { "unrecognized option", "invalid option",
 			"requires an argument", "doesn't allow an argument", "is ambiguous",
 			"invalid", "Invalid", "Cannot", "cannot", "error", "Error" };
