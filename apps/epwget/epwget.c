@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kb_apputil.h"
 #include "kb_hist.h"
@@ -54,6 +55,7 @@ struct worker {
 	size_t req_len;
 	bool ok;
 	FILE *save;               /* worker 0: the first body goes here */
+	struct wconn *saving;     /* the one connection whose body it is */
 	bool saved;
 	/* results */
 	uint64_t done, ok200, non200, errors, bytes, conns;
@@ -127,6 +129,13 @@ static void conn_close(struct worker *w, struct wconn *c)
 {
 	if (c->fd < 0)
 		return;
+	if (w->saving == c && !w->saved) {
+		/* its body broke off: the next one starts the file again */
+		fflush(w->save);
+		if (ftruncate(fileno(w->save), 0) == 0)
+			rewind(w->save);
+		w->saving = NULL;
+	}
 	w->o->ops->ep_ctl(w->ctx, w->ep, KB_EP_DEL, c->fd, 0, 0);
 	w->o->ops->close(w->ctx, c->fd);
 	c->fd = -1;
@@ -149,10 +158,14 @@ static int conn_send(struct worker *w, struct wconn *c)
 	return 0;
 }
 
-static void save_body(struct worker *w, const char *p, size_t n)
+/* Bodies of concurrent connections interleave: the first connection with
+ * a 200 body owns the file until its response ends or fails. */
+static void save_body(struct worker *w, struct wconn *c, const char *p, size_t n)
 {
-	if (w->save && !w->saved && n)
-		fwrite(p, 1, n, w->save);
+	if (!w->save || w->saved || !n || (w->saving && w->saving != c))
+		return;
+	w->saving = c;
+	fwrite(p, 1, n, w->save);
 }
 
 /* Returns 1 when a response completed and the connection may carry the
@@ -196,7 +209,7 @@ static int conn_recv(struct worker *w, struct wconn *c)
 			return -1;
 		}
 		if (c->resp.status == 200)
-			save_body(w, p, n);
+			save_body(w, c, p, n);
 		c->body_left -= n;
 		if (c->body_left)
 			continue;
@@ -205,7 +218,7 @@ static int conn_recv(struct worker *w, struct wconn *c)
 		w->done++;
 		if (c->resp.status == 200) {
 			w->ok200++;
-			if (w->save && !w->saved) {
+			if (w->save && !w->saved && (!w->saving || w->saving == c)) {
 				w->saved = true;
 				fclose(w->save);
 				w->save = NULL;
