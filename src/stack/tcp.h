@@ -156,6 +156,8 @@ struct tcp_pcb {
 	uint8_t limited_tx;       /* RFC 3042: segments allowed past cwnd */
 	struct tcp_scoreboard sack;
 	struct tcp_rack rack;     /* with SACK: when each range was sent */
+	/* RFC 6937 proportional rate reduction, during SACK recovery */
+	uint32_t prr_delivered, prr_out, prr_recover_fs, prr_last;
 	int nrexmt;
 	bool tlp_armed;           /* t_rexmt is the tail-loss probe timer now */
 	bool tlp_out;             /* a probe was sent this flight */

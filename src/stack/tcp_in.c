@@ -222,6 +222,8 @@ static void enter_recovery(struct tcp_pcb *p)
 	p->in_recovery = true;
 	p->limited_tx = 0;
 	p->recover = p->snd_max;
+	p->prr_delivered = p->prr_out = p->prr_last = 0;
+	p->prr_recover_fs = p->snd_max - p->snd_una;
 	cc_on_loss(&p->cc, p->snd_max - p->snd_una);
 	p->high_rxt = p->snd_una;
 	if (p->sack_ok) {
@@ -437,6 +439,12 @@ static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
 		return false;
 	if (p->state == TCP_SYN_RCVD && !syn_rcvd_ack(p, s))
 		return false;
+
+	/* RFC 6937's DeliveredData: SND.UNA's advance plus the change in
+	 * SACKed bytes */
+	uint32_t una0 = p->snd_una;
+	uint32_t sacked0 = p->sack.n ? sack_bytes_above(&p->sack, una0) : 0;
+
 	if (p->sack_ok && s->n_sack)
 		sack_update(&p->sack, s->ack, p->snd_max, (const uint32_t (*)[2])s->sack, s->n_sack);
 
@@ -448,6 +456,13 @@ static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
 	else if (s->ack == p->snd_una && !s->len && !(s->flags & (TH_SYN | TH_FIN)) &&
 		 p->snd_max != p->snd_una && (s->wnd << p->snd_wscale) == old_wnd)
 		dup_ack(p, s);
+	if (p->in_recovery && p->sack_ok) {
+		uint32_t sacked = p->sack.n ? sack_bytes_above(&p->sack, p->snd_una) : 0;
+		int64_t d = (int64_t)(uint32_t)(p->snd_una - una0) + (int64_t)sacked - (int64_t)sacked0;
+
+		p->prr_last = d > 0 ? (uint32_t)d : 0;
+		p->prr_delivered += p->prr_last;
+	}
 	if (p->sack_ok && p->state != TCP_SYN_RCVD && p->rack.n) {
 		rack_on_ack(&p->rack, p->snd_una, &p->sack, p->st->now);
 		/* with nothing SACKed and nothing resent, no range can have

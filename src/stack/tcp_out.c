@@ -357,25 +357,59 @@ int tcp_rexmit_lost(struct tcp_pcb *p)
 
 	if (sent >= 0 && seq_gt(s + (uint32_t)sent, p->high_rxt))
 		p->high_rxt = s + (uint32_t)sent;
+	if (sent >= 0 && p->in_recovery)
+		p->prr_out += sent ? (uint32_t)sent : 1;
 	return sent;
 }
 
 /* SACK recovery (RFC 6675's loop, with RACK deciding what is lost):
  * while the pipe leaves room, resend lost ranges, then new data. */
+/* RFC 6937 (PRR-SSRB): how much recovery may send now.  Sending follows
+ * what the network delivers, so ranges declared lost (which shrink the
+ * pipe) buy nothing by themselves: a burst of lost retransmissions (a
+ * full ring on the way) cannot feed itself. */
+static int64_t prr_sndcnt(struct tcp_pcb *p, uint32_t pipe)
+{
+	uint32_t ssthresh = p->cc.ssthresh;
+	int64_t n;
+
+	if (pipe > ssthresh) {
+		uint64_t fs = p->prr_recover_fs ? p->prr_recover_fs : 1;
+
+		n = (int64_t)(((uint64_t)p->prr_delivered * ssthresh + fs - 1) / fs) - p->prr_out;
+	} else {
+		int64_t lim = (int64_t)p->prr_delivered - p->prr_out;
+
+		if (lim < (int64_t)p->prr_last)
+			lim = p->prr_last;
+		if (p->prr_last)
+			lim += p->mss;
+		n = (int64_t)(ssthresh - pipe) < lim ? (int64_t)(ssthresh - pipe) : lim;
+	}
+	p->prr_last = 0;   /* one ACK's allowance, used once */
+	return n;
+}
+
 static void sack_recovery_output(struct tcp_pcb *p)
 {
-	for (int guard = 0; guard < 1024; guard++) {
-		if (rack_pipe(&p->rack, &p->sack) + p->mss > p->cc.cwnd)
-			return;
+	int64_t budget = prr_sndcnt(p, rack_pipe(&p->rack, &p->sack));
+
+	for (int guard = 0; guard < 1024 && budget > 0; guard++) {
 		int sent = tcp_rexmit_lost(p);
 
-		if (sent >= 0)
-			continue;
-		uint32_t wnd_end = p->snd_una + p->snd_wnd;
-		uint32_t usable = seq_gt(wnd_end, p->snd_nxt) ? wnd_end - p->snd_nxt : 0;
+		if (sent < 0) {
+			uint32_t wnd_end = p->snd_una + p->snd_wnd;
+			uint32_t usable = seq_gt(wnd_end, p->snd_nxt) ? wnd_end - p->snd_nxt : 0;
+			uint32_t nxt = p->snd_nxt;
 
-		if (!send_at_nxt(p, usable))
-			return;
+			if (usable > budget)
+				usable = (uint32_t)budget;
+			if (!send_at_nxt(p, usable))
+				return;
+			sent = (int)(p->snd_nxt - nxt);
+			p->prr_out += (uint32_t)sent;
+		}
+		budget -= sent ? sent : 1;   /* tcp_rexmit_lost counted its own */
 	}
 }
 
