@@ -10,7 +10,7 @@
 # (RFC 6937), where before it resent 28 times the data into full rings.
 # The server's RTO count is printed, not asserted: a receiver stopped
 # longer than the tail-loss probe's timeout takes RTOs with any TCP.
-# timeout: 180
+# timeout: 120
 # asan: no
 source "$(dirname "$0")/../lib.sh"
 
