@@ -48,10 +48,10 @@ def push(b, tci):
 
 
 def rewrite_vlan(flows=4, tci=100):
-    """Frame k becomes flow k % 4, tagged; even k out port 0 tagged, odd k
-    out port 1 with the tag popped again."""
+    """Frame k becomes flow k % 4, tagged; even k out port 0 with a second,
+    outer 802.1ad tag (TCI+1), odd k out port 1 with the tag popped again."""
     fr = [frame(mac(1), 60 + 37 * k, k) for k in range(11)]
-    out0 = [push(flow(k % flows), tci) for k in range(len(fr)) if k % 2 == 0]
+    out0 = [push(push(flow(k % flows), tci), tci + 1) for k in range(len(fr)) if k % 2 == 0]
     out1 = [flow(k % flows) for k in range(len(fr)) if k % 2 == 1]
     return {0: fr, 1: []}, {0: out0, 1: out1}
 
