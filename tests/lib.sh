@@ -108,15 +108,15 @@ kb_alive() { kill -0 "$1" 2>/dev/null; }
 # Short unique names for kernel objects (IFNAMSIZ is 16).
 kb_name() { echo "kb${1}${KB_ID:0:6}"; }
 
-# kb_switch LOG PREFIX SCRIPT CTL [MB]: start kbswitch (lcore 0, a 60 s limit,
+# kb_switch LOG PREFIX SCRIPT CTL [MB] [LCORES]: start kbswitch (lcores 0, a 60 s limit,
 # --file-prefix PREFIX$KB_ID, removed at exit) with control socket CTL, and
 # wait until kbctl gets an answer.  KB_SW_PID is its pid; returns 1 (with the
 # log's tail printed) when it died or never answered.
 kb_switch() {
-	local log=$1 prefix=$2$KB_ID script=$3 ctl=$4 mb=${5:-128}
+	local log=$1 prefix=$2$KB_ID script=$3 ctl=$4 mb=${5:-128} lcores=${6:-0}
 	kb_on_exit "rm -rf /var/run/dpdk/$prefix"
 	kb_bg "$log" timeout 60 "$KB_BIN/src/switch/kbswitch" $(kb_eal_mem vhost "$mb") --no-pci \
-		-l 0 --file-prefix="$prefix" -- -f "$script" --ctl "$ctl"
+		-l "$lcores" --file-prefix="$prefix" -- -f "$script" --ctl "$ctl"
 	KB_SW_PID=$KB_LAST_PID
 	if ! kb_wait_for 60 bash -c "'$KB_BIN/src/switch/kbctl' --ctl '$ctl' show port >/dev/null 2>&1 || ! kill -0 $KB_SW_PID" ||
 	   ! kb_alive "$KB_SW_PID"; then

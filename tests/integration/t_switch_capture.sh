@@ -4,7 +4,8 @@
 # (l2:1) and a task's output (in1:0, runt and 9000 B frame included) are
 # captured at once; each pcap, read back with scapy and tcpdump, matches the
 # frames byte for byte.  Then a reader that stops reading: the switch keeps
-# forwarding and counts the copies it could not queue as drops.
+# forwarding and counts the copies it could not queue as drops.  Two workers
+# (two Sources into a Merge) feeding one captured gate.
 # timeout: 120
 # asan: yes
 source "$(dirname "$0")/../lib.sh"
@@ -96,6 +97,34 @@ kb_wait_for 20 bash -c "! kill -0 $SLOW"; wait $SLOW; rc=$?
 kb_check "the slow reader ends cleanly on Ctrl-C (rc=$rc)" test $rc -eq 0
 kb_check "copies it could not take are counted drops ($(tail -1 "$D/slow.log"))" bash -c "grep -Eq '; [1-9][0-9]* dropped by the switch' '$D/slow.log'"
 kb_check "its pcap is readable" bash -c "tcpdump -r '$D/slow.pcap' -nn -c 1 2>/dev/null | grep -q ."
+kb_switch_stop
+kb_check "switch exits 0" test $? -eq 0
+
+# Two workers feeding one captured gate (the ring's multi-producer side).
+cat >"$D/mp.bess" <<EOS
+bess.add_worker(wid=1, core=1)
+a::Source(pkt_size=60)
+b::Source(pkt_size=100)
+m::Merge()
+a -> m
+b -> 1:m
+m -> Sink()
+b.attach_task(wid=1)
+EOS
+kb_switch "$D/sw3.log" kbcar "$D/mp.bess" "$CTL" 128 0,1 || { kb_fail "switch did not start"; kb_done; }
+# both workers run before the capture starts
+kb_wait_for 20 bash -c "'$KBCTL' --ctl '$CTL' show pipeline | grep -q '^  b:0 -> 1:m pkts=[1-9]'"
+kb_bg "$D/mp.log" "$KBCTL" --ctl "$CTL" capture m -w "$D/mp.pcap"
+MP=$KB_LAST_PID
+kb_wait_log 20 "$D/mp.log" '^kbctl: capturing'
+sleep 1
+kill -INT $MP; kb_wait_for 20 bash -c "! kill -0 $MP"; wait $MP; rc=$?
+kb_check "two workers into one capture: exit 0 on Ctrl-C ($(tail -1 "$D/mp.log"))" test $rc -eq 0
+kb_check "the pcap holds frames of both sources (60 and 100 bytes)" $PY -c "
+from scapy.all import rdpcap
+p = rdpcap('$D/mp.pcap')
+sizes = set(len(x) for x in p)
+raise SystemExit(0 if sizes == {60, 100} else 'got %d frames, sizes %s' % (len(p), sizes))"
 kb_switch_stop
 kb_check "switch exits 0" test $? -eq 0
 kb_done
