@@ -63,9 +63,14 @@ int ctl_module_command(struct pipeline *pl, const char *name, int argc, char *ar
 		return -1;
 	}
 	if (argc - 1 < c->min_args || argc - 1 > c->max_args) {
-		fprintf(out, "error: %s %s: expected '%s%s%s' (%d argument%s, got %d)\n", name,
-			c->name, c->name, c->usage[0] ? " " : "", c->usage, c->max_args,
-			c->max_args == 1 ? "" : "s", argc - 1);
+		char want[32];
+		if (c->min_args == c->max_args)
+			snprintf(want, sizeof(want), "%d argument%s", c->max_args,
+				 c->max_args == 1 ? "" : "s");
+		else
+			snprintf(want, sizeof(want), "%d..%d arguments", c->min_args, c->max_args);
+		fprintf(out, "error: %s %s: expected '%s%s%s' (%s, got %d)\n", name, c->name,
+			c->name, c->usage[0] ? " " : "", c->usage, want, argc - 1);
 		return -1;
 	}
 	if (c->fn(m, argc - 1, argv + 1, out, &err) < 0) {

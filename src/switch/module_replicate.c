@@ -67,7 +67,7 @@ static int cmd_set_gates(struct module *m, const struct script_args *a,
 	return 0;
 }
 
-/* kbctl command module NAME set_gates [GATE...] */
+/* kbctl command module NAME set_gates GATE... */
 static int ctl_set_gates(struct module *m, int argc, char *const argv[], FILE *out,
 			 struct kb_err *err)
 {
