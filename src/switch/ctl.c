@@ -200,7 +200,7 @@ static void pump_capture(struct ctl_client *k)
 	unsigned n;
 	uint64_t drops;
 
-	for (int round = 0; round < 64; round++) {
+	for (int round = 0; round < CAPTURE_RING / KB_BURST; round++) {   /* a ring-full per pass */
 		if (!(n = capture_drain(cap, m, KB_BURST)))
 			break;
 		for (unsigned i = 0; i < n; i++) {

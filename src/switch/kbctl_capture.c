@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdbool.h>
@@ -142,7 +143,14 @@ int kbctl_capture(const struct kbctl *k, int argc, char **argv)
 		count < 0 ? " (Ctrl-C stops)" : "");
 	while ((count < 0 || (long long)frames < count) && !kbctl_interrupted) {
 		struct ctl_chunk h;
-		long r = kbctl_read(k, fd, &h, sizeof(h), -1);
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		long r;
+
+		/* Flush before waiting, not per frame: a live reader (tcpdump
+		 * -r -) sees every frame, and a busy gate costs no write(2) each. */
+		if (poll(&p, 1, 0) == 0 && fflush(f) != 0)
+			goto write_err;
+		r = kbctl_read(k, fd, &h, sizeof(h), -1);
 
 		if (r == -2 || (r == 0 && kbctl_interrupted))
 			break;   /* Ctrl-C: a clean end */
@@ -178,7 +186,7 @@ int kbctl_capture(const struct kbctl *k, int argc, char **argv)
 				goto out;
 			}
 		}
-		if (write_rec(f, &h, buf) < 0 || fflush(f) != 0)
+		if (write_rec(f, &h, buf) < 0)
 			goto write_err;
 		frames++;
 	}

@@ -114,20 +114,29 @@ EOS
 kb_switch "$D/sw3.log" kbcar "$D/mp.bess" "$CTL" 128 0,1 || { kb_fail "switch did not start"; kb_done; }
 # both workers run before the capture starts
 kb_wait_for 20 bash -c "'$KBCTL' --ctl '$CTL' show pipeline | grep -q '^  b:0 -> 1:m pkts=[1-9]'"
-kb_bg "$D/mp.log" "$KBCTL" --ctl "$CTL" capture m -w "$D/mp.pcap"
-MP=$KB_LAST_PID
-kb_wait_log 20 "$D/mp.log" '^kbctl: capturing'
-sleep 1
-kill -INT $MP; kb_wait_for 20 bash -c "! kill -0 $MP"; wait $MP; rc=$?
-kb_check "two workers into one capture: exit 0 on Ctrl-C ($(tail -1 "$D/mp.log"))" test $rc -eq 0
-kb_check "the pcap holds frames of both sources (60 and 100 bytes)" $PY -c "
-import struct
-d = open('$D/mp.pcap', 'rb').read()
-o, sizes, n = 24, set(), 0
-while o + 16 <= len(d):   # pcap records by hand: scapy takes seconds for 50k frames
+# sizes PCAP: the frame lengths in PCAP (by hand: scapy takes seconds for 50k frames)
+sizes() {
+	$PY -c "
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+o, sizes = 24, set()
+while o + 16 <= len(d):
     caplen = struct.unpack_from('<I', d, o + 8)[0]
-    sizes.add(caplen); n += 1; o += 16 + caplen
-raise SystemExit(0 if sizes == {60, 100} and o == len(d) else 'got %d frames, sizes %s' % (n, sizes))"
+    sizes.add(caplen); o += 16 + caplen
+print(' '.join(map(str, sorted(sizes))) if o == len(d) else 'torn record at %d' % o)" "$1"
+}
+# Which worker's copies win the free slots of a full ring is up to the
+# scheduler on a shared machine: up to 3 one-second captures.
+for try in 1 2 3; do
+	kb_bg "$D/mp.log" "$KBCTL" --ctl "$CTL" capture m -w "$D/mp.pcap"
+	MP=$KB_LAST_PID
+	kb_wait_log 20 "$D/mp.log" '^kbctl: capturing'
+	sleep 1
+	kill -INT $MP; kb_wait_for 20 bash -c "! kill -0 $MP"; wait $MP; rc=$?
+	[[ $rc == 0 && $(sizes "$D/mp.pcap") == "60 100" ]] && break
+done
+kb_check "two workers into one capture: exit 0 on Ctrl-C ($(tail -1 "$D/mp.log"))" test $rc -eq 0
+kb_check "the pcap holds whole frames of both sources: $(sizes "$D/mp.pcap") bytes (try $try)" test "$(sizes "$D/mp.pcap")" = "60 100"
 kb_switch_stop
 kb_check "switch exits 0" test $? -eq 0
 kb_done
