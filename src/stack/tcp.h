@@ -151,7 +151,7 @@ struct tcp_pcb {
 	uint64_t rtt_start;
 	struct tcp_cc cc;
 	bool in_recovery;
-	uint32_t recover, high_rxt;
+	uint32_t recover;
 	int dupacks;
 	uint8_t limited_tx;       /* RFC 3042: segments allowed past cwnd */
 	struct tcp_scoreboard sack;

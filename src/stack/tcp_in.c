@@ -225,7 +225,6 @@ static void enter_recovery(struct tcp_pcb *p)
 	p->prr_delivered = p->prr_out = p->prr_last = 0;
 	p->prr_recover_fs = p->snd_max - p->snd_una;
 	cc_on_loss(&p->cc, p->snd_max - p->snd_una);
-	p->high_rxt = p->snd_una;
 	if (p->sack_ok) {
 		/* the first lost range goes now (RFC 6675 4.3); the rest as
 		 * the pipe allows (tcp_output) */
@@ -235,10 +234,7 @@ static void enter_recovery(struct tcp_pcb *p)
 		st->stats.fast_rexmt++;
 		p->cc.cwnd = p->cc.ssthresh + 3 * p->mss;
 
-		int sent = tcp_rexmit_at(p, p->snd_una);
-
-		if (sent >= 0)
-			p->high_rxt = p->snd_una + (sent ? (uint32_t)sent : 1);
+		tcp_rexmit_at(p, p->snd_una);
 	}
 	tcp_arm_rexmt(p);
 }
@@ -349,8 +345,6 @@ static void recovery_ack(struct tcp_pcb *p, const struct tcp_seg *s, uint32_t ac
 	} else {
 		tcp_arm_rexmt(p);
 	}
-	if (seq_lt(p->high_rxt, p->snd_una))
-		p->high_rxt = p->snd_una;
 }
 
 /* An ACK that moves SND.UNA. */

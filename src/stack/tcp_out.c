@@ -355,8 +355,6 @@ int tcp_rexmit_lost(struct tcp_pcb *p)
 	p->rtt_timing = false;   /* Karn */
 	int sent = tcp_xmit(p, s, l, data_flags(p, s, l));
 
-	if (sent >= 0 && seq_gt(s + (uint32_t)sent, p->high_rxt))
-		p->high_rxt = s + (uint32_t)sent;
 	if (sent >= 0 && p->in_recovery)
 		p->prr_out += sent ? (uint32_t)sent : 1;
 	return sent;
