@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints the config of VM k (of conf/forward_vms.bess's $KB_VMS), made from
+# Prints the config of VM k (of conf/forward_vms.bess's N), made from
 # conf/vm1.conf: IP 10.0.0.k, MAC 02:00:00:00:00:0k (k in hex), its socket.
 #   scripts/vm-conf.sh K SOCK [KEY=VALUE ...] > vmK.conf
 # Each KEY=VALUE replaces that key's line (or is added).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_switch_nvms: six VMs on one kbswitch (conf/forward_vms.bess with KB_VMS=6)
+# t_switch_nvms: six VMs on one kbswitch (conf/forward_vms.bess, KB_VMS=6)
 # and every pair of them exchanges TCP: five rounds of three disjoint pairs
 # (a round-robin schedule covers the 15 pairs once); in each pair one VM
 # serves a 1 MB file (epserver), the other downloads it (epwget) and the
@@ -18,7 +18,7 @@ APPS=$KB_BIN/apps
 for b in "$SW" "$KBCTL" "$APPS/epserver" "$APPS/epwget"; do [[ -x $b ]] || { kb_fail "$b not built"; kb_done; }; done
 CTL=$KB_TMP/ctl
 
-export KB_VMS=$N    # conf/forward_vms.bess: one port per VM
+export KB_VMS=$N
 for ((k = 1; k <= N; k++)); do
 	export KB_VM${k}_SOCK=$KB_TMP/vm$k.sock
 	"$KB_ROOT/scripts/vm-conf.sh" $k "$KB_TMP/vm$k.sock" file_prefix=kbnv$k$KB_ID mem_mb=64 memory=nohuge \

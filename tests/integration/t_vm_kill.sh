@@ -20,7 +20,7 @@ for b in "$SW" "$KBCTL" "$PERF"; do [[ -x $b ]] || { kb_fail "$b not built"; kb_
 CTL=$KB_TMP/ctl
 SECS=16       # B's bulk run; C dies at about 5 s
 
-export KB_VMS=3    # conf/forward_vms.bess: one port per VM
+export KB_VMS=3
 for k in 1 2 3; do
 	export KB_VM${k}_SOCK=$KB_TMP/vm$k.sock
 	"$KB_ROOT/scripts/vm-conf.sh" $k "$KB_TMP/vm$k.sock" file_prefix=kbvk$k$KB_ID \
