@@ -92,6 +92,9 @@ struct module_class {
 	void (*process)(struct worker *w, struct module *m, struct pkt_batch *b);
 	/* Returns the number of packets it moved (0: idle). */
 	unsigned (*run_task)(struct worker *w, struct module *m);
+	/* The DPDK port this module sends to (QueueOut, PortOut), or -1; valid
+	 * once the ports started (L2Forward's learning maps ports to gates). */
+	int (*tx_port)(const struct module *m);
 	/* One line of class-specific state for `kbctl show module/port`. */
 	void (*describe)(const struct module *m, char *buf, size_t len);
 	const struct module_cmd *cmds;

@@ -1,7 +1,18 @@
 /* L2Forward(size=1024, bucket=4): destination MAC -> output gate.  A miss is
  * dropped (counted) unless set_default_gate() set one; broadcast and
  * multicast are ordinary entries (ff:ff:ff:ff:ff:ff -> a Replicate).  A frame
- * shorter than an Ethernet header is counted as a runt and dropped. */
+ * shorter than an Ethernet header is counted as a runt and dropped.
+ *
+ * learn=True (off by default, so a script's own entries are the whole
+ * table, as in BESS): the source MAC of each frame is learned toward the
+ * gate whose QueueOut/PortOut sends to the port the frame came in on;
+ * learned entries age out after age seconds (300), at most learn_max of them
+ * (1024, rounded up to a power of two) fit, and a static entry always wins
+ * (a learned one never shadows it, a frame from a static MAC teaches
+ * nothing).  The learned table is written by the data path: the modules
+ * feeding one learning L2Forward must run on one worker. */
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,22 +22,104 @@
 #include "l2_table.h"
 #include "pipeline.h"
 
+#define LEARN_PROBE 8
+
+struct l2_learned_entry {
+	uint64_t key;             /* l2_mac_key, 0: never used */
+	uint64_t seen;            /* TSC of the last frame from it */
+	int gate;
+};
+
 struct l2fwd {
 	struct l2_table *tbl;     /* published; swapped whole by the control side */
 	int default_gate;         /* -1: drop misses */
 	uint64_t hits, misses, runts;
+	/* learning (NULL: off); written by the one worker that runs us */
+	struct l2_learned_entry *learned;
+	uint32_t learn_mask;
+	uint64_t age_s, age_tsc;
+	uint64_t learn_full;      /* a new MAC found no free or aged slot */
+	int16_t port_gate[RTE_MAX_ETHPORTS];   /* ingress port -> gate toward it */
 };
+
+/* The gate of a learned, unexpired entry, or -1. */
+static inline int learned_lookup(const struct l2fwd *l, uint64_t key, uint64_t now)
+{
+	uint32_t h = l2_hash(key);
+
+	for (uint32_t i = 0; i < LEARN_PROBE; i++) {
+		const struct l2_learned_entry *e = &l->learned[(h + i) & l->learn_mask];
+
+		if (e->key == key)
+			return now - e->seen <= l->age_tsc ? e->gate : -1;
+		if (!e->key)
+			return -1;
+	}
+	return -1;
+}
+
+/* Source MACs of a burst: learn or refresh them (static ones teach nothing). */
+static void learn_burst(struct l2fwd *l, const struct l2_table *t, const struct pkt_batch *b,
+			uint64_t now)
+{
+	for (uint16_t i = 0; i < b->cnt; i++) {
+		const struct rte_mbuf *p = b->pkts[i];
+		const uint8_t *src = rte_pktmbuf_mtod(p, const uint8_t *) + 6;
+		int gate = p->port < RTE_MAX_ETHPORTS ? l->port_gate[p->port] : -1;
+
+		if (gate < 0 || rte_pktmbuf_data_len(p) < RTE_ETHER_HDR_LEN || (src[0] & 1))
+			continue;
+		uint64_t key = l2_mac_key(src);
+		uint32_t h = l2_hash(key);
+		struct l2_learned_entry *slot = NULL;
+
+		if (l2_lookup(t, key) >= 0)
+			continue;
+		for (uint32_t k = 0; k < LEARN_PROBE; k++) {
+			struct l2_learned_entry *e = &l->learned[(h + k) & l->learn_mask];
+
+			if (e->key == key) {
+				slot = e;
+				break;
+			}
+			if (!slot && (!e->key || now - e->seen > l->age_tsc))
+				slot = e;
+		}
+		if (!slot) {
+			l->learn_full++;
+			continue;
+		}
+		slot->gate = gate;   /* a station that moved is followed */
+		slot->seen = now;
+		slot->key = key;
+	}
+}
 
 static int l2_init(struct module *m, const struct script_args *a, struct kb_err *err)
 {
-	static const char *const allowed[] = {"size", "bucket", NULL};
+	static const char *const allowed[] = {"size", "bucket", "learn", "learn_max", "age", NULL};
 	struct l2fwd *l = m->priv;
-	int64_t size = 1024, bucket = 4;
+	int64_t size = 1024, bucket = 4, learn_max = 1024, age = 300;
+	const struct script_value *lv = script_args_get(a, "learn");
 
 	if (script_args_check(a, "L2Forward", allowed, err) ||
 	    script_arg_int(a, "L2Forward", "size", 0, 1, 1 << 24, &size, err) ||
-	    script_arg_int(a, "L2Forward", "bucket", 0, 1, 64, &bucket, err))
+	    script_arg_int(a, "L2Forward", "bucket", 0, 1, 64, &bucket, err) ||
+	    script_arg_int(a, "L2Forward", "learn_max", 0, 1, 1 << 20, &learn_max, err) ||
+	    script_arg_int(a, "L2Forward", "age", 0, 1, 86400, &age, err))
 		return -1;
+	if (lv && lv->type != SV_BOOL)
+		return script_err_at(err, &lv->pos, "L2Forward: learn expects True or False");
+	if (lv && lv->b) {
+		uint32_t n = 16;
+
+		while (n < 2 * (uint64_t)learn_max)   /* half full at the cap: short probes */
+			n *= 2;
+		if (!(l->learned = calloc(n, sizeof(*l->learned))))
+			return script_err_at(err, &a->pos, "L2Forward: out of memory");
+		l->learn_mask = n - 1;
+		l->age_s = (uint64_t)age;
+	}
 	if (!kb_is_pow2((uint64_t)size))
 		return script_err_at(err, &script_args_get(a, "size")->pos,
 				     "L2Forward: size must be a power of two (got %lld)", (long long)size);
@@ -330,6 +423,12 @@ static void l2_process(struct worker *w, struct module *m, struct pkt_batch *b)
 	int16_t gate[KB_BURST];
 	struct pkt_batch out;
 	uint16_t n = b->cnt;
+	uint64_t now = 0;
+
+	if (unlikely(l->learned != NULL)) {
+		now = rte_get_tsc_cycles();
+		learn_burst(l, t, b, now);
+	}
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *p = b->pkts[i];
@@ -342,6 +441,8 @@ static void l2_process(struct worker *w, struct module *m, struct pkt_batch *b)
 			continue;
 		}
 		g = l2_lookup(t, l2_mac_key(rte_pktmbuf_mtod(p, const uint8_t *)));
+		if (unlikely(g < 0) && l->learned)
+			g = learned_lookup(l, l2_mac_key(rte_pktmbuf_mtod(p, const uint8_t *)), now);
 		if (g < 0) {
 			if (def < 0) {
 				l->misses++;
@@ -370,14 +471,45 @@ static void l2_process(struct worker *w, struct module *m, struct pkt_batch *b)
 	b->cnt = 0;
 }
 
+/* Learning maps each port to the gate that sends to it: ports have started
+ * (their ids are known) before any other module starts. */
+static int l2_start(struct module *m, struct kb_err *err)
+{
+	struct l2fwd *l = m->priv;
+
+	(void)err;
+	for (int p = 0; p < RTE_MAX_ETHPORTS; p++)
+		l->port_gate[p] = -1;
+	l->age_tsc = l->age_s * rte_get_tsc_hz();
+	for (int g = 0; g < m->n_ogates; g++) {
+		const struct module *nx = m->ogates[g].next;
+		int pid = nx && nx->cls->tx_port ? nx->cls->tx_port(nx) : -1;
+
+		if (pid >= 0 && pid < RTE_MAX_ETHPORTS && l->port_gate[pid] < 0)
+			l->port_gate[pid] = (int16_t)g;
+	}
+	return 0;
+}
+
 static void l2_describe(const struct module *m, char *buf, size_t len)
 {
 	const struct l2fwd *l = m->priv;
-	snprintf(buf, len,
-		 "size=%u bucket=%u entries=%u default_gate=%d hits=%" PRIu64 " misses=%" PRIu64
-		 " runts=%" PRIu64,
-		 l->tbl->size, l->tbl->bucket, l->tbl->count, l->default_gate, l->hits,
-		 l->misses, l->runts);
+	int n = snprintf(buf, len,
+			 "size=%u bucket=%u entries=%u default_gate=%d hits=%" PRIu64 " misses=%" PRIu64
+			 " runts=%" PRIu64,
+			 l->tbl->size, l->tbl->bucket, l->tbl->count, l->default_gate, l->hits,
+			 l->misses, l->runts);
+
+	if (l->learned && n >= 0 && (size_t)n < len) {
+		uint64_t now = rte_get_tsc_cycles();
+		uint32_t live = 0;
+
+		/* read racily from the control thread: a snapshot, good enough */
+		for (uint32_t i = 0; i <= l->learn_mask; i++)
+			live += l->learned[i].key && now - l->learned[i].seen <= l->age_tsc;
+		snprintf(buf + n, len - (size_t)n, " learn=on learned=%u learn_max=%u age=%" PRIu64
+			 " learn_full=%" PRIu64, live, (l->learn_mask + 1) / 2, l->age_s, l->learn_full);
+	}
 }
 
 static void l2_destroy(struct module *m)
@@ -385,6 +517,8 @@ static void l2_destroy(struct module *m)
 	struct l2fwd *l = m->priv;
 	free(l->tbl);
 	l->tbl = NULL;
+	free(l->learned);
+	l->learned = NULL;
 }
 
 static const struct module_cmd l2_cmds[] = {
@@ -406,11 +540,13 @@ static const struct module_ctl_cmd l2_ctl_cmds[] = {
 
 const struct module_class mod_l2forward = {
 	.name = "L2Forward",
-	.help = "destination MAC to output gate: L2Forward(size=1024, bucket=4)",
+	.help = "destination MAC to output gate: L2Forward(size=1024, bucket=4, "
+		"learn=False, learn_max=1024, age=300)",
 	.priv_size = sizeof(struct l2fwd),
 	.max_igates = 1,
 	.max_ogates = KB_MAX_GATES,
 	.init = l2_init,
+	.start = l2_start,
 	.destroy = l2_destroy,
 	.process = l2_process,
 	.describe = l2_describe,

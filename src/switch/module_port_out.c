@@ -38,6 +38,12 @@ static void pout_process(struct worker *w, struct module *m, struct pkt_batch *b
 	p->sent += port_tx(m, p->pid, (uint16_t)(w->wid % p->nq), b);
 }
 
+static int pout_tx_port(const struct module *m)
+{
+	const struct port_out *p = m->priv;
+	return pmd_port_id(p->port);
+}
+
 static void pout_describe(const struct module *m, char *buf, size_t len)
 {
 	const struct port_out *p = m->priv;
@@ -53,4 +59,5 @@ const struct module_class mod_port_out = {
 	.start = pout_start,
 	.process = pout_process,
 	.describe = pout_describe,
+	.tx_port = pout_tx_port,
 };

@@ -38,6 +38,12 @@ static void qout_process(struct worker *w, struct module *m, struct pkt_batch *b
 	q->sent += port_tx(m, q->pid, (uint16_t)q->qid, b);
 }
 
+static int qout_tx_port(const struct module *m)
+{
+	const struct queue_out *q = m->priv;
+	return pmd_port_id(q->port);
+}
+
 static void qout_describe(const struct module *m, char *buf, size_t len)
 {
 	const struct queue_out *q = m->priv;
@@ -54,4 +60,5 @@ const struct module_class mod_queue_out = {
 	.start = qout_start,
 	.process = qout_process,
 	.describe = qout_describe,
+	.tx_port = qout_tx_port,
 };

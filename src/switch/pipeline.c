@@ -15,13 +15,13 @@
 extern const struct module_class mod_pmdport, mod_queue_inc, mod_queue_out,
 	mod_port_inc, mod_port_out, mod_l2forward, mod_replicate, mod_merge,
 	mod_sink, mod_source, mod_bypass, mod_rewrite, mod_roundrobin,
-	mod_random_update, mod_vlan_push, mod_vlan_pop;
+	mod_random_update, mod_vlan_push, mod_vlan_pop, mod_port_security;
 
 static const struct module_class *const classes[] = {
 	&mod_pmdport, &mod_queue_inc, &mod_queue_out, &mod_port_inc,
 	&mod_port_out, &mod_l2forward, &mod_replicate, &mod_merge, &mod_sink,
 	&mod_source, &mod_bypass, &mod_rewrite, &mod_roundrobin, &mod_random_update,
-	&mod_vlan_push, &mod_vlan_pop,
+	&mod_vlan_push, &mod_vlan_pop, &mod_port_security,
 };
 #define N_CLASSES (sizeof(classes) / sizeof(classes[0]))
 
