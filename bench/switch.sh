@@ -2,10 +2,11 @@
 # bench/switch.sh: frames per second through kbswitch between two vhost-user
 # ports, against dpdk-testpmd io-forwarding between the same kind of ports,
 # at 64 B and 1500 B; then instructions per packet of the L2Forward + queue
-# path under callgrind.  Not a test: it prints figures.
+# path under callgrind, with 3 and with 1000 L2Forward entries.  Not a test:
+# it prints figures.
 #
 #   bench/switch.sh [--help] [--seconds N] [--warmup N] [--sizes "64 1500"]
-#                   [--no-callgrind]
+#                   [--no-callgrind] [--callgrind-only]
 #
 # Layout (2 CPUs): CPU 1 holds only the switch's polling thread (kbswitch on
 # conf/forward_script.bess, or testpmd io-forward on two net_vhost ports).
@@ -16,8 +17,8 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${KB_BUILD:-$ROOT/build}
-SECS=5 WARM=3 SIZES="64 1500" CALLGRIND=1
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+SECS=5 WARM=3 SIZES="64 1500" CALLGRIND=1 THROUGHPUT=1
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
@@ -25,6 +26,7 @@ while [[ $# -gt 0 ]]; do
 	--warmup) WARM=$2; shift ;;
 	--sizes) SIZES=$2; shift ;;
 	--no-callgrind) CALLGRIND=0 ;;
+	--callgrind-only) THROUGHPUT=0 ;;
 	*) echo "switch.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -97,6 +99,7 @@ one() {
 
 echo "kbswitch benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 printf '%-6s %14s %14s %8s\n' size kbswitch_pps testpmd_pps ratio
+((THROUGHPUT)) || SIZES=""
 for s in $SIZES; do
 	k=$(one kbswitch "$s")
 	t=$(one testpmd "$s")
@@ -109,24 +112,29 @@ command -v valgrind >/dev/null || { echo "callgrind: valgrind missing"; exit 0; 
 # Instructions per packet: the QueueInc task (rx burst, L2Forward, QueueOut,
 # tx burst) with net_pcap ports: inclusive instructions of L2Forward and of
 # QueueOut, each collected in its own run (--toggle-collect), over N frames.
+# The table size is the same in every run (8192 slots, buckets of 8); the
+# frames' destinations cycle over all E entries (E = 3, then 1000).
 N=20000
 /usr/bin/python3 - "$RUN" "$N" <<'PY'
 import sys
 from scapy.all import Ether, Raw, wrpcap, PcapWriter
 d, n = sys.argv[1], int(sys.argv[2])
-f = Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01", type=0x88b5) / Raw(b"\0" * 46)
-wrpcap(d + "/in.pcap", [f] * n, linktype=1)
+for e in (3, 1000):
+    fs = [Ether(dst="02:00:00:%02x:%02x:%02x" % (i >> 16, (i >> 8) & 255, i & 255),
+                src="02:00:00:00:00:01", type=0x88b5) / Raw(b"\0" * 46) for i in range(e)]
+    wrpcap(d + "/in%d.pcap" % e, [fs[i % e] for i in range(n)], linktype=1)
 PcapWriter(d + "/empty.pcap", linktype=1).close()
 PY
-# ir FUNC: instructions spent inside FUNC (inclusive) over N frames.
+# ir FUNC ENTRIES: instructions spent inside FUNC (inclusive) over N frames.
 ir() {
 	cat >"$RUN/cg.bess" <<EOS
-a = PMDPort(vdev='net_pcap0,rx_pcap=$RUN/in.pcap,tx_pcap=$RUN/oa.pcap')
+a = PMDPort(vdev='net_pcap0,rx_pcap=$RUN/in$2.pcap,tx_pcap=$RUN/oa.pcap')
 b = PMDPort(vdev='net_pcap1,rx_pcap=$RUN/empty.pcap,tx_pcap=$RUN/ob.pcap')
 i::QueueInc(port=a)
 o::QueueOut(port=b)
-l2::L2Forward()
-l2.add([{'addr': '02:00:00:00:00:02', 'gate': 0}])
+l2::L2Forward(size=8192, bucket=8)
+l2.add([{'addr': '02:00:00:%02x:%02x:%02x' % (k >> 16, (k >> 8) & 255, k & 255), 'gate': 0}
+        for k in range($2)])
 i -> l2 -> o
 EOS
 	rm -f "$RUN/callgrind.out"
@@ -144,11 +152,13 @@ EOS
 	wait $vp 2>/dev/null
 	awk '/^(summary|totals):/ { print $2; exit }' "$RUN/callgrind.out"
 }
-l2=$(ir l2_process)
-qo=$(ir qout_process)
 echo "callgrind, $N frames of 64 B through QueueInc -> L2Forward -> QueueOut on net_pcap ports:"
-awk -v l="$l2" -v o="$qo" -v n="$N" 'BEGIN {
-	printf "  L2Forward + QueueOut (incl. the net_pcap tx burst): %.1f instructions/packet\n", l / n
-	printf "  QueueOut (incl. the net_pcap tx burst):             %.1f instructions/packet\n", o / n
-	printf "  L2Forward alone (lookup, grouping by gate, emit):   %.1f instructions/packet\n", (l - o) / n
-}'
+for e in 3 1000; do
+	l2=$(ir l2_process $e)
+	qo=$(ir qout_process $e)
+	awk -v l="$l2" -v o="$qo" -v n="$N" -v e="$e" 'BEGIN {
+		printf "  %4d entries: L2Forward + QueueOut (incl. the net_pcap tx burst): %.1f instructions/packet\n", e, l / n
+		printf "  %4d entries: QueueOut (incl. the net_pcap tx burst):             %.1f instructions/packet\n", e, o / n
+		printf "  %4d entries: L2Forward alone (lookup, grouping by gate, emit):   %.1f instructions/packet\n", e, (l - o) / n
+	}'
+done
