@@ -4,9 +4,6 @@
 #include <limits.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -16,6 +13,7 @@
 
 #include "dpdk_priv.h"
 #include "kb_parse.h"
+#include "kb_unix.h"
 #include "softrss.h"
 
 #define POOL_CACHE 256
@@ -37,25 +35,6 @@ static int lsc_event(uint16_t pid, enum rte_eth_event_type ev, void *arg, void *
 	return 0;
 }
 
-/* A virtio-user server binds its path: a socket left by a killed VM would
- * make that fail, so remove it when nobody listens on it any more. */
-static void remove_stale_socket(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct stat sb;
-
-	if (!path[0] || strlen(path) >= sizeof(a.sun_path) || lstat(path, &sb) < 0 ||
-	    !S_ISSOCK(sb.st_mode))
-		return;
-	strcpy(a.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-
-	if (fd < 0)
-		return;
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == ECONNREFUSED)
-		unlink(path);
-	close(fd);
-}
 
 static int port_setup(struct dpdk_layer *dl, struct kb_err *err)
 {
@@ -162,7 +141,8 @@ static int start(struct dpdk_layer *dl, const char *argv0, struct kb_err *err)
 		rte_openlog_stream(dl->log);
 	}
 	if (cfg->vhost_server) {
-		remove_stale_socket(cfg->vhost_path);
+		/* its bind() would fail on a socket a killed VM left behind */
+		kb_unix_remove_stale(cfg->vhost_path);
 		fprintf(stderr, "kbdpdk: %s listens on %s: waiting for the switch to connect\n",
 			cfg->port_name, cfg->vhost_path);
 	}

@@ -1,9 +1,11 @@
 /* kbctl: asks a running kbswitch through its control socket. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl_proto.h"
 #include "kbctl.h"
@@ -18,6 +20,7 @@ static const char usage[] =
 	"                                  a module's own command (without CMD: its list)\n"
 	"  add l2 NAME MAC GATE            = command module NAME add MAC GATE (L2Forward)\n"
 	"  del l2 NAME MAC                 = command module NAME delete MAC (L2Forward)\n"
+	"  save FILE                       every L2Forward's table as script lines\n"
 	"  --ctl PATH                      kbswitch's control socket (default /tmp/kbswitch.ctl)\n"
 	"  -t, --timeout SECONDS           wait this long for a reply (default 5)\n"
 	"  COMMAND --help                  help on one command\n";
@@ -38,6 +41,12 @@ static const char *const cmd_help[][2] = {
 		    "kbctl lists NAME's commands and their arguments, e.g.\n"
 		    "  kbctl command module l2               # L2Forward: add, delete, lookup, ...\n"
 		    "  kbctl command module l2 add 02:00:00:00:00:03 1\n"},
+	{"save", "usage: kbctl save FILE\n"
+		 "Writes every L2Forward's table, as it is now (kbctl add/del included), as\n"
+		 "script lines (NAME.clear() and NAME.add(entries=[...])) to FILE (written\n"
+		 "whole, then renamed into place).  A script that runs FILE after its own\n"
+		 "add() gets the run-time table back after a restart; conf/forward_script.bess\n"
+		 "does that for $KB_L2_SAVED.\n"},
 	{"monitor", "usage: kbctl monitor port|pipeline [-n COUNT]\n"
 		    "Prints rates every second until Ctrl-C (or COUNT intervals): per port\n"
 		    "received/sent packets and Mbit per second and drops per second (rx:\n"
@@ -86,6 +95,58 @@ static int check_words(int argc, char **argv)
 		fprintf(stderr, "kbctl: command: expected 'command module NAME [CMD [ARGS...]]'\n");
 		return -1;
 	}
+	return 0;
+}
+
+/* save FILE: `command module NAME save` of each L2Forward `show module` lists. */
+static int save(const struct kbctl *k, const char *file)
+{
+	char *mods, *body, tmp[4096], line[CTL_MAX_LINE];
+	size_t mlen, len, n = 0;
+	FILE *f;
+	int rc = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", file) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "kbctl: save: file name too long\n");
+		return 2;
+	}
+	if (kbctl_request(k, "show module", &mods, &mlen) != 0)
+		return 1;
+	if (!(f = fopen(tmp, "w"))) {
+		fprintf(stderr, "kbctl: save: %s: %s\n", tmp, strerror(errno));
+		free(mods);
+		return 1;
+	}
+	fprintf(f, "# kbctl save: L2Forward tables of %s\n", k->path);
+	for (char *s = mods, *e; rc == 0 && s < mods + mlen; s = e + 1) {
+		char *sep;
+
+		if (!(e = memchr(s, '\n', (size_t)(mods + mlen - s))))
+			e = mods + mlen;
+		/* "NAME::L2Forward drops=..." */
+		sep = memmem(s, (size_t)(e - s), "::L2Forward ", 12);
+		if (!sep || sep - s >= 200 || memchr(s, ' ', (size_t)(sep - s)))
+			continue;
+		snprintf(line, sizeof(line), "command module %.*s save", (int)(sep - s), s);
+		if (kbctl_request(k, line, &body, &len) != 0) {
+			rc = 1;
+			break;
+		}
+		fwrite(body, 1, len, f);
+		free(body);
+		n++;
+	}
+	free(mods);
+	if (fclose(f) != 0 || rc) {
+		unlink(tmp);
+		return rc ? rc : 1;
+	}
+	if (rename(tmp, file) < 0) {
+		fprintf(stderr, "kbctl: save: %s: %s\n", file, strerror(errno));
+		unlink(tmp);
+		return 1;
+	}
+	printf("kbctl: saved %zu L2Forward table%s to %s\n", n, n == 1 ? "" : "s", file);
 	return 0;
 }
 
@@ -148,6 +209,13 @@ int main(int argc, char **argv)
 		return kbctl_monitor(&k, argc, argv);
 	if (!strcmp(argv[0], "capture"))
 		return kbctl_capture(&k, argc, argv);
+	if (!strcmp(argv[0], "save")) {
+		if (argc != 2) {
+			fprintf(stderr, "kbctl: save: expected 'save FILE'\n%s", help_of("save"));
+			return 2;
+		}
+		return save(&k, argv[1]);
+	}
 	if (!help_of(argv[0])) {
 		fprintf(stderr, "kbctl: unknown command '%s'\n%s", argv[0], usage);
 		return 2;

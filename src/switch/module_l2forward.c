@@ -521,7 +521,52 @@ static void l2_destroy(struct module *m)
 	l->learned = NULL;
 }
 
+/* clear(): an empty table (a saved table's first line, see ctl_save). */
+static int cmd_clear(struct module *m, const struct script_args *a,
+		     struct script_value **res, struct kb_err *err)
+{
+	static const char *const allowed[] = {NULL};
+	struct l2fwd *l = m->priv;
+	struct l2_table *t;
+
+	if (script_args_check(a, "L2Forward.clear", allowed, err))
+		return -1;
+	if (!(t = l2_table_new(l->tbl->size, l->tbl->bucket)))
+		return script_err_at(err, &a->pos, "L2Forward: out of memory");
+	publish(m, t);
+	return 0;
+}
+
+/* The table as script lines that rebuild it (kbctl save): a script runs
+ * them after its own add() to get back what kbctl changed at run time. */
+static int ctl_save(struct module *m, int argc, char *const argv[], FILE *out,
+		    struct kb_err *err)
+{
+	const struct l2fwd *l = m->priv;
+	const struct l2_table *t = l->tbl;
+	const char *sep = "";
+
+	(void)argc; (void)argv; (void)err;
+	fprintf(out, "%s.clear()\n%s.add(entries=[", m->name, m->name);
+	for (uint32_t i = 0; i < t->size; i++) {
+		uint64_t k = t->e[i].key;
+
+		if (!(k & L2_VALID))
+			continue;
+		fprintf(out, "%s{'addr': '%02x:%02x:%02x:%02x:%02x:%02x', 'gate': %d}", sep,
+			(unsigned)(k >> 40) & 255, (unsigned)(k >> 32) & 255, (unsigned)(k >> 24) & 255,
+			(unsigned)(k >> 16) & 255, (unsigned)(k >> 8) & 255, (unsigned)k & 255,
+			(int)t->e[i].gate);
+		sep = ",\n    ";
+	}
+	fprintf(out, "])\n");
+	if (l->default_gate >= 0)
+		fprintf(out, "%s.set_default_gate(gate=%d)\n", m->name, l->default_gate);
+	return 0;
+}
+
 static const struct module_cmd l2_cmds[] = {
+	{"clear", "clear()", cmd_clear},
 	{"add", "add(entries=[{'addr': MAC, 'gate': N}, ...])", cmd_add},
 	{"delete", "delete(addrs=[MAC, ...])", cmd_delete},
 	{"lookup", "lookup(addrs=[MAC, ...]) -> [gate, ...]", cmd_lookup},
@@ -533,6 +578,7 @@ static const struct module_ctl_cmd l2_ctl_cmds[] = {
 	{"add", "MAC GATE", "send frames to MAC out of GATE", 2, 2, ctl_add},
 	{"delete", "MAC", "forget MAC (its frames become misses)", 1, 1, ctl_delete},
 	{"lookup", "MAC", "print MAC's gate", 1, 1, ctl_lookup},
+	{"save", "", "print the table as script lines (what kbctl save writes)", 0, 0, ctl_save},
 	{"set_default_gate", "GATE", "send misses out of GATE (-1: drop and count them)", 1, 1,
 	 ctl_set_default_gate},
 	{NULL, NULL, NULL, 0, 0, NULL},

@@ -23,6 +23,7 @@
 
 #include "kb_idle.h"
 #include "kb_parse.h"
+#include "kb_unix.h"
 
 #define BURST 32
 #define ETHER_TYPE_KBGEN 0x88b5
@@ -146,6 +147,19 @@ int main(int argc, char **argv)
 			       "--stop-after file before leaving; prints its counters.\n");
 			return 0;
 		}
+	/* a virtio-user server (server=1) binds its path=: clear what a killed
+	 * kbgen left there, as the DPDK layer does for a VM */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *v = !strncmp(argv[i], "--vdev=", 7) ? argv[i] + 7 :
+				!strcmp(argv[i], "--vdev") && i + 1 < argc ? argv[i + 1] : NULL;
+		const char *p = v && strstr(v, ",server=1") ? strstr(v, ",path=") : NULL;
+		char path[256];
+
+		if (p && strcspn(p + 6, ",") < sizeof(path)) {
+			snprintf(path, sizeof(path), "%.*s", (int)strcspn(p + 6, ","), p + 6);
+			kb_unix_remove_stale(path);
+		}
+	}
 	if ((n = rte_eal_init(argc, argv)) < 0) {
 		fprintf(stderr, "kbgen: EAL init failed\n");
 		return 1;
