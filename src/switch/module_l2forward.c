@@ -566,11 +566,11 @@ static int ctl_save(struct module *m, int argc, char *const argv[], FILE *out,
 }
 
 static const struct module_cmd l2_cmds[] = {
-	{"clear", "clear()", cmd_clear},
 	{"add", "add(entries=[{'addr': MAC, 'gate': N}, ...])", cmd_add},
 	{"delete", "delete(addrs=[MAC, ...])", cmd_delete},
 	{"lookup", "lookup(addrs=[MAC, ...]) -> [gate, ...]", cmd_lookup},
 	{"set_default_gate", "set_default_gate(gate=N)", cmd_set_default_gate},
+	{"clear", "clear()", cmd_clear},
 	{NULL, NULL, NULL},
 };
 
@@ -578,9 +578,9 @@ static const struct module_ctl_cmd l2_ctl_cmds[] = {
 	{"add", "MAC GATE", "send frames to MAC out of GATE", 2, 2, ctl_add},
 	{"delete", "MAC", "forget MAC (its frames become misses)", 1, 1, ctl_delete},
 	{"lookup", "MAC", "print MAC's gate", 1, 1, ctl_lookup},
-	{"save", "", "print the table as script lines (what kbctl save writes)", 0, 0, ctl_save},
 	{"set_default_gate", "GATE", "send misses out of GATE (-1: drop and count them)", 1, 1,
 	 ctl_set_default_gate},
+	{"save", "", "print the table as script lines (what kbctl save writes)", 0, 0, ctl_save},
 	{NULL, NULL, NULL, 0, 0, NULL},
 };
 

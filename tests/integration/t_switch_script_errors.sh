@@ -33,7 +33,7 @@ case_ unknown_argument "$P
 q::QueueInc(port=p, qid=0, color=3)" 2:34 "unknown argument 'color' to QueueInc (expected port, qid, prefetch)"
 case_ unknown_command "$P
 l2::L2Forward()
-l2.frob(x=1)" 3:4 "unknown command 'frob' of L2Forward 'l2' (expected one of add, delete, lookup, set_default_gate)"
+l2.frob(x=1)" 3:4 "unknown command 'frob' of L2Forward 'l2' (expected one of add, delete, lookup, set_default_gate, clear)"
 case_ unknown_gate "$P
 q::QueueInc(port=p)
 o::QueueOut(port=p)

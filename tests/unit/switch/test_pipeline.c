@@ -162,7 +162,7 @@ static void test_ctl_commands(void)
 	CTL_IS(&pl, "command module l2 lookup 02:00:00:00:00:02", -1,
 	       "error: 02:00:00:00:00:02: address not in the table\n");
 	CTL_IS(&pl, "command module l2 frob", -1, "error: l2 (L2Forward) has no command 'frob' "
-	       "(expected one of add, delete, lookup, set_default_gate)\n");
+	       "(expected one of add, delete, lookup, set_default_gate, save)\n");
 	CTL_IS(&pl, "command module s frob", -1, "error: s (Sink) has no command 'frob' (it has no commands)\n");
 	CTL_IS(&pl, "command module nope add", -1, "error: no module 'nope'\n");
 	CTL_IS(&pl, "command module l2 set_default_gate 64", -1,
