@@ -2,7 +2,7 @@
 # t_stack_linux: kbnet's stack against the Linux kernel's TCP.  The stack's
 # DPDK port is a net_tap device; the test moves the tap into a network
 # namespace it creates and runs kernel clients and servers there
-# (tests/tools/kbpeer.py).  100 MB each way, stack as server and as client,
+# (tests/tools/kbpeer.py).  32 MB each way, stack as server and as client,
 # SHA-256 compared; then the same with 1% loss, 5% reordering, 1%
 # duplication and 1 ms delay: tc netem in the namespace where the kernel has
 # sch_netem, else tests/tools/kbimpair.py, a userspace bridge doing the same
@@ -18,7 +18,7 @@ kb_need ethtool tc:iproute2
 
 XFER=$KB_BUILD/tests/unit/stack/kbxfer
 PEER=$KB_ROOT/tests/tools/kbpeer.py
-BYTES=${KB_STACK_LINUX_BYTES:-104857600}
+BYTES=${KB_STACK_LINUX_BYTES:-33554432}
 PY=/usr/bin/python3
 [[ -x $XFER ]] || { kb_fail "kbxfer not built (needs the DPDK layer and libcrypto)"; kb_done; }
 
