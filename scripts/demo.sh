@@ -5,10 +5,12 @@
 # vhost-user ports (conf/vm1.conf = 10.0.0.1, conf/vm2.conf = 10.0.0.2),
 # and shows: ARP resolving through Replicate, a ping, an HTTP download with
 # its checksum, HTTP request rate and latency, TCP throughput and
-# request/response latency.  Everything it starts is torn down on exit,
-# also on failure or Ctrl-C.
+# request/response latency, and a switch restart under a running download.
+# With --vms N (3..8) the switch runs conf/forward_vms.bess for N VMs and
+# VMs 3..N (10.0.0.k, scripts/vm-conf.sh) download from VM 1 as well.
+# Everything it starts is torn down on exit, also on failure or Ctrl-C.
 #
-#   scripts/demo.sh [--help] [--mode single|1kb|2kb] [--seconds N]
+#   scripts/demo.sh [--help] [--mode single|1kb|2kb] [--seconds N] [--vms N]
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,17 +18,22 @@ BUILD=${KB_BUILD:-$ROOT/build}
 MODE=single
 SECS=3
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+VMS=2
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	-h|--help) usage; exit 0 ;;
 	--mode) MODE=$2; shift ;;
 	--seconds) SECS=$2; shift ;;
+	--vms) VMS=${2:-}; shift ;;
 	*) echo "demo: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
 done
 case $MODE in single|1kb|2kb) ;; *) echo "demo: --mode must be single, 1kb or 2kb" >&2; exit 2 ;; esac
+[[ $VMS =~ ^[2-8]$ ]] || { echo "demo: --vms must be 2..8, got '$VMS'" >&2; exit 2; }
+SCRIPT=conf/forward_script.bess
+((VMS > 2)) && SCRIPT=conf/forward_vms.bess
 
 SWITCH=$BUILD/src/switch/kbswitch
 KBCTL=$BUILD/src/switch/kbctl
@@ -84,14 +91,20 @@ vm_conf() { # N OUT
 }
 vm_conf 1 "$RUN/vm1.conf"
 vm_conf 2 "$RUN/vm2.conf"
+for ((k = 3; k <= VMS; k++)); do
+	"$ROOT/scripts/vm-conf.sh" $k "$SOCKDIR/vm$k.sock" mode=$MODE \
+		num_cores=$(case $MODE in 1kb) echo 2 ;; 2kb) echo 3 ;; *) echo 1 ;; esac) \
+		log_file="$RUN/vm$k-eal.log" >"$RUN/vm$k.conf" || die "vm-conf.sh $k failed"
+done
 
-step "Starting kbswitch on conf/forward_script.bess"
-by_hand "mkdir -p /tmp/kbnet; build/src/switch/kbswitch $("$ROOT/scripts/eal-mem.sh" vhost 256) -- -f conf/forward_script.bess &"
-export KB_VM1_SOCK=$SOCKDIR/vm1.sock KB_VM2_SOCK=$SOCKDIR/vm2.sock
+step "Starting kbswitch on $SCRIPT"
+by_hand "mkdir -p /tmp/kbnet; $( ((VMS > 2)) && echo "KB_VMS=$VMS ")build/src/switch/kbswitch $("$ROOT/scripts/eal-mem.sh" vhost 256) -- -f $SCRIPT &"
+export KB_VM1_SOCK=$SOCKDIR/vm1.sock KB_VM2_SOCK=$SOCKDIR/vm2.sock KB_VMS=$VMS
+for ((k = 3; k <= VMS; k++)); do export KB_VM${k}_SOCK=$SOCKDIR/vm$k.sock; done
 start_switch() {
 	rm -f "$RUN/kbswitch.ctl"
 	"$SWITCH" $("$ROOT/scripts/eal-mem.sh" vhost 256) --file-prefix=kbdemo-sw -- \
-		-f "$ROOT/conf/forward_script.bess" --ctl "$RUN/kbswitch.ctl" >>"$RUN/switch.log" 2>&1 &
+		-f "$ROOT/$SCRIPT" --ctl "$RUN/kbswitch.ctl" >>"$RUN/switch.log" 2>&1 &
 	swpid=$!
 	pids+=($swpid)
 	wait_for 30 test -S "$RUN/kbswitch.ctl" || { tail -20 "$RUN/switch.log"; die "kbswitch did not start"; }
@@ -101,7 +114,7 @@ ok "kbswitch runs; it connects to the VMs' sockets ($KB_VM1_SOCK, $KB_VM2_SOCK) 
 
 by_hand "build/src/switch/kbctl show pipeline"
 "$KBCTL" --ctl "$RUN/kbswitch.ctl" show pipeline | sed 's/^/    /'
-row "switch" "kbswitch, $(grep -c . "$ROOT/conf/forward_script.bess") script lines, VMs in $MODE mode"
+row "switch" "kbswitch, $VMS VMs ($SCRIPT), VMs in $MODE mode"
 
 step "Starting VM 1 (10.0.0.1): epserver"
 by_hand "build/apps/epserver -f conf/vm1.conf -p DIR &"
@@ -145,6 +158,24 @@ by_hand "build/apps/epwget -f conf/vm2.conf http://10.0.0.1/index.html -n 2000 -
 	>"$RUN/vm2-load.log" 2>&1 || { tail "$RUN/vm2-load.log"; die "epwget failed"; }
 sed 's/^/    /' "$RUN/vm2-load.log" | tail -8
 row "HTTP requests/s" "$(grep -oiE '[0-9.]+ (req|requests)/s' "$RUN/vm2-load.log" | head -1)"
+
+if ((VMS > 2)); then
+	step "VMs 3..$VMS download /blob.bin from VM 1 at once"
+	by_hand "scripts/vm-conf.sh 3 /tmp/kbnet/vm3.sock > vm3.conf; build/apps/epwget -f vm3.conf http://10.0.0.1/blob.bin -o got3.bin"
+	wpids=()
+	for ((k = 3; k <= VMS; k++)); do
+		"$BUILD/apps/epwget" -f "$RUN/vm$k.conf" http://10.0.0.1/blob.bin -n 1 -o "$RUN/got$k.bin" \
+			>"$RUN/vm$k-get.log" 2>&1 &
+		wpids+=($!)
+		pids+=($!)
+	done
+	for ((k = 3; k <= VMS; k++)); do
+		wait "${wpids[k - 3]}" || { tail "$RUN/vm$k-get.log"; die "VM $k: download failed"; }
+		[[ $(sha256sum "$RUN/got$k.bin" | cut -c1-64) == "$want" ]] || die "VM $k: checksum mismatch"
+		ok "VM $k (10.0.0.$k): 8 MiB, sha256 matches"
+	done
+	row "$VMS VMs" "VMs 3..$VMS fetched 8 MiB from VM 1 at once, sha256 ok"
+fi
 
 step "kbswitch restarts while VM 2 downloads 128 MiB: the VMs own the sockets, the switch reconnects"
 by_hand "build/apps/epwget -f conf/vm2.conf http://10.0.0.1/big.bin -n 1 -o big.bin &"
