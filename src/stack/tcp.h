@@ -235,12 +235,12 @@ bool tcp_tuple_free(struct tcp_stack *st, uint32_t laddr, uint16_t lport,
  * queues: segments are cut at the next tcp_flush_output(), so writes made
  * back to back (an HTTP header, then its body) share segments. */
 int tcp_send(struct tcp_pcb *p, const void *buf, uint32_t len);
-/* Read in-order data: bytes, 0 at end of stream, -EAGAIN when nothing yet,
- * or -errno once the connection failed. */
 /* SO_KEEPALIVE and TCP_KEEPIDLE/KEEPINTVL/KEEPCNT: 0 keeps the stack's
  * default (tcp_cfg).  Arms or cancels the keep-alive timer. */
 void tcp_set_keepalive(struct tcp_pcb *p, bool on, uint32_t idle_us, uint32_t intvl_us,
 		       int probes);
+/* Read in-order data: bytes, 0 at end of stream, -EAGAIN when nothing yet,
+ * or -errno once the connection failed. */
 int tcp_recv(struct tcp_pcb *p, void *buf, uint32_t len);
 /* Orderly close: FIN after the queued data; the stack owns p from now on.
  * Unread data makes it an abort (RST), as in Linux. */
