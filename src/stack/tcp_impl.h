@@ -133,6 +133,7 @@ void tcp_notify(struct tcp_pcb *p, unsigned ev);
 /* Negotiated options are known: size segments and the window. */
 void tcp_pcb_established(struct tcp_pcb *p);
 void tcp_enter_time_wait(struct tcp_pcb *p);
+/* (in tcp_out.c) Our timestamp clock: ms since start plus the secret. */
 uint32_t tcp_ts_now(const struct tcp_stack *st);
 
 /* tcp_in.c */
