@@ -6,8 +6,8 @@
 # and shows: ARP resolving through Replicate, a ping, an HTTP download with
 # its checksum, HTTP request rate and latency, TCP throughput and
 # request/response latency, and a switch restart under a running download.
-# With --vms N (3..8) the switch runs conf/forward_vms.bess for N VMs and
-# VMs 3..N (10.0.0.k, scripts/vm-conf.sh) download from VM 1 as well.
+# With --vms N (2..8, default 2) over 2 the switch runs conf/forward_vms.bess
+# for N VMs and VMs 3..N (10.0.0.k, scripts/vm-conf.sh) download from VM 1 too.
 # Everything it starts is torn down on exit, also on failure or Ctrl-C.
 #
 #   scripts/demo.sh [--help] [--mode single|1kb|2kb] [--seconds N] [--vms N]
