@@ -1,8 +1,8 @@
 /* Replicate(gates=[...]): every packet out of every listed gate.
  *
  * Copies share the mbuf (refcnt on every segment) instead of copying data:
- * nothing downstream in kbswitch writes to a packet, and a copy costs a
- * buffer and a memcpy per gate; a module that writes to a packet (Rewrite,
+ * a copy costs a buffer and a memcpy per gate, and most paths (QueueOut,
+ * PortOut, L2Forward) only read; a module that writes to a packet (Rewrite,
  * VLANPush, ...) copies it first when it is shared (pkt_writable.h).  An
  * empty gate list is refused: it would only drop. */
 #include <stdlib.h>
