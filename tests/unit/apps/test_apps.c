@@ -1,5 +1,5 @@
-/* Unit tests of the apps' pure pieces: latency histogram, HTTP parsing,
- * argument helpers. */
+/* Unit tests of the apps' pure pieces: the file cache, latency histogram,
+ * HTTP parsing, argument helpers. */
 #include <arpa/inet.h>
 #include <stdlib.h>
 

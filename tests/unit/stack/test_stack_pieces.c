@@ -1,6 +1,6 @@
 /* Unit tests of the stack's pure pieces: sequence arithmetic, checksums,
  * reassembly, send buffer, SACK scoreboard, RTT/RTO, Reno and CUBIC,
- * and the timer wheel. */
+ * the timer wheel, and RACK's loss detection. */
 #include <arpa/inet.h>
 #include <stdint.h>
 
