@@ -45,6 +45,8 @@ void dpdk_flush_tx(struct dpdk_core *c)
 		c->st.tx_ring_full += n - k;
 		rte_pktmbuf_free_bulk(c->tx + k, n - k);
 	}
+	if (k)
+		kb_wait_notify(c->dl->tx_wake);
 }
 
 int get_rx_count(struct dpdk_core *c)
@@ -158,7 +160,38 @@ int addBufferToRing(struct dpdk_core *c, uint8_t *buf, uint16_t len)
 		rte_pktmbuf_free(m);
 		return -1;
 	}
+	kb_wait_notify(dl->tx_wake);
 	return accepted(c, len);
+}
+
+/* Packets for this core are waiting (single mode: read from the NIC into
+ * the stash, for the next get_rx_count()). */
+static bool rx_ready(struct dpdk_core *c)
+{
+	if (c->dl->info.mode != DPDK_MODE_SINGLE)
+		return rte_ring_count(c->rx_ring) != 0;
+	if (!c->stash_n)
+		c->stash_n = single_poll(c, c->stash);
+	return c->stash_n != 0;
+}
+
+/* Poll window over: arm the wake-up, look once more (what arrived before
+ * the arm sent no kick), block.  Single mode: the NIC's rx interrupt;
+ * 1kb/2kb: the Rx thread's kick after it filled our ring. */
+static void core_block(struct dpdk_core *c, uint64_t timeout_us)
+{
+	bool single = c->dl->info.mode == DPDK_MODE_SINGLE;
+
+	if (single)
+		kb_rxintr_arm(&c->dl->rxq);
+	else
+		kb_wait_prepare(&c->wait);
+	if (!rx_ready(c))
+		dl_block(&c->wait, &c->idle, (int64_t)timeout_us * 1000);
+	if (single)
+		kb_rxintr_disarm(&c->dl->rxq);
+	else
+		kb_wait_done(&c->wait);
 }
 
 void dpdk_wait_rx(struct dpdk_core *c, uint32_t timeout_us)
@@ -167,18 +200,12 @@ void dpdk_wait_rx(struct dpdk_core *c, uint32_t timeout_us)
 	uint64_t deadline = dl_now_us(dl) + timeout_us;
 
 	dpdk_flush_tx(c);
-	for (;;) {
-		if (dl->info.mode == DPDK_MODE_SINGLE) {
-			if (c->stash_n)
-				return;
-			c->stash_n = single_poll(c, c->stash);
-			if (c->stash_n)
-				return;
-		} else if (rte_ring_count(c->rx_ring)) {
+	while (!rx_ready(c)) {
+		uint64_t now = dl_now_us(dl);
+
+		if (now >= deadline)
 			return;
-		}
-		if (dl_now_us(dl) >= deadline)
-			return;
-		kb_idle_account(&c->idle, 0);
+		if (kb_idle_account(&c->idle, 0))
+			core_block(c, deadline - now);
 	}
 }

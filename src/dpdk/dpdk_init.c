@@ -65,6 +65,9 @@ static int port_setup(struct dpdk_layer *dl, struct kb_err *err)
 		pc.intr_conf.lsc = 1;
 		rte_eth_dev_callback_register(pid, RTE_ETH_EVENT_INTR_LSC, lsc_event, dl);
 	}
+	/* idle threads block on the queue's kick (kb_rxintr.h) */
+	bool intr = !cfg->pure_poll && kb_rxintr_configure(pid, &pc);
+
 	if (di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) {
 		pc.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
 		dl->info.rx_cksum_offload = true;
@@ -104,7 +107,36 @@ static int port_setup(struct dpdk_layer *dl, struct kb_err *err)
 	dl->port_started = true;
 	/* frames for other MACs are the switch's business, ARP broadcasts ours */
 	rte_eth_promiscuous_disable(pid);
+	kb_rxintr_init(&dl->rxq, pid, 0, intr);
 	return 0;
+}
+
+/* Where each thread blocks when idle (kb_wait.h); a thread whose wait set
+ * cannot be made sleeps in steps instead. */
+static void waits_setup(struct dpdk_layer *dl)
+{
+	struct dpdk_core *c0 = &dl->core[0];
+	int nic = dl->rxq.fd;
+
+	if (dl->cfg.pure_poll)
+		return;
+	if (dl->info.mode == DPDK_MODE_SINGLE) {
+		/* core 0 reads the NIC itself */
+		if (nic >= 0 && kb_wait_init(&c0->wait) == 0 && kb_wait_add(&c0->wait, nic) < 0)
+			kb_wait_fini(&c0->wait);
+		return;
+	}
+	for (int c = 0; c < dl->info.n_app_cores; c++)
+		kb_wait_init(&dl->core[c].wait);
+	if (nic >= 0 && kb_wait_init(&dl->rxs.wait) == 0 && kb_wait_add(&dl->rxs.wait, nic) < 0)
+		kb_wait_fini(&dl->rxs.wait);
+	if (dl->info.mode == DPDK_MODE_2KB) {
+		kb_wait_init(&dl->txs.wait);
+		dl->tx_wake = &dl->txs.wait;
+	} else {
+		/* the RxTx thread: without a NIC wake-up it polls, kicks are moot */
+		dl->tx_wake = &dl->rxs.wait;
+	}
 }
 
 static struct rte_ring *mk_ring(const char *what, int core, unsigned size, struct kb_err *err)
@@ -170,6 +202,7 @@ static int start(struct dpdk_layer *dl, const char *argv0, struct kb_err *err)
 	for (int i = 0; i < cfg->n_arp; i++)
 		arp_table_learn(&dl->arp, cfg->arp[i].ip, cfg->arp[i].mac, true);
 
+	waits_setup(dl);
 	if (cfg->mode == DPDK_MODE_SINGLE)
 		return 0;
 	for (int c = 0; c < cfg->n_app; c++) {
@@ -222,7 +255,12 @@ static struct dpdk_layer *layer_new(struct kb_conf *conf, struct kb_err *err)
 	for (int c = 0; c < DPDK_MAX_CORES; c++) {
 		dl->core[c].dl = dl;
 		dl->core[c].id = c;
+		kb_wait_clear(&dl->core[c].wait);
 	}
+	kb_wait_clear(&dl->rxs.wait);
+	kb_wait_clear(&dl->txs.wait);
+	dl->tx_wake = &dl->txs.wait;
+	dl->rxq.fd = -1;
 	return dl;
 }
 
@@ -304,6 +342,7 @@ void dpdk_drain(struct dpdk_layer *dl)
 			rte_delay_us_sleep(1000);
 	}
 	__atomic_store_n(&dl->stop, 1, __ATOMIC_RELEASE);
+	dl_kick_threads(dl);
 	if (dl->rx_lcore >= 0)
 		rte_eal_wait_lcore((unsigned)dl->rx_lcore);
 	if (dl->tx_lcore >= 0)
@@ -321,6 +360,7 @@ void dpdk_destroy(struct dpdk_layer *dl)
 		return;
 	dpdk_drain(dl);
 	__atomic_store_n(&dl->stop, 1, __ATOMIC_RELEASE);
+	dl_kick_threads(dl);
 	if (dl->rx_lcore >= 0)
 		rte_eal_wait_lcore((unsigned)dl->rx_lcore);
 	if (dl->tx_lcore >= 0)
@@ -337,7 +377,10 @@ void dpdk_destroy(struct dpdk_layer *dl)
 		free_ring(core->rx_ring);
 		free_ring(core->tx_ring);
 		free_ring(core->arp_ring);
+		kb_wait_fini(&core->wait);
 	}
+	kb_wait_fini(&dl->rxs.wait);
+	kb_wait_fini(&dl->txs.wait);
 	free_ring(dl->ctl_ring);
 	for (unsigned i = 0; i < ARP_HOLD_HOPS; i++)
 		for (unsigned k = 0; k < dl->txs.hold.s[i].n; k++)
@@ -378,6 +421,8 @@ struct dpdk_core *dpdk_core_attach(struct dpdk_layer *dl, int core)
 	if (rte_lcore_id() == LCORE_ID_ANY && rte_thread_register() != 0)
 		return NULL;
 	kb_idle_init(&c->idle, dl->cfg.pure_poll, dl->cfg.idle_max_us);
+	if (c->wait.kickfd >= 0)
+		kb_idle_can_block(&c->idle);
 	c->attached = true;
 	return c;
 }

@@ -101,7 +101,9 @@ static void rx_arp(struct dpdk_layer *dl, struct rte_mbuf *m)
 		if (rte_ring_sp_enqueue(dl->ctl_ring, m) != 0) {
 			rs->ctl_ring_full++;
 			rte_pktmbuf_free(m);
+			return;
 		}
+		kb_wait_notify(&dl->txs.wait);
 		return;
 	}
 	dl->txs.arp_reply_tx++;
@@ -163,6 +165,8 @@ void dl_rx_distribute(struct dpdk_layer *dl, struct rte_mbuf *out[][DPDK_MAX_BUR
 			dl->rxs.ring_full[c] += nout[c] - k;
 			rte_pktmbuf_free_bulk(out[c] + k, nout[c] - k);
 		}
+		if (k)
+			kb_wait_notify(&dl->core[c].wait);
 		nout[c] = 0;
 	}
 }

@@ -22,6 +22,8 @@
 #include "dpdk_api.h"
 #include "dpdk_cfg.h"
 #include "kb_idle.h"
+#include "kb_rxintr.h"
+#include "kb_wait.h"
 #include "pkt_parse.h"
 
 #define TX_RETRIES 8   /* tx_burst attempts before the rest is a counted drop */
@@ -43,6 +45,9 @@ struct dpdk_core {
 	struct rte_ring *tx_ring;   /* this core -> Tx side (SP/SC) */
 	struct rte_ring *arp_ring;  /* this core -> Tx side: next hop unresolved */
 	struct kb_idle idle;
+	/* where dpdk_wait_rx() blocks: single mode, the NIC's rx interrupt;
+	 * 1kb/2kb, the kick of the Rx thread after it filled rx_ring */
+	struct kb_wait wait;
 	struct dpdk_core_stats st;
 } __rte_cache_aligned;
 
@@ -54,6 +59,7 @@ struct dpdk_rxside {
 	uint64_t nobuf;               /* no mbuf for an ARP reply */
 	uint64_t ctl_ring_full;       /* 2kb: ARP reply could not reach the Tx thread */
 	struct kb_idle idle;
+	struct kb_wait wait;          /* NIC rx interrupt (+ 1kb: the cores' tx kicks) */
 } __rte_cache_aligned;
 
 struct dpdk_txside {
@@ -66,6 +72,7 @@ struct dpdk_txside {
 	unsigned rr;                  /* round-robin start */
 	struct arp_hold hold;
 	struct kb_idle idle;
+	struct kb_wait wait;          /* 2kb Tx thread: the cores' tx kicks */
 } __rte_cache_aligned;
 
 struct dpdk_layer {
@@ -78,6 +85,8 @@ struct dpdk_layer {
 	struct dpdk_txside txs;
 	struct rte_ring *ctl_ring;    /* 2kb: Rx thread -> Tx thread (ARP replies) */
 	struct arp_table arp;
+	struct kb_rxintr rxq;         /* the NIC queue's interrupt (fd -1: none) */
+	struct kb_wait *tx_wake;      /* 1kb/2kb: the thread that drains tx rings */
 	uint32_t stop;                /* atomic: threads exit */
 	int rx_lcore, tx_lcore;       /* -1 when not launched */
 	uint64_t tsc_per_us;
@@ -103,12 +112,18 @@ void dl_tx_unresolved(struct dpdk_layer *dl, struct rte_mbuf *m, uint64_t now_us
 void dl_tx_service_hold(struct dpdk_layer *dl, uint64_t now_us);
 /* Tx side: drain the cores' tx and arp rings round-robin. Returns packets moved. */
 unsigned dl_tx_drain(struct dpdk_layer *dl);
-/* Rx side: hand classified bursts to the cores' rx rings. */
+/* Rx side: hand classified bursts to the cores' rx rings (kicks the cores
+ * that may sleep). */
 void dl_rx_distribute(struct dpdk_layer *dl, struct rte_mbuf *out[][DPDK_MAX_BURST],
 		      uint16_t *nout);
 
 /* rte_eal_init with its output held back (dpdk_eal_init.c): on failure,
  * why = the line that says why, *bad_args = EAL refused its arguments. */
 int dpdk_eal_init(int argc, char **argv, char *why, size_t len, bool *bad_args);
+/* dpdk_loops.c: wake the Rx/Tx threads (stop). */
+void dl_kick_threads(struct dpdk_layer *dl);
+/* A thread's block: wait (after its arm + re-check found nothing) for up
+ * to timeout_ns (< 0: no limit), then tell kb_idle how it went. */
+void dl_block(struct kb_wait *w, struct kb_idle *idle, int64_t timeout_ns);
 
 #endif

@@ -173,6 +173,6 @@ int mtcp_epoll_wait(mctx_t c, int epid, struct mtcp_epoll_event *events, int max
 		if (timeout > 0 && now >= deadline)
 			return 0;
 		if (!work)
-			mtcp_loop_wait(&c->loop, timeout > 0 ? (uint32_t)(deadline - now) : 1000);
+			mtcp_loop_wait(&c->loop, timeout > 0 ? (uint32_t)(deadline - now) : UINT32_MAX);
 	}
 }

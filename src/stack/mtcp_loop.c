@@ -42,8 +42,13 @@ int mtcp_loop_poll(struct mtcp_loop *l)
 
 void mtcp_loop_wait(struct mtcp_loop *l, uint32_t max_us)
 {
-	if (max_us > 1000)
-		max_us = 1000;
+	/* the timer wheel ticks in ms: never sleep past the next tick while a
+	 * timer is armed; with none, packets (the layer's kick) or the caller's
+	 * deadline end the wait, and 100 ms bounds how late a signal is seen */
+	uint32_t cap = tcp_timers_armed(l->st) ? 1000 : 100000;
+
+	if (max_us > cap)
+		max_us = cap;
 	l->be.wait(l->be.core, max_us);
 }
 

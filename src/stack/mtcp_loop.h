@@ -48,8 +48,9 @@ struct mtcp_loop {
 uint64_t mtcp_now_us(void);
 /* One pass; returns the packets received. */
 int mtcp_loop_poll(struct mtcp_loop *l);
-/* Back off (the layer's kb_idle wait) up to max_us, at most 1 ms: the
- * timer wheel ticks in ms. */
+/* Wait for packets (the layer polls briefly, then blocks on the vNIC's
+ * kick) up to max_us: at most 1 ms while a timer is armed (the wheel ticks
+ * in ms), else at most 100 ms. */
 void mtcp_loop_wait(struct mtcp_loop *l, uint32_t max_us);
 /* A call cannot complete yet: one pass, and a wait if it found nothing. */
 void mtcp_loop_block(struct mtcp_loop *l);

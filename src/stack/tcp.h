@@ -209,6 +209,11 @@ void tcp_flush_output(struct tcp_stack *st);
 static inline bool tcp_output_pending(const struct tcp_stack *st) { return st->out_head; }
 /* Run due timers. Returns how many fired. */
 unsigned tcp_timers(struct tcp_stack *st, uint64_t now_us);
+/* Whether any timer is armed (an idle core with none may sleep long). */
+static inline bool tcp_timers_armed(const struct tcp_stack *st)
+{
+	return st->tw.n_armed != 0;
+}
 
 /* ---- the interface the socket layer uses ---- */
 

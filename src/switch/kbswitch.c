@@ -34,8 +34,10 @@ static struct pipeline *g_signal_pl;
 static void on_signal(int sig)
 {
 	(void)sig;
-	if (g_signal_pl)
+	if (g_signal_pl) {
 		g_signal_pl->stop = 1;
+		pipeline_kick(g_signal_pl);   /* idle workers block */
+	}
 }
 
 static bool lcore_ok(int core)

@@ -36,6 +36,7 @@ struct pkt_batch {
 struct module;
 struct pipeline;
 struct worker;
+struct kb_rxintr;
 
 struct gate_stats {
 	uint64_t pkts;
@@ -95,6 +96,12 @@ struct module_class {
 	/* The DPDK port this module sends to (QueueOut, PortOut), or -1; valid
 	 * once the ports started (L2Forward's learning maps ports to gates). */
 	int (*tx_port)(const struct module *m);
+	/* Tasks that read port queues: the queues' wake-ups, so an idle worker
+	 * can block until one fires (kb_rxintr.h).  Fills out[] (at most max)
+	 * and returns how many, or -1 when some input cannot wake the worker
+	 * (it then sleeps in steps).  A task without the hook never lets its
+	 * worker block (Source always has work). */
+	int (*wakeups)(struct module *m, struct kb_rxintr **out, int max);
 	/* One line of class-specific state for `kbctl show module/port`. */
 	void (*describe)(const struct module *m, char *buf, size_t len);
 	const struct module_cmd *cmds;

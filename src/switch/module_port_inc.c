@@ -44,6 +44,18 @@ static unsigned pinc_run(struct worker *w, struct module *m)
 	return n;
 }
 
+static int pinc_wakeups(struct module *m, struct kb_rxintr **out, int max)
+{
+	struct port_inc *p = m->priv;
+
+	if (p->nq > max)
+		return -1;
+	for (uint16_t q = 0; q < p->nq; q++)
+		if (!(out[q] = pmd_port_rxintr(p->port, q)))
+			return -1;
+	return p->nq;
+}
+
 static void pinc_describe(const struct module *m, char *buf, size_t len)
 {
 	const struct port_inc *p = m->priv;
@@ -58,5 +70,6 @@ const struct module_class mod_port_inc = {
 	.init = pinc_init,
 	.start = pinc_start,
 	.run_task = pinc_run,
+	.wakeups = pinc_wakeups,
 	.describe = pinc_describe,
 };

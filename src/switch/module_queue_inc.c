@@ -45,6 +45,15 @@ static unsigned qinc_run(struct worker *w, struct module *m)
 	return 0;
 }
 
+static int qinc_wakeups(struct module *m, struct kb_rxintr **out, int max)
+{
+	struct queue_inc *q = m->priv;
+
+	if (max < 1 || !(out[0] = pmd_port_rxintr(q->port, (int)q->qid)))
+		return -1;
+	return 1;
+}
+
 static void qinc_describe(const struct module *m, char *buf, size_t len)
 {
 	const struct queue_inc *q = m->priv;
@@ -59,5 +68,6 @@ const struct module_class mod_queue_inc = {
 	.init = qinc_init,
 	.start = qinc_start,
 	.run_task = qinc_run,
+	.wakeups = qinc_wakeups,
 	.describe = qinc_describe,
 };

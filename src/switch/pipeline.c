@@ -44,6 +44,7 @@ void pipeline_init(struct pipeline *pl)
 		pl->workers[i].pl = pl;
 		pl->workers[i].wid = i;
 		pl->workers[i].core = -1;
+		kb_wait_clear(&pl->workers[i].wait);
 	}
 }
 
@@ -457,6 +458,7 @@ void pipeline_run(struct pipeline *pl)
 		if (!w->defined || !w->n_tasks)
 			continue;
 		kb_idle_init(&w->idle, pl->pure_poll, pl->idle_max_us);
+		worker_setup(w);
 		__atomic_store_n(&w->running, 1, __ATOMIC_RELEASE);
 		if (w->core == pl->main_core)
 			main_w = w;
@@ -469,6 +471,14 @@ void pipeline_run(struct pipeline *pl)
 		while (!pl->stop)
 			usleep(20000);
 	rte_eal_mp_wait_lcore();
+	for (int i = 0; i < KB_MAX_WORKERS; i++)
+		worker_fini(&pl->workers[i]);
+}
+
+void pipeline_kick(struct pipeline *pl)
+{
+	for (int i = 0; i < KB_MAX_WORKERS; i++)
+		kb_wait_kick(&pl->workers[i].wait);
 }
 
 void pipeline_synchronize(struct pipeline *pl)
@@ -478,6 +488,7 @@ void pipeline_synchronize(struct pipeline *pl)
 	for (int i = 0; i < KB_MAX_WORKERS; i++) {
 		struct worker *w = &pl->workers[i];
 		uint64_t e = __atomic_load_n(&w->epoch, __ATOMIC_ACQUIRE);
+		kb_wait_kick(&w->wait);   /* a blocked worker passes no quiescent point */
 		while (__atomic_load_n(&w->running, __ATOMIC_ACQUIRE) &&
 		       __atomic_load_n(&w->epoch, __ATOMIC_ACQUIRE) == e)
 			usleep(10);

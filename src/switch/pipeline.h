@@ -9,10 +9,12 @@
 #include <stdio.h>
 
 #include "kb_idle.h"
+#include "kb_wait.h"
 #include "module.h"
 #include "script_builder.h"
 
 #define KB_MAX_WORKERS 16
+#define KB_MAX_WAKEUPS 64   /* rx queues one worker can block on */
 
 struct worker {
 	struct pipeline *pl;
@@ -23,6 +25,10 @@ struct worker {
 	struct module **tasks;
 	int n_tasks;
 	struct kb_idle idle;
+	/* blocking when idle: every task's input queues can wake it */
+	struct kb_wait wait;
+	struct kb_rxintr *wakeup[KB_MAX_WAKEUPS];
+	int n_wakeups;
 	uint64_t epoch;            /* bumped every loop: quiescent-state counter */
 	int running;
 	uint64_t loops;
@@ -81,6 +87,14 @@ void pipeline_show(struct pipeline *pl, const char *what, FILE *out);
 /* Counters in columns for kbctl monitor (pipeline_show.c). */
 void pipeline_stats(struct pipeline *pl, FILE *out);
 
+/* Wakes every worker blocked while idle (control changes, a port event,
+ * stop).  Any thread; async-signal-safe. */
+void pipeline_kick(struct pipeline *pl);
+
+/* Prepares w to block when idle (its wait set, its tasks' wake-ups);
+ * without them it sleeps in steps.  worker_fini undoes it. */
+void worker_setup(struct worker *w);
+void worker_fini(struct worker *w);
 /* A worker's main loop (also used by tests). */
 int worker_main(void *arg);
 

@@ -44,10 +44,13 @@ void pipeline_show(struct pipeline *pl, const char *what, FILE *out)
 		for (int w = 0; w < KB_MAX_WORKERS; w++)
 			if (pl->workers[w].defined)
 				fprintf(out, "worker %d core=%d tasks=%d loops=%" PRIu64 " busy=%" PRIu64
-					" yields=%" PRIu64 " sleeps=%" PRIu64 "\n", w,
+					" yields=%" PRIu64 " sleeps=%" PRIu64 " blocks=%" PRIu64
+					" kicks=%" PRIu64 " wakeups=%d\n", w,
 					pl->workers[w].core, pl->workers[w].n_tasks,
 					pl->workers[w].loops, pl->workers[w].busy_loops,
-					pl->workers[w].idle.yields, pl->workers[w].idle.sleeps);
+					pl->workers[w].idle.yields, pl->workers[w].idle.sleeps,
+					pl->workers[w].idle.blocks, pl->workers[w].wait.kicks,
+					pl->workers[w].n_wakeups);
 }
 
 /* Columns kbctl monitor parses: a monotonic time, then one line per port,

@@ -7,9 +7,10 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 
+#include "kb_parse.h"
+#include "kb_rxintr.h"
 #include "pipeline.h"
 #include "port_pmd.h"
-#include "kb_parse.h"
 
 #define MAX_Q 16
 
@@ -22,7 +23,10 @@ struct pmd_port {
 	struct module *claim[2][MAX_Q];
 	bool probed;                /* we probed it, so we remove it */
 	bool started;
+	bool intr;                  /* rx interrupts configured */
+	bool cb_registered;
 	uint16_t pid;
+	struct kb_rxintr rxintr[MAX_Q];
 };
 
 static const char *const dir_name[2] = {"incoming", "outgoing"};
@@ -179,6 +183,28 @@ static int find_or_probe(struct pmd_port *p, struct kb_err *err)
 	return 0;
 }
 
+struct kb_rxintr *pmd_port_rxintr(struct module *m, int qid)
+{
+	struct pmd_port *p = m->priv;
+
+	if (!p->started || qid < 0 || qid >= p->nq[PORT_INC] || p->rxintr[qid].fd < 0)
+		return NULL;
+	return &p->rxintr[qid];
+}
+
+/* A VM connected, left or enabled a ring (vhost-events thread): new
+ * virtio rings come up with notifications off, so a worker blocked on the
+ * old state must wake, poll, and re-arm. */
+static int on_port_event(uint16_t pid, enum rte_eth_event_type type, void *arg, void *ret)
+{
+	pipeline_kick(arg);
+	return 0;
+}
+
+static const enum rte_eth_event_type kick_events[] = {
+	RTE_ETH_EVENT_INTR_LSC, RTE_ETH_EVENT_QUEUE_STATE,
+};
+
 static int pmd_start(struct module *m, struct kb_err *err)
 {
 	struct pmd_port *p = m->priv;
@@ -196,6 +222,8 @@ static int pmd_start(struct module *m, struct kb_err *err)
 				  info.max_rx_queues, info.max_tx_queues,
 				  (long long)p->nq[0], (long long)p->nq[1]);
 	memset(&conf, 0, sizeof(conf));
+	/* an idle worker blocks on the queues' kicks instead of polling */
+	p->intr = !m->pl->pure_poll && kb_rxintr_configure(p->pid, &conf);
 	if ((rc = rte_eth_dev_configure(p->pid, (uint16_t)p->nq[0], (uint16_t)p->nq[1], &conf)) < 0)
 		return kb_err_set(err, "configure: %s", rte_strerror(-rc));
 	nrx = (uint16_t)p->qsize[0];
@@ -214,6 +242,13 @@ static int pmd_start(struct module *m, struct kb_err *err)
 		return kb_err_set(err, "start: %s", rte_strerror(-rc));
 	p->started = true;
 	rte_eth_promiscuous_enable(p->pid);   /* a switch port sees every MAC */
+	for (uint16_t q = 0; q < p->nq[0]; q++)
+		kb_rxintr_init(&p->rxintr[q], p->pid, q, p->intr);
+	if (p->intr) {
+		for (size_t i = 0; i < sizeof(kick_events) / sizeof(kick_events[0]); i++)
+			rte_eth_dev_callback_register(p->pid, kick_events[i], on_port_event, m->pl);
+		p->cb_registered = true;
+	}
 	return 0;
 }
 
@@ -226,6 +261,10 @@ static void pmd_stop(struct module *m)
 	if (!p->started)
 		return;
 	p->started = false;
+	if (p->cb_registered)
+		for (size_t i = 0; i < sizeof(kick_events) / sizeof(kick_events[0]); i++)
+			rte_eth_dev_callback_unregister(p->pid, kick_events[i], on_port_event, m->pl);
+	p->cb_registered = false;
 	if (rte_eth_dev_info_get(p->pid, &info) == 0 && info.device)
 		snprintf(name, sizeof(name), "%s", rte_dev_name(info.device));
 	rte_eth_dev_stop(p->pid);   /* net_pcap flushes its dump files here */

@@ -14,6 +14,9 @@ int pmd_port_claim(struct module *claimer, const struct script_value *v,
 uint16_t pmd_port_id(const struct module *port);
 int pmd_port_nb_queues(const struct module *port, enum port_dir dir);
 unsigned pmd_port_mbufs_needed(const struct module *port);
+/* The wake-up of rx queue qid (started port), or NULL when it has none
+ * (its driver offers no rx interrupt, or the switch runs --pure-poll). */
+struct kb_rxintr *pmd_port_rxintr(struct module *port, int qid);
 
 /* What `kbctl monitor port` rates: the device's counters, with the drops of
  * the modules sending through it (a full tx ring is their counted drop). */
