@@ -84,6 +84,7 @@ struct dpdk_layer_stats {
 	uint64_t arp_learned;
 	uint64_t non_ip_dropped;   /* neither IPv4 nor ARP */
 	uint64_t idle_sleeps;      /* rx/tx threads' back-off */
+	uint64_t idle_blocks;      /* rx/tx threads and app cores blocked on a kick */
 	/* added by the layer's implementation: */
 	uint64_t rx_filtered;      /* IPv4 not for our address */
 	uint64_t rx_malformed;     /* runt, bad version/IHL/length/checksum */
@@ -156,9 +157,12 @@ void dpdk_free_tx(struct dpdk_core *c, uint8_t *buf);
 /* Push out anything batched on this core now. */
 void dpdk_flush_tx(struct dpdk_core *c);
 
-/* Block (adaptive back-off, per the layer's idle settings) until this core
- * may have packets or timeout_us passes; lets an idle stack give its CPU
- * away.  Returns at once when packets are waiting. */
+/* Wait until this core may have packets or timeout_us passes; lets an idle
+ * stack give its CPU away.  Returns at once when packets are waiting.  Per
+ * kb_idle.h: polls for a short window, then blocks on a kick (single mode:
+ * the vNIC's rx interrupt; 1kb/2kb: the Rx thread's kick), so waking is a
+ * kick, not a timer; a vNIC without rx interrupts sleeps in steps;
+ * pure_poll = yes polls. */
 void dpdk_wait_rx(struct dpdk_core *c, uint32_t timeout_us);
 
 /* The Rx (1kb: RxTx) and Tx thread bodies.  dpdk_init() launches them on

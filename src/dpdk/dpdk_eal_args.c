@@ -6,6 +6,7 @@
 
 #include "dpdk_cfg.h"
 #include "kb_parse.h"
+#include "kb_place.h"
 
 bool dpdk_cfg_hugepages_ok(uint32_t mem_mb)
 {
@@ -45,17 +46,19 @@ int dpdk_cfg_eal_argv(const struct dpdk_cfg *cfg, const char *argv0, bool huge,
 	} while (0)
 
 	ADD("%s", argv0 ? argv0 : "kbdpdk");
-	/* lcore 0 is the calling thread, free to float over all our CPUs; the
-	 * Rx (last) and Tx (last but one) lcores run on their CPUs, or float
-	 * too when core_list was not given (cpu -1). */
+	/* lcore 0 is the calling thread, free to float over its CPUs; the Rx
+	 * (last) and Tx (last but one) lcores run on theirs.  Without core_list
+	 * (cpu -1) every lcore floats over the CPUs kb_place leaves to VMs:
+	 * all we may run on but the last, which kbswitch's worker takes. */
 	char lc[1024], all[512] = "";
 	int o = 0;
 	cpu_set_t allowed;
 
-	if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
-		for (int i = 0, a = 0; i < CPU_SETSIZE && a < (int)sizeof(all) - 8; i++)
-			if (CPU_ISSET(i, &allowed))
-				a += snprintf(all + a, sizeof(all) - (size_t)a, "%s%d", a ? "," : "", i);
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0 &&
+	    kb_place_vm_cpus(&allowed, all, sizeof(all)) < 0)
+		all[0] = '\0';
+	if (!all[0])
+		snprintf(all, sizeof(all), "0");
 	bool pinned = cfg->cpu[0] >= 0;
 
 	if (pinned) {

@@ -474,6 +474,9 @@ void dpdk_layer_stats(const struct dpdk_layer *dl, struct dpdk_layer_stats *o)
 	o->arp_learned = rd(&dl->rxs.arp_learned);
 	o->non_ip_dropped = rd(&dl->rxs.verdict[PKT_NON_IP]);
 	o->idle_sleeps = rd(&dl->rxs.idle.sleeps) + rd(&dl->txs.idle.sleeps);
+	o->idle_blocks = rd(&dl->rxs.idle.blocks) + rd(&dl->txs.idle.blocks);
+	for (int c = 0; c < dl->info.n_app_cores; c++)
+		o->idle_blocks += rd(&dl->core[c].idle.blocks);
 	o->rx_filtered = rd(&dl->rxs.verdict[PKT_OTHER_IP]);
 	for (int v = PKT_RUNT; v < PKT_VERDICTS; v++)
 		o->rx_malformed += rd(&dl->rxs.verdict[v]);
@@ -505,9 +508,11 @@ void dpdk_print_stats(const struct dpdk_layer *dl, FILE *f)
 		dl->info.mode == DPDK_MODE_SINGLE ? "single" : dl->info.mode == DPDK_MODE_1KB ? "1kb" : "2kb",
 		dl->info.n_app_cores);
 	fprintf(f, "  layer: nic_rx=%lu nic_tx=%lu nic_tx_dropped=%lu rx_filtered=%lu "
-		"rx_malformed=%lu non_ip_dropped=%lu nobuf=%lu idle_sleeps=%lu\n",
+		"rx_malformed=%lu non_ip_dropped=%lu nobuf=%lu idle_sleeps=%lu idle_blocks=%lu "
+		"rx_intr=%s\n",
 		l.nic_rx, l.nic_tx, l.nic_tx_dropped, l.rx_filtered, l.rx_malformed,
-		l.non_ip_dropped, l.nobuf, l.idle_sleeps);
+		l.non_ip_dropped, l.nobuf, l.idle_sleeps, l.idle_blocks,
+		dl->rxq.fd >= 0 ? "yes" : "no");
 	fprintf(f, "  port: imissed=%lu rx_nombuf=%lu ierrors=%lu oerrors=%lu link_down=%lu "
 		"link_up=%lu\n", l.nic_imissed, l.nic_rx_nombuf, l.nic_ierrors, l.nic_oerrors,
 		l.link_down, l.link_up);
@@ -519,12 +524,13 @@ void dpdk_print_stats(const struct dpdk_layer *dl, FILE *f)
 		l.arp_req_rx, l.arp_reply_rx, l.arp_req_tx, l.arp_reply_tx, l.arp_learned,
 		l.arp_bad, l.arp_table_full, l.arp_hold_dropped, l.ctl_ring_full);
 	if (dl->info.mode != DPDK_MODE_SINGLE)
-		fprintf(f, "  threads: %s yields=%lu sleeps=%lu%s", dl->info.mode == DPDK_MODE_1KB ?
-			"rxtx" : "rx", rd(&dl->rxs.idle.yields), rd(&dl->rxs.idle.sleeps),
+		fprintf(f, "  threads: %s yields=%lu sleeps=%lu blocks=%lu%s",
+			dl->info.mode == DPDK_MODE_1KB ? "rxtx" : "rx", rd(&dl->rxs.idle.yields),
+			rd(&dl->rxs.idle.sleeps), rd(&dl->rxs.idle.blocks),
 			dl->info.mode == DPDK_MODE_1KB ? "\n" : "");
 	if (dl->info.mode == DPDK_MODE_2KB)
-		fprintf(f, "  tx yields=%lu sleeps=%lu\n", rd(&dl->txs.idle.yields),
-			rd(&dl->txs.idle.sleeps));
+		fprintf(f, "  tx yields=%lu sleeps=%lu blocks=%lu\n", rd(&dl->txs.idle.yields),
+			rd(&dl->txs.idle.sleeps), rd(&dl->txs.idle.blocks));
 	for (int c = 0; c < dl->info.n_app_cores; c++) {
 		struct dpdk_core_stats s;
 

@@ -3,6 +3,7 @@
  * and prints statistics and closes ports.  The script runs before EAL: a
  * bad script, or --check, never starts DPDK. */
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,15 +15,20 @@
 
 #include "ctl.h"
 #include "kb_parse.h"
+#include "kb_place.h"
 #include "pipeline.h"
 
 static const char usage[] =
 	"usage: kbswitch [EAL options] -- -f SCRIPT [options]\n"
 	"Runs the BESS-style pipeline SCRIPT describes (see docs/switch.md).\n"
+	"Without -l/--lcores/--main-lcore the default worker runs alone on the last\n"
+	"CPU (VMs avoid it; docs/design.md, placement).\n"
 	"  -f, --file SCRIPT     the pipeline script (required)\n"
 	"  -c, --ctl PATH        control socket for kbctl (default /tmp/kbswitch.ctl)\n"
-	"  -p, --pure-poll       never back off when idle (lowest latency, a full CPU)\n"
-	"  -i, --idle-max-us N   longest idle sleep in microseconds (default 50)\n"
+	"  -p, --pure-poll       never back off or block when idle (a full CPU each worker)\n"
+	"  -i, --idle-max-us N   longest idle sleep of a worker whose inputs cannot wake\n"
+	"                        it (no rx interrupt), in microseconds (default 50);\n"
+	"                        others block until a VM's kick\n"
 	"  -n, --check           validate the script and exit (starts no EAL, opens no port)\n"
 	"      --script-mem MB   memory the script may use (default 1024)\n"
 	"      --script-time S   seconds the script may run (default 60)\n"
@@ -43,6 +49,46 @@ static void on_signal(int sig)
 static bool lcore_ok(int core)
 {
 	return core < RTE_MAX_LCORE && rte_lcore_is_enabled((unsigned)core);
+}
+
+/* Whether the EAL options (before --) choose the lcores or the main one. */
+static bool lcores_given(int argc, char **argv)
+{
+	static const char *const opts[] = {"-l", "-c", "--lcores", "--main-lcore",
+		"--master-lcore", NULL};
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		for (int k = 0; opts[k]; k++) {
+			size_t n = strlen(opts[k]);
+
+			/* -l 0, -l0, --lcores 0, --lcores=0 */
+			if (!strncmp(argv[i], opts[k], n) &&
+			    (!argv[i][n] || argv[i][n] == '=' || opts[k][1] != '-'))
+				return true;
+		}
+	return false;
+}
+
+/* Default placement (kb_place.h): the main lcore, which runs BESS's default
+ * worker, on the last CPU we may use, so the VMs (which avoid it) never
+ * preempt the switch.  -l / --lcores / --main-lcore choose otherwise.
+ * Returns a new argv (to free) with --main-lcore=N added, or NULL. */
+static char **place_default(int *argc, char **argv, char *opt, size_t len)
+{
+	cpu_set_t allowed;
+	int cpu;
+	char **nv;
+
+	if (lcores_given(*argc, argv) || sched_getaffinity(0, sizeof(allowed), &allowed) < 0 ||
+	    (cpu = kb_place_switch_cpu(&allowed)) < 0 || !(nv = calloc((size_t)*argc + 2, sizeof(*nv))))
+		return NULL;
+	snprintf(opt, len, "--main-lcore=%d", cpu);
+	nv[0] = argv[0];
+	nv[1] = opt;
+	for (int i = 1; i < *argc; i++)
+		nv[i + 1] = argv[i];
+	(*argc)++;
+	return nv;
 }
 
 static bool wants_help(int argc, char **argv)
@@ -154,9 +200,13 @@ int main(int argc, char **argv)
 		pipeline_free(&pl);
 		return 0;
 	}
-	if (rte_eal_init(eal_argc, argv) < 0) {
+	char main_opt[32];
+	char **placed = place_default(&eal_argc, argv, main_opt, sizeof(main_opt));
+
+	if (rte_eal_init(eal_argc, placed ? placed : argv) < 0) {
 		fprintf(stderr, "kbswitch: EAL init failed: %s\n", rte_strerror(rte_errno));
 		pipeline_free(&pl);
+		free(placed);
 		return 1;
 	}
 	pl.core_ok = lcore_ok;
@@ -184,8 +234,9 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out_stop;
 	}
-	printf("kbswitch: running %s (%d modules), control socket %s, idle %s\n", script,
-	       pl.n_mods, ctl_path, pl.pure_poll ? "pure-poll" : "adaptive");
+	printf("kbswitch: running %s (%d modules), control socket %s, idle %s, main lcore %u%s\n",
+	       script, pl.n_mods, ctl_path, pl.pure_poll ? "pure-poll" : "poll then block",
+	       rte_get_main_lcore(), placed ? " (default placement: the last CPU)" : "");
 	pipeline_show(&pl, "port", stdout);
 	fflush(stdout);
 	pipeline_run(&pl);
@@ -200,5 +251,6 @@ out_stop:
 out_free:
 	pipeline_free(&pl);
 	rte_eal_cleanup();
+	free(placed);
 	return rc;
 }

@@ -1,8 +1,13 @@
 #include <arpa/inet.h>
 
 #include "kb_conf.h"
+#include <pthread.h>
+#include <unistd.h>
+
 #include "kb_idle.h"
 #include "kb_parse.h"
+#include "kb_place.h"
+#include "kb_wait.h"
 #include "kbtest.h"
 
 static void mac_parse(void)
@@ -172,7 +177,107 @@ static void idle_backs_off_and_resets(void)
 	CHECK_EQ(s.yields + s.sleeps, 0);
 }
 
+/* A loop with a wake-up polls its window (spin, then yield), then is told
+ * to block; it never sleeps in steps; kicks within 100 us widen the
+ * window, long blocks narrow it; a timeout leaves it idle. */
+static void idle_window_then_block(void)
+{
+	struct kb_idle s;
+	unsigned polls = 0;
+
+	kb_idle_init(&s, false, 10);
+	kb_idle_can_block(&s);
+	while (!kb_idle_account(&s, 0))
+		polls++;
+	CHECK_EQ(polls, KB_IDLE_DEF_WINDOW);
+	CHECK_EQ(s.sleeps, 0);
+	CHECK(s.yields > 0);
+	kb_idle_woke(&s, 1000, true);          /* a kick right after blocking */
+	CHECK_EQ(s.window, 2 * KB_IDLE_DEF_WINDOW);
+	CHECK_EQ(s.empty, 0);
+	for (int i = 0; i < 20; i++)
+		kb_idle_woke(&s, 1000, true);
+	CHECK_EQ(s.window, KB_IDLE_MAX_WINDOW);
+	for (int i = 0; i < 20; i++)
+		kb_idle_woke(&s, 50000000, true);   /* long idle periods */
+	CHECK_EQ(s.window, KB_IDLE_MIN_WINDOW);
+	s.empty = s.window + 1;
+	kb_idle_woke(&s, 2000000, false);      /* the caller's timeout */
+	CHECK(kb_idle_account(&s, 0));         /* blocks again at once */
+	CHECK(!kb_idle_account(&s, 3));        /* work resets */
+	CHECK_EQ(s.empty, 0);
+	kb_idle_init(&s, true, 10);            /* pure poll never blocks */
+	kb_idle_can_block(&s);
+	for (int i = 0; i < 10000; i++)
+		CHECK(!kb_idle_account(&s, 0));
+}
+
+static void *kick_later(void *arg)
+{
+	usleep(20000);
+	kb_wait_kick(arg);
+	return NULL;
+}
+
+/* Blocks until a watched fd is readable, a kick from another thread, or
+ * its timeout; reports which fd. */
+static void wait_kick_fd_timeout(void)
+{
+	struct kb_wait w;
+	int p[2], ready[4];
+	pthread_t t;
+
+	CHECK_EQ(kb_wait_init(&w), 0);
+	CHECK_EQ(kb_wait_block(&w, 1000000, ready, 4), 0);      /* 1 ms: timeout */
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(kb_wait_add(&w, p[0]), 0);
+	CHECK_EQ(write(p[1], "x", 1), 1);
+	CHECK_EQ(kb_wait_block(&w, -1, ready, 4), 1);
+	CHECK_EQ(ready[0], p[0]);
+	CHECK_EQ(kb_wait_del(&w, p[0]), 0);
+	pthread_create(&t, NULL, kick_later, &w);
+	CHECK_EQ(kb_wait_block(&w, 5000000000LL, ready, 4), 1);  /* the kick, not 5 s */
+	pthread_join(t, NULL);
+	CHECK_EQ(w.kicks, 1);
+	CHECK_EQ(kb_wait_block(&w, 0, ready, 4), 0);            /* kick consumed */
+	kb_wait_prepare(&w);
+	kb_wait_notify(&w);                                     /* sleeping: kicks */
+	kb_wait_done(&w);
+	kb_wait_notify(&w);                                     /* awake: does not */
+	CHECK_EQ(w.kicks, 2);
+	kb_wait_fini(&w);
+	close(p[0]);
+	close(p[1]);
+	kb_wait_clear(&w);
+	kb_wait_kick(&w);                                       /* nowhere: harmless */
+}
+
+static void placement(void)
+{
+	cpu_set_t s;
+	char buf[64];
+
+	CPU_ZERO(&s);
+	CPU_SET(0, &s);
+	CHECK_EQ(kb_place_switch_cpu(&s), -1);
+	CHECK_EQ(kb_place_vm_cpus(&s, buf, sizeof(buf)), 1);
+	CHECK_STR(buf, "0");
+	CPU_SET(1, &s);
+	CHECK_EQ(kb_place_switch_cpu(&s), 1);
+	CHECK_EQ(kb_place_vm_cpus(&s, buf, sizeof(buf)), 1);
+	CHECK_STR(buf, "0");
+	CPU_ZERO(&s);
+	CPU_SET(2, &s);
+	CPU_SET(5, &s);
+	CPU_SET(7, &s);
+	CHECK_EQ(kb_place_switch_cpu(&s), 7);
+	CHECK_EQ(kb_place_vm_cpus(&s, buf, sizeof(buf)), 2);
+	CHECK_STR(buf, "2,5");
+	CHECK_EQ(kb_place_vm_cpus(&s, buf, 3), -1);
+}
+
 KBTEST_MAIN(T(mac_parse), T(ipv4_and_cidr), T(ints_and_bools),
 	    T(conf_reads_and_claims), T(conf_bad_values_are_positioned),
 	    T(conf_refuses_what_is_not_config),
-	    T(idle_backs_off_and_resets))
+	    T(idle_backs_off_and_resets), T(idle_window_then_block),
+	    T(wait_kick_fd_timeout), T(placement))
