@@ -4,7 +4,11 @@
 # ports on kbswitch (conf/forward_script.bess, sockets from KB_VM1_SOCK /
 # KB_VM2_SOCK) when the build has kbswitch; otherwise (or with
 # KB_BENCH_DIRECT=1) wired directly, VM 1 owning the vhost-user side.  The
-# results name the topology.  Sourced; uses bench/run's globals.
+# results name the topology.  With the switch, per mode also: the idle CPU
+# of the switch and two idle VMs, and bulk/rr on conf/forward3_script.bess
+# without and with a third, idle VM.  Everything runs with the product's
+# defaults (placement included), as a user runs it.  Sourced; uses
+# bench/run's globals.
 
 kbnet_pids=()
 kbnet_cleanup() {
@@ -21,7 +25,9 @@ kbnet_cleanup() {
 SWITCH=$BUILD/src/switch/kbswitch
 VM1_MAC=02:00:00:00:04:01
 VM2_MAC=02:00:00:00:04:02
+VM3_MAC=02:00:00:00:04:03
 SCRIPT=$ROOT/conf/forward_script.bess
+SCRIPT3=$ROOT/conf/forward3_script.bess
 if [[ -z ${KB_BENCH_DIRECT:-} && -x $SWITCH && -f $SCRIPT ]]; then
 	TOPOLOGY=switch
 else
@@ -48,46 +54,58 @@ CONF
 	[[ $side == virtio && $TOPOLOGY == switch ]] && echo "vhost_server = yes" >>"$f"
 }
 
-# kbnet_switch MODE: starts kbswitch with this mode's two sockets
+# kbnet_switch TAG: starts kbswitch on $KBNET_SCRIPT (default
+# forward_script.bess) with sockets named by TAG (KB_VM1_SOCK..KB_VM3_SOCK;
+# the script decides how many it uses), as a user runs it: no -l, so the
+# product's default placement applies
 kbnet_switch() {
-	local mode=$1
+	local tag=$1
 	# the script's L2Forward knows the VMs by MAC: tell it ours
-	export KB_VM1_SOCK=$TMP/sw-$mode-1.sock KB_VM2_SOCK=$TMP/sw-$mode-2.sock
-	export KB_VM1_MAC=$VM1_MAC KB_VM2_MAC=$VM2_MAC
+	export KB_VM1_SOCK=$TMP/sw-$tag-1.sock KB_VM2_SOCK=$TMP/sw-$tag-2.sock
+	export KB_VM3_SOCK=$TMP/sw-$tag-3.sock
+	export KB_VM1_MAC=$VM1_MAC KB_VM2_MAC=$VM2_MAC KB_VM3_MAC=$VM3_MAC
 	# shellcheck disable=SC2046
 	timeout $((SECS * 40 + 180)) "$SWITCH" $("$ROOT/scripts/eal-mem.sh" vhost 256) \
-		--file-prefix=kbb$$sw -- -f "$SCRIPT" --ctl "$TMP/sw-$mode.ctl" \
-		>"$TMP/switch-$mode.log" 2>&1 &
+		--file-prefix=kbb$$sw -- -f "${KBNET_SCRIPT:-$SCRIPT}" --ctl "$TMP/sw-$tag.ctl" \
+		>"$TMP/switch-$tag.log" 2>&1 &
 	kbnet_pids+=($!)
+	KBNET_SWITCH_PID=$!
 	local i
 	# the script's ports are vhost-user clients: the VMs own the sockets
-	for i in $(seq 300); do [[ -S $TMP/sw-$mode.ctl ]] && return 0; sleep 0.1; done
+	for i in $(seq 300); do [[ -S $TMP/sw-$tag.ctl ]] && return 0; sleep 0.1; done
 	return 1
 }
 
 # kbnet_vm1 MODE NAME LOG READY CMD...: the switch (if any), both VMs'
 # configs, and VM 1's server CMD (-f CONF appended) until LOG shows READY
+# ($KBNET_TAG names the sockets, default MODE); KBNET_VM1_PID: VM 1's pid
 kbnet_vm1() {
-	local mode=$1 name=$2 log=$3 ready=$4 s1 s2 side1=vhost; shift 4
-	# one socket per mode: a vhost port unlinks its path when its process
-	# exits, which must not hit the next mode's socket
+	local mode=$1 name=$2 log=$3 ready=$4 s1 s2 side1=vhost tag=${KBNET_TAG:-$1}; shift 4
+	# one socket per run: a vhost port unlinks its path when its process
+	# exits, which must not hit the next run's socket
+	KBNET_SWITCH_PID=
 	if [[ $TOPOLOGY == switch ]]; then
-		if ! kbnet_switch "$mode"; then
-			note "kbnet-$mode" "$name n/a: kbswitch did not create its sockets: $(tail -n 1 "$TMP/switch-$mode.log")"
+		if ! kbnet_switch "$tag"; then
+			note "kbnet-$mode" "$name n/a: kbswitch did not start: $(tail -n 1 "$TMP/switch-$tag.log")"
 			kbnet_cleanup
 			return 1
 		fi
 		s1=$KB_VM1_SOCK s2=$KB_VM2_SOCK side1=virtio
 	else
-		s1=$TMP/vm-$mode.sock s2=$s1
+		s1=$TMP/vm-$tag.sock s2=$s1
 	fi
 	kbnet_conf "$TMP/vm1-$mode.conf" $side1 "$s1" 10.204.0.1 $VM1_MAC "$mode"
 	kbnet_conf "$TMP/vm2-$mode.conf" virtio "$s2" 10.204.0.2 $VM2_MAC "$mode"
+	[[ $TOPOLOGY == switch ]] &&
+		kbnet_conf "$TMP/vm3-$mode.conf" virtio "$KB_VM3_SOCK" 10.204.0.3 $VM3_MAC "$mode"
 	timeout $((SECS * 40 + 120)) "$@" -f "$TMP/vm1-$mode.conf" >"$log" 2>&1 &
 	kbnet_pids+=($!)
 	KBNET_SRV=$!
 	local i
-	for i in $(seq 300); do grep -q "$ready" "$log" && return 0; sleep 0.1; done
+	for i in $(seq 300); do
+		grep -qs "$ready" "$log" && { KBNET_VM1_PID=$(pgrep -P "$KBNET_SRV" | head -n 1); return 0; }
+		sleep 0.1
+	done
 	note "kbnet-$mode" "$name n/a: server did not start: $(tail -n 1 "$log")"
 	kbnet_cleanup
 	return 1
@@ -107,19 +125,76 @@ kbnet_dl() {
 	kbnet_cleanup
 }
 
+# kbnet_server CONF LOG: one more idle kbperf server VM; KBNET_LAST its pid
+# (not timeout's)
+kbnet_server() {
+	timeout $((SECS * 40 + 120)) "$PERF" -s -f "$1" >"$2" 2>&1 &
+	kbnet_pids+=($!)
+	local i
+	for i in $(seq 300); do grep -qs '^kbperf: listening' "$2" && break; sleep 0.1; done
+	grep -qs '^kbperf: listening' "$2" || return 1
+	KBNET_LAST=$(pgrep -P "$!" | head -n 1)
+}
+
+# kbnet_tests MODE SUFFIX TEST...: each TEST REPS times from VM 2 against
+# VM 1's kbperf server, recorded as TEST$SUFFIX
+kbnet_tests() {
+	local mode=$1 sfx=$2 t i
+	shift 2
+	for t in "$@"; do
+		for i in $(seq "$REPS"); do
+			log "kbnet $mode ($TOPOLOGY) $t$sfx ($i/$REPS)"
+			# shellcheck disable=SC2046
+			timeout $((SECS + 60)) "$PERF" -f "$TMP/vm2-$mode.conf" -c 10.204.0.1 --json \
+				$(test_args "$t") 2>>"$TMP/kbnet-cli-$mode.err" | record "kbnet-$mode" "$mode" "$t$sfx"
+		done
+	done
+}
+
+# kbnet_idle MODE: the switch and two idle VMs (kbperf servers), CPU over
+# IDLE_SECS from /proc (scripts/cpu-pct.sh), recorded as test "idle"
+kbnet_idle() {
+	local mode=$1 vm2 out
+	[[ -n $KBNET_SWITCH_PID ]] || { note "kbnet-$mode" "idle: n/a without kbswitch"; return; }
+	if ! kbnet_server "$TMP/vm2-$mode.conf" "$TMP/kbnet-idle2-$mode.log"; then
+		note "kbnet-$mode" "idle: n/a, VM 2's server did not start: $(tail -n 1 "$TMP/kbnet-idle2-$mode.log")"
+		return
+	fi
+	vm2=$KBNET_LAST
+	sleep 2   # past start-up (the switch connects, ARP, the first poll windows)
+	log "kbnet $mode: idle CPU of the switch and 2 VMs over ${IDLE_SECS}s"
+	out=$("$ROOT/scripts/cpu-pct.sh" "$IDLE_SECS" "$(pgrep -P "$KBNET_SWITCH_PID" | head -n 1)" \
+		"$KBNET_VM1_PID" "$vm2" | awk '{print $2}' | paste -sd' ')
+	kill -TERM "$vm2"
+	for _ in $(seq 50); do kill -0 "$vm2" 2>/dev/null || break; sleep 0.1; done
+	python3 -c 'import json,sys; s,a,b=(float(x) if x != "gone" else None for x in sys.argv[2].split());
+print(json.dumps({"side":"kbnet-"+sys.argv[1],"mode":sys.argv[1],"name":"idle","switch_pct":s,"vm1_pct":a,"vm2_pct":b,
+"total_pct":None if None in (s,a,b) else round(s+a+b,2)}))' "$mode" "$out" >>"$RAW"
+}
+
+# kbnet_third MODE: bulk 1 flow and rr 64 B on forward3_script.bess, without
+# and then with a third VM attached and idle (recorded as TEST_2vm, TEST_3vm)
+kbnet_third() {
+	local mode=$1
+	KBNET_SCRIPT=$SCRIPT3 KBNET_TAG=$mode-3vm kbnet_vm1 "$mode" third "$TMP/kbnet-srv3-$mode.log" \
+		'^kbperf: listening' "$PERF" -s || return
+	kbnet_tests "$mode" "_2vm" bulk1 rr64
+	if kbnet_server "$TMP/vm3-$mode.conf" "$TMP/kbnet-idle3-$mode.log"; then
+		sleep 2   # the switch connects to it
+		kbnet_tests "$mode" "_3vm" bulk1 rr64
+	else
+		note "kbnet-$mode" "third VM: n/a, its server did not start: $(tail -n 1 "$TMP/kbnet-idle3-$mode.log")"
+	fi
+	kbnet_cleanup
+}
+
 kbnet_mode() {
 	local mode=$1
 	kbnet_vm1 "$mode" kbperf "$TMP/kbnet-srv-$mode.log" '^kbperf: listening' "$PERF" -s || return
-	local t i
-	for t in "${TESTS[@]}"; do
-		for i in $(seq "$REPS"); do
-			log "kbnet $mode ($TOPOLOGY) $t ($i/$REPS)"
-			# shellcheck disable=SC2046
-			timeout $((SECS + 60)) "$PERF" -f "$TMP/vm2-$mode.conf" -c 10.204.0.1 --json \
-				$(test_args "$t") 2>>"$TMP/kbnet-cli-$mode.err" | record "kbnet-$mode" "$mode" "$t"
-		done
-	done
+	kbnet_idle "$mode"
+	kbnet_tests "$mode" "" "${TESTS[@]}"
 	kbnet_cleanup
+	[[ $TOPOLOGY == switch && $THIRD == 1 ]] && kbnet_third "$mode"
 }
 
 kbnet_run() {

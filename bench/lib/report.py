@@ -40,6 +40,8 @@ def main():
     ap.add_argument("--topology", default="direct")
     a = ap.parse_args()
     raw, notes = load(a.raw), load(a.notes)
+    idle = {r["side"]: r for r in raw if r.get("name") == "idle"}
+    raw = [r for r in raw if r.get("name") != "idle"]
 
     res, hist, sides = {}, {}, []
     for r in raw:
@@ -83,12 +85,8 @@ def main():
             row += [fmt(v), f"{v / k:.2f}x" if v is not None and k else
                     ("n/a" if v is None or k is None else "-")]
         lines.append(row)
-    widths = [max(len(str(r[i])) for r in [head] + lines) for i in range(len(head))]
-    table = []
-    for r in [head] + lines:
-        table.append("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
-        if r is head:
-            table.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    table = render(head, lines)
+    shared = render(*sharing_rows(kb_sides, idle, val))
     date = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
     print(f"kbnet bench, {date}, {a.machine}; {a.secs} s x {a.reps}, medians")
     print("kernel: Linux TCP, netns kbbA <-> veth <-> bridge <-> veth <-> kbbB")
@@ -97,6 +95,10 @@ def main():
             "ports wired directly (vhost-user <-> virtio-user; no kbswitch)")
     print("kbnet: two VM processes, kbperf on the stack, " + topo)
     print("\n".join(table))
+    if shared:
+        print("CPUs shared: the idle CPU of the switch + 2 VMs (/proc, % of one core), and a")
+        print("third VM attached to the switch but idle (conf/forward3_script.bess), with / without:")
+        print("\n".join(shared))
     for n in notes:
         print(f"note: {n['side']}: {n['note']}")
     for side in sides:
@@ -107,10 +109,51 @@ def main():
     doc = {"date": date, "machine": a.machine, "seconds": a.secs, "reps": a.reps,
            "topology": {"kernel": "netns + veth + bridge",
                         "kbnet": topo},
-           "notes": notes, "results": out, "rr64_hist_ns": hist, "table": table}
+           "notes": notes, "results": out, "idle": idle, "rr64_hist_ns": hist,
+           "table": table, "sharing_table": shared}
     with open(a.out, "w") as f:
         json.dump(doc, f, indent=1)
     return 0
+
+
+def render(head, lines):
+    if not lines:
+        return []
+    widths = [max(len(str(r[i])) for r in [head] + lines) for i in range(len(head))]
+    table = []
+    for r in [head] + lines:
+        table.append("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
+        if r is head:
+            table.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return table
+
+
+def sharing_rows(kb_sides, idle, val):
+    """Idle CPU and the third-idle-VM ratios, one column per kbnet side."""
+    head = [""] + kb_sides
+    lines = []
+    if any(s in idle for s in kb_sides):
+        row = ["idle CPU, switch + 2 VMs (% of one core)"]
+        for s in kb_sides:
+            r = idle.get(s)
+            if not r or r.get("total_pct") is None:
+                row.append("n/a")
+            else:
+                row.append(f"{r['total_pct']:.1f} (sw {r['switch_pct']:.1f}, "
+                           f"VMs {r['vm1_pct']:.1f}+{r['vm2_pct']:.1f})")
+        lines.append(row)
+    for label, test, metric in (("3rd idle VM: bulk 1 flow (Gbit/s)", "bulk1", "gbps"),
+                                ("3rd idle VM: 64 B rr p50 (us)", "rr64", "p50_us"),
+                                ("3rd idle VM: 64 B rr transactions/s", "rr64", "rate")):
+        row, any_v = [label], False
+        for s in kb_sides:
+            w, wo = val(s, test + "_3vm", metric), val(s, test + "_2vm", metric)
+            any_v |= w is not None or wo is not None
+            row.append(f"{fmt(w)} / {fmt(wo)} = {w / wo:.2f}x" if w is not None and wo
+                       else f"{fmt(w)} / {fmt(wo)}")
+        if any_v:
+            lines.append(row)
+    return head, lines
 
 
 def fmt(v):
