@@ -29,6 +29,7 @@ kill -TERM "$pid"
 kb_wait_for 20 bash -c "! kill -0 $pid"
 wait "$pid"
 kb_check "exits 0 on SIGTERM" test $? -eq 0
+kb_check "net_vhost's rx interrupt is used (rx_intr=yes)" grep -q ' rx_intr=yes' "$log"
 kb_check "the threads blocked and it is counted (idle_blocks=$(dl_stat "$log" idle_blocks))" \
 	test "$(dl_stat "$log" idle_blocks)" -gt 0
 kb_done

@@ -3,7 +3,8 @@
 # Replicate): two kbl2test VMs on net_virtio_user, in each mode in turn
 # (single, 1kb, 2kb; the switch stays up and the VMs reconnect).  The first
 # packet's ARP request is broadcast through Replicate; nothing is lost; every
-# flow lands on the core dpdk_rss_core() names on both VMs; no drops anywhere.
+# flow lands on the core dpdk_rss_core() names on both VMs; no drops anywhere;
+# the VMs' idle threads block on net_virtio_user's rx interrupt.
 # timeout: 240
 # asan: yes
 source "$(dirname "$0")/../lib.sh"
@@ -56,6 +57,8 @@ round() {
 		drops=$((drops + $(grep -oE " $f=[0-9]+" "$l1" "$l2" | awk -F= '{s+=$2} END {print s+0}')))
 	done
 	kb_check "$mode: no drop counter moved in either VM" test "$drops" -eq 0
+	kb_check "$mode: both VMs wait on net_virtio_user's rx interrupt (rx_intr=yes)" \
+		test "$(grep -c ' rx_intr=yes' "$l1" "$l2" | awk -F: '{s+=$2} END {print s}')" -eq 2
 }
 
 round single 1 3000
