@@ -30,6 +30,7 @@ mac = 02:00:00:7a:00:0$1
 mode = $2
 num_cores = $cores
 file_prefix = kbidle$1$KB_ID
+vhost_server = yes
 CONF
 }
 # child PID: the process under timeout(1)
@@ -38,7 +39,7 @@ child() { pgrep -P "$1" | head -n 1; }
 kb_bg "$KB_TMP/sw.log" timeout 100 "$SW" $(kb_eal_mem vhost 128) --no-pci \
 	--file-prefix=kbidles$KB_ID -- -f "$KB_ROOT/conf/forward3_script.bess" --ctl "$CTL"
 swpid=$KB_LAST_PID
-kb_wait_for 60 bash -c "test -S '$KB_VM3_SOCK' || ! kill -0 $swpid" && test -S "$KB_VM3_SOCK" ||
+kb_wait_for 60 bash -c "test -S '$CTL' || ! kill -0 $swpid" && test -S "$CTL" ||
 	{ kb_fail "switch did not start"; tail -20 "$KB_TMP/sw.log"; kb_done; }
 mkdir -p "$KB_TMP/www" && echo hi >"$KB_TMP/www/index.html"
 vmconf 1 single
