@@ -37,7 +37,7 @@ for b in "$XFER" "$PXFER"; do [[ -x $b ]] || { echo "missing $b" >&2; exit 1; };
 cores=1; [[ $MODE == 1kb ]] && cores=2; [[ $MODE == 2kb ]] && cores=3
 
 vm_conf() {   # FILE SIDE IP MAC
-	local port="net_vhost0,iface=$KB_TMP/vm.sock"
+	local port="net_vhost0,iface=$KB_TMP/vm.sock,tso=1"   # TSO from the virtio side
 	[[ $2 == virtio ]] && port="net_virtio_user0,path=$KB_TMP/vm.sock"
 	cat >"$1" <<CONF
 port = $port

@@ -38,7 +38,8 @@ fi
 kbnet_conf() {
 	local f=$1 side=$2 sock=$3 ip=$4 mac=$5 mode=$6 cores=1 port
 	case $mode in 1kb) cores=2 ;; 2kb) cores=3 ;; esac
-	if [[ $side == vhost ]]; then port="net_vhost0,iface=$sock"
+	# tso=1: the virtio side may send 64 KB segments (docs/dpdk-layer.md)
+	if [[ $side == vhost ]]; then port="net_vhost0,iface=$sock,tso=1"
 	else port="net_virtio_user0,path=$sock"; fi
 	cat >"$f" <<CONF
 # written by bench/run

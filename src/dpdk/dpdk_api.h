@@ -43,6 +43,8 @@ extern "C" {
 #define DPDK_MAX_BURST     32
 #define DPDK_ETH_HLEN      14
 #define DPDK_MTU           1500   /* largest L3 packet get_buffer_tx() holds */
+#define DPDK_MAX_FRAGS     64     /* pieces of one packet (64 KB in 2 KB mbufs) */
+#define DPDK_TSO_MAX       65535  /* largest L3 packet addFragsToRing() takes (IPv4 total length) */
 
 enum dpdk_mode { DPDK_MODE_SINGLE = 0, DPDK_MODE_1KB = 1, DPDK_MODE_2KB = 2 };
 
@@ -58,8 +60,17 @@ struct dpdk_info {
 	uint32_t gateway;       /* 0 when none */
 	uint8_t mac[6];
 	uint16_t port_id;
-	bool rx_cksum_offload;  /* the port verifies IPv4/TCP checksums */
-	bool tx_cksum_offload;  /* the port fills TCP/IPv4 checksums (see below) */
+	bool rx_cksum_offload;  /* the port verifies IPv4 header checksums */
+	/* Offloads negotiated with the port (docs/dpdk-layer.md, "Big segments"): */
+	bool tx_cksum_offload;  /* the port fills TCP checksums: every TCP packet handed
+				 * to the layer carries only the pseudo-header sum (with
+				 * the TCP length; without it when TSO is asked) */
+	bool rx_l4_cksum;       /* get_frags_rx() says when a TCP checksum needs no check */
+	bool tso;               /* the port segments TCP (RTE_MBUF_F_TX_TCP_SEG): the
+				 * stack may send up to DPDK_TSO_MAX bytes per packet */
+	bool lro;               /* received packets may be larger than the MTU */
+	bool multi_seg;         /* the port sends chained mbufs (payload by reference) */
+	uint16_t mtu;           /* largest L3 packet on the wire (conf key mtu) */
 };
 
 /* Per-core counters; every drop has one. */
@@ -75,6 +86,7 @@ struct dpdk_core_stats {
 	uint64_t tx_nobuf;         /* get_buffer_tx() found the pool empty */
 	uint64_t tx_noarp;         /* dropped waiting for ARP (hold queue full or timeout) */
 	uint64_t tx_dropped;       /* NIC refused */
+	uint64_t rx_too_many_frags;/* a packet in more than the caller's fragments */
 };
 
 /* Counters of the layer as a whole (NIC and the rx/tx threads). */
@@ -156,6 +168,49 @@ void dpdk_free_tx(struct dpdk_core *c, uint8_t *buf);
 
 /* Push out anything batched on this core now. */
 void dpdk_flush_tx(struct dpdk_core *c);
+
+/* ---- big segments, payload by reference (docs/dpdk-layer.md) ---- */
+
+/* One piece of a packet in a layer buffer (an mbuf). */
+struct dpdk_frag {
+	void *mb;          /* the buffer; whoever holds it frees it with dpdk_buf_free() */
+	uint8_t *data;
+	uint32_t len;
+	uint32_t room;     /* writable bytes after data + len */
+};
+
+/* get_frags_rx() flags */
+#define DPDK_RX_L4_CKSUM_OK 1u   /* the port checked the TCP/UDP checksum, or the
+				  * sender is local and left it partial (virtio's
+				  * NEEDS_CSUM): no software check needed */
+#define DPDK_RX_LRO         2u   /* a coalesced (GSO) packet */
+
+/* The next packet of the burst get_rx_count() announced, handed over as
+ * fragments: f[0].data is its IPv4 header, and f[0] holds the IPv4 header
+ * and the 4 bytes of L4 ports at least (the TCP header itself in practice:
+ * virtio's first buffer is large).  The fragments hold exactly the IPv4
+ * total length.  The caller owns every fragment's buffer from now on and
+ * frees (or keeps) each with dpdk_buf_free().  Returns the number of
+ * fragments, 0 when the burst is used up; a packet in more than max
+ * fragments is dropped (rx_too_many_frags) and the next one returned. */
+int get_frags_rx(struct dpdk_core *c, struct dpdk_frag *f, int max, unsigned *flags);
+
+/* An empty buffer for data the caller keeps (a send queue): f->data and
+ * f->room say where to write (f->len = 0).  -1 (tx_nobuf) when the pool is
+ * empty. */
+int dpdk_buf_alloc(struct dpdk_core *c, struct dpdk_frag *f);
+void dpdk_buf_free(struct dpdk_core *c, void *mb);
+
+/* Send the IPv4 packet whose headers (hlen bytes) were built in buf (from
+ * get_buffer_tx()) and whose payload follows as n pieces of layer buffers,
+ * by reference: the buffers stay the caller's, the port reads them later
+ * (attached mbufs hold a reference), so their bytes must not change.  The
+ * total may exceed the MTU only with tso_segsz > 0 on a port with
+ * info.tso: the port cuts it into tso_segsz-byte segments.  Without
+ * info.multi_seg the payload is copied behind the headers.  As
+ * addBufferToRing() otherwise. */
+int addFragsToRing(struct dpdk_core *c, uint8_t *buf, uint16_t hlen,
+		   const struct dpdk_frag *f, int n, uint16_t tso_segsz);
 
 /* Wait until this core may have packets or timeout_us passes; lets an idle
  * stack give its CPU away.  Returns at once when packets are waiting.  Per

@@ -287,6 +287,8 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 	cfg->arp_tries = 10;
 	cfg->mem_mb = 128;
 	cfg->linger_ms = 100;
+	cfg->mtu = 1500;
+	cfg->offloads = true;
 
 	if (parse_port(c, cfg, err) < 0 || parse_ip(c, cfg, err) < 0)
 		return -1;
@@ -354,6 +356,8 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 	    get_u32(c, "arp_tries", 1, 255, &cfg->arp_tries, err) < 0 ||
 	    get_u32(c, "mem_mb", 16, 1 << 20, &cfg->mem_mb, err) < 0 ||
 	    get_u32(c, "linger_ms", 0, 10000, &cfg->linger_ms, err) < 0 ||
+	    get_u32(c, "mtu", 576, 9000, &cfg->mtu, err) < 0 ||
+	    kb_conf_bool(c, "offloads", &cfg->offloads, err) < 0 ||
 	    kb_conf_bool(c, "pure_poll", &cfg->pure_poll, err) < 0 ||
 	    copy_str(c, "file_prefix", cfg->file_prefix, sizeof(cfg->file_prefix), err) < 0 ||
 	    copy_str(c, "eal_args", cfg->eal_args, sizeof(cfg->eal_args), err) < 0 ||
@@ -415,7 +419,10 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 		uint64_t need = (uint64_t)cfg->n_app * (cfg->rx_ring_size + cfg->tx_ring_size + 64 +
 							 2 * DPDK_MAX_BURST) +
 				cfg->nic_rx_desc + cfg->nic_tx_desc + 256 +
-				(uint64_t)(cfg->n_app + 3) * 384 + 2048;
+				(uint64_t)(cfg->n_app + 3) * 384 + 2048 +
+				/* the stack keeps received and unacknowledged
+				 * payload in mbufs (tcp_rcvbuf/tcp_sndbuf) */
+				(uint64_t)cfg->n_app * 2048;
 		uint64_t sz = 8192;
 
 		while (sz - 1 < need)

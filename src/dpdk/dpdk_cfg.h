@@ -42,6 +42,8 @@ struct dpdk_cfg {
 	uint32_t idle_max_us;
 	uint32_t arp_retry_ms, arp_tries;
 	uint32_t linger_ms;
+	uint32_t mtu;             /* largest L3 packet on the wire */
+	bool offloads;            /* negotiate TSO/LRO/checksum offloads (conf key offloads) */
 	char file_prefix[64];
 	char eal_args[512];
 	struct { int line, col; } eal_args_pos;   /* in conf_path; 0 when not given */

@@ -86,10 +86,86 @@ uint8_t *get_buffer_rx(struct dpdk_core *c, uint16_t *len)
 	struct rte_mbuf *m = c->rx[c->rx_next++];
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, ETH_HLEN);
 
-	/* total length was checked against the frame by pkt_classify() */
-	*len = (uint16_t)(ip[2] << 8 | ip[3]);
-	c->st.rx_bytes += *len;
+	/* total length was checked against the frame by pkt_classify_seg();
+	 * a chained packet is seen up to the end of its first segment */
+	uint16_t tot = (uint16_t)(ip[2] << 8 | ip[3]);
+	uint16_t first = (uint16_t)(rte_pktmbuf_data_len(m) - ETH_HLEN);
+
+	*len = tot < first ? tot : first;
+	c->st.rx_bytes += tot;
 	return ip;
+}
+
+int get_frags_rx(struct dpdk_core *c, struct dpdk_frag *f, int max, unsigned *flags)
+{
+	const struct dpdk_info *in = &c->dl->info;
+
+	while (c->rx_next < c->rx_n) {
+		struct rte_mbuf *m = c->rx[c->rx_next];
+
+		/* handed over: get_rx_count() no longer frees it */
+		c->rx[c->rx_next++] = NULL;
+		if (unlikely(m->nb_segs > max)) {
+			c->st.rx_too_many_frags++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, ETH_HLEN);
+		uint32_t left = (uint32_t)(ip[2] << 8 | ip[3]);
+		uint64_t ol = m->ol_flags;
+		int n = 0;
+
+		c->st.rx_bytes += left;
+		*flags = 0;
+		if (in->rx_l4_cksum && ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD ||
+					(ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE))
+			*flags |= DPDK_RX_L4_CKSUM_OK;
+		if (ol & RTE_MBUF_F_RX_LRO)
+			*flags |= DPDK_RX_LRO;
+		/* every segment becomes a buffer of its own */
+		for (struct rte_mbuf *seg = m, *next; seg; seg = next) {
+			uint8_t *d = seg == m ? ip : rte_pktmbuf_mtod(seg, uint8_t *);
+			uint32_t len = seg->data_len - (uint32_t)(seg == m ? ETH_HLEN : 0);
+			uint8_t *end = (uint8_t *)seg->buf_addr + seg->buf_len;
+
+			next = seg->next;
+			seg->next = NULL;
+			seg->nb_segs = 1;
+			if (len > left)
+				len = left;   /* Ethernet padding */
+			if (!len && seg != m) {
+				rte_pktmbuf_free_seg(seg);
+				continue;
+			}
+			seg->pkt_len = seg->data_len;
+			f[n++] = (struct dpdk_frag){ seg, d, len, (uint32_t)(end - d - len) };
+			left -= len;
+		}
+		return n;
+	}
+	return 0;
+}
+
+int dpdk_buf_alloc(struct dpdk_core *c, struct dpdk_frag *f)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(c->dl->pool);
+
+	if (!m) {
+		c->st.tx_nobuf++;
+		return -1;
+	}
+	m->data_off = 0;   /* payload only: no headroom needed */
+	f->mb = m;
+	f->data = m->buf_addr;
+	f->len = 0;
+	f->room = m->buf_len;
+	return 0;
+}
+
+void dpdk_buf_free(struct dpdk_core *c, void *mb)
+{
+	(void)c;
+	rte_pktmbuf_free_seg(mb);
 }
 
 uint8_t *get_buffer_tx(struct dpdk_core *c)
@@ -111,27 +187,41 @@ void dpdk_free_tx(struct dpdk_core *c, uint8_t *buf)
 
 /* tx_pkts/tx_bytes count what addBufferToRing() took; later losses (ring
  * full, NIC refusal, ARP timeout) have their own counters. */
-static inline int accepted(struct dpdk_core *c, uint16_t len)
+static inline int accepted(struct dpdk_core *c, uint32_t len)
 {
 	c->st.tx_pkts++;
 	c->st.tx_bytes += len;
 	return 0;
 }
 
-int addBufferToRing(struct dpdk_core *c, uint8_t *buf, uint16_t len)
+/* Ask the port for the TCP checksum (and segmentation) the stack left to
+ * it: the stack wrote the pseudo-header sum (dpdk_info.tx_cksum_offload). */
+static inline void tx_offload(const struct dpdk_layer *dl, struct rte_mbuf *m, const uint8_t *ip,
+			      uint16_t tso_segsz)
+{
+	if (!dl->info.tx_cksum_offload || ip[9] != IPPROTO_TCP_)
+		return;
+	unsigned ihl = (ip[0] & 0x0f) * 4u;
+
+	m->l2_len = ETH_HLEN;
+	m->l3_len = ihl;
+	m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+	if (tso_segsz) {
+		m->l4_len = (ip[ihl + 12] >> 4) * 4u;
+		m->tso_segsz = tso_segsz;
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+	}
+}
+
+/* The Ethernet header, then batch (resolved) or hold (unresolved) m; the
+ * rest of addBufferToRing() and addFragsToRing(). */
+static int tx_enqueue(struct dpdk_core *c, struct rte_mbuf *m, uint8_t *buf, uint32_t len)
 {
 	struct dpdk_layer *dl = c->dl;
-	struct rte_mbuf *m = mbuf_of_tx(buf);
 	uint8_t *f = buf - ETH_HLEN;
 	uint8_t mac[6];
 	uint32_t daddr, nh = 0;
 
-	if (len < 20 || len > DPDK_MTU) {
-		c->st.tx_dropped++;
-		rte_pktmbuf_free(m);
-		return -1;
-	}
-	m->data_len = m->pkt_len = (uint32_t)len + ETH_HLEN;
 	memcpy(f + 6, dl->info.mac, 6);
 	f[12] = ETHTYPE_IPV4 >> 8;
 	f[13] = ETHTYPE_IPV4 & 0xff;
@@ -192,6 +282,69 @@ static void core_block(struct dpdk_core *c, uint64_t timeout_us)
 		kb_rxintr_disarm(&c->dl->rxq);
 	else
 		kb_wait_done(&c->wait);
+}
+
+int addBufferToRing(struct dpdk_core *c, uint8_t *buf, uint16_t len)
+{
+	struct rte_mbuf *m = mbuf_of_tx(buf);
+
+	if (len < 20 || len > DPDK_MTU) {
+		c->st.tx_dropped++;
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	m->data_len = m->pkt_len = (uint32_t)len + ETH_HLEN;
+	tx_offload(c->dl, m, buf, 0);
+	return tx_enqueue(c, m, buf, len);
+}
+
+int addFragsToRing(struct dpdk_core *c, uint8_t *buf, uint16_t hlen,
+		   const struct dpdk_frag *f, int n, uint16_t tso_segsz)
+{
+	struct dpdk_layer *dl = c->dl;
+	struct rte_mbuf *m = mbuf_of_tx(buf), *last = m;
+	uint32_t len = hlen;
+
+	for (int i = 0; i < n; i++)
+		len += f[i].len;
+	if (!dl->info.tso)
+		tso_segsz = 0;
+	if (hlen < 20 || len > (tso_segsz ? DPDK_TSO_MAX : dl->info.mtu) ||
+	    n >= DPDK_MAX_FRAGS || (!dl->info.multi_seg && len > DPDK_MTU)) {
+		c->st.tx_dropped++;
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	m->data_len = (uint16_t)(hlen + ETH_HLEN);
+	if (!dl->info.multi_seg) {
+		/* the port takes one buffer per packet: copy behind the headers */
+		for (int i = 0; i < n; i++) {
+			memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, m->data_len), f[i].data, f[i].len);
+			m->data_len = (uint16_t)(m->data_len + f[i].len);
+		}
+		n = 0;
+	}
+	for (int i = 0; i < n; i++) {
+		struct rte_mbuf *mi = rte_pktmbuf_alloc(dl->ind_pool);
+
+		if (unlikely(!mi)) {
+			c->st.tx_nobuf++;
+			rte_pktmbuf_free(m);
+			return -1;
+		}
+		/* a reference, not a copy: the send queue's buffer stays
+		 * alive until the port let go of mi */
+		rte_pktmbuf_attach(mi, f[i].mb);
+		mi->data_off = (uint16_t)(f[i].data - (uint8_t *)mi->buf_addr);
+		mi->data_len = (uint16_t)f[i].len;
+		mi->pkt_len = f[i].len;
+		last->next = mi;
+		last = mi;
+		m->nb_segs++;
+	}
+	m->pkt_len = len + ETH_HLEN;
+	tx_offload(dl, m, buf, tso_segsz);
+	return tx_enqueue(c, m, buf, len);
 }
 
 void dpdk_wait_rx(struct dpdk_core *c, uint32_t timeout_us)

@@ -36,6 +36,58 @@ static int lsc_event(uint16_t pid, enum rte_eth_event_type ev, void *arg, void *
 }
 
 
+/* Ask for every offload that lets bigger segments and fewer checksums
+ * through, as far as the port offers them.  virtio-user against a vhost-user
+ * port with tso=1 offers Tx TCP_TSO, TCP_CKSUM and MULTI_SEGS, Rx TCP_LRO,
+ * TCP_CKSUM and SCATTER (mergeable buffers); asking for Rx LRO makes
+ * virtio negotiate GUEST_TSO4, Rx TCP_CKSUM GUEST_CSUM.  The stack reads
+ * the outcome from dpdk_info. */
+static void negotiate_offloads(struct dpdk_layer *dl, const struct rte_eth_dev_info *di,
+			       struct rte_eth_conf *pc)
+{
+	const struct dpdk_cfg *cfg = &dl->cfg;
+	uint64_t rx = di->rx_offload_capa, tx = di->tx_offload_capa;
+	struct dpdk_info *in = &dl->info;
+
+	in->mtu = (uint16_t)cfg->mtu;
+	pc->rxmode.mtu = cfg->mtu;
+	if (rx & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) {
+		pc->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+		in->rx_cksum_offload = true;
+	}
+	/* a frame larger than one mbuf arrives chained */
+	if (rx & RTE_ETH_RX_OFFLOAD_SCATTER)
+		pc->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+	if (tx & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+		pc->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+		in->multi_seg = true;
+	}
+	if (!cfg->offloads)
+		return;
+	if (rx & RTE_ETH_RX_OFFLOAD_TCP_CKSUM) {
+		pc->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+		in->rx_l4_cksum = true;
+	}
+	if ((rx & RTE_ETH_RX_OFFLOAD_TCP_LRO) && (rx & RTE_ETH_RX_OFFLOAD_SCATTER)) {
+		pc->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TCP_LRO;
+		/* max_lro_pkt_size stays 0: ethdev takes the frame size, and
+		 * virtio's own limit is its guest's 64 KB GSO */
+		in->lro = true;
+	}
+	if (tx & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) {
+		pc->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+		in->tx_cksum_offload = true;
+	}
+	/* net_tap segments in software (rte_gso) and counts the Ethernet
+	 * header into the MTU it checks tso_segsz against, refusing an MSS
+	 * that fills the MTU: the kernel behind it gains nothing anyway */
+	if ((tx & RTE_ETH_TX_OFFLOAD_TCP_TSO) && in->tx_cksum_offload && in->multi_seg &&
+	    strcmp(di->driver_name, "net_tap") != 0) {
+		pc->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+		in->tso = true;
+	}
+}
+
 static int port_setup(struct dpdk_layer *dl, struct kb_err *err)
 {
 	struct dpdk_cfg *cfg = &dl->cfg;
@@ -58,6 +110,9 @@ static int port_setup(struct dpdk_layer *dl, struct kb_err *err)
 
 	if (rc != 0)
 		return kb_err_set(err, "port %s: dev_info: %s", cfg->port_name, rte_strerror(-rc));
+	if (cfg->mtu > di.max_mtu)
+		return kb_err_set(err, "port %s: mtu %u is more than the port's %u", cfg->port_name,
+				  cfg->mtu, di.max_mtu);
 	memset(&pc, 0, sizeof(pc));
 	/* virtio-user's link follows its vhost-user connection; in server mode
 	 * the LSC interrupt is also what accepts the switch's reconnection */
@@ -68,10 +123,7 @@ static int port_setup(struct dpdk_layer *dl, struct kb_err *err)
 	/* idle threads block on the queue's kick (kb_rxintr.h) */
 	bool intr = !cfg->pure_poll && kb_rxintr_configure(pid, &pc);
 
-	if (di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) {
-		pc.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
-		dl->info.rx_cksum_offload = true;
-	}
+	negotiate_offloads(dl, &di, &pc);
 	rc = rte_eth_dev_configure(pid, 1, 1, &pc);
 	if (rc != 0)
 		return kb_err_set(err, "port %s: configure: %s", cfg->port_name, rte_strerror(-rc));
@@ -197,6 +249,11 @@ static int start(struct dpdk_layer *dl, const char *argv0, struct kb_err *err)
 					   RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (!dl->pool)
 		return kb_err_set(err, "mbuf pool of %u: %s", cfg->pool_size, rte_strerror(rte_errno));
+	/* addFragsToRing() attaches payload to these: no data room of their own */
+	dl->ind_pool = rte_pktmbuf_pool_create("kb_ind", cfg->pool_size, POOL_CACHE, 0, 0,
+					       SOCKET_ID_ANY);
+	if (!dl->ind_pool)
+		return kb_err_set(err, "attach pool of %u: %s", cfg->pool_size, rte_strerror(rte_errno));
 	if (port_setup(dl, err) < 0)
 		return -1;
 	for (int i = 0; i < cfg->n_arp; i++)
@@ -391,6 +448,8 @@ void dpdk_destroy(struct dpdk_layer *dl)
 	}
 	if (dl->pool)
 		rte_mempool_free(dl->pool);
+	if (dl->ind_pool)
+		rte_mempool_free(dl->ind_pool);
 	if (dl->tsc_per_us) {   /* EAL came up */
 		char run_dir[PATH_MAX];
 
@@ -452,6 +511,7 @@ void dpdk_core_stats(const struct dpdk_core *c, struct dpdk_core_stats *o)
 	o->tx_nobuf = rd(&s->tx_nobuf);
 	o->tx_noarp = rd(&s->tx_noarp);
 	o->tx_dropped = rd(&s->tx_dropped) + rd(&dl->txs.dropped[c->id]);
+	o->rx_too_many_frags = rd(&s->rx_too_many_frags);
 	o->rx_ring_full = rd(&dl->rxs.ring_full[c->id]);
 	if (dl->info.mode == DPDK_MODE_SINGLE) {
 		/* this core reads the NIC itself, so the filter's drops are its own */
@@ -514,8 +574,10 @@ void dpdk_print_stats(const struct dpdk_layer *dl, FILE *f)
 		l.non_ip_dropped, l.nobuf, l.idle_sleeps, l.idle_blocks,
 		dl->rxq.fd >= 0 ? "yes" : "no");
 	fprintf(f, "  port: imissed=%lu rx_nombuf=%lu ierrors=%lu oerrors=%lu link_down=%lu "
-		"link_up=%lu\n", l.nic_imissed, l.nic_rx_nombuf, l.nic_ierrors, l.nic_oerrors,
-		l.link_down, l.link_up);
+		"link_up=%lu mtu=%u offloads: tso=%d lro=%d tx_cksum=%d rx_l4_cksum=%d multi_seg=%d\n",
+		l.nic_imissed, l.nic_rx_nombuf, l.nic_ierrors, l.nic_oerrors, l.link_down, l.link_up,
+		dl->info.mtu, dl->info.tso, dl->info.lro, dl->info.tx_cksum_offload,
+		dl->info.rx_l4_cksum, dl->info.multi_seg);
 	fprintf(f, "  malformed:");
 	for (int v = PKT_RUNT; v < PKT_VERDICTS; v++)
 		fprintf(f, " %s=%lu", pkt_verdict_name(v), rd(&dl->rxs.verdict[v]));
@@ -537,8 +599,8 @@ void dpdk_print_stats(const struct dpdk_layer *dl, FILE *f)
 		dpdk_core_stats(&dl->core[c], &s);
 		fprintf(f, "  core %d: rx_pkts=%lu rx_bytes=%lu rx_filtered=%lu rx_malformed=%lu "
 			"rx_ring_full=%lu tx_pkts=%lu tx_bytes=%lu tx_ring_full=%lu tx_nobuf=%lu "
-			"tx_noarp=%lu tx_dropped=%lu\n", c, s.rx_pkts, s.rx_bytes, s.rx_filtered,
-			s.rx_malformed, s.rx_ring_full, s.tx_pkts, s.tx_bytes, s.tx_ring_full,
-			s.tx_nobuf, s.tx_noarp, s.tx_dropped);
+			"tx_noarp=%lu tx_dropped=%lu rx_too_many_frags=%lu\n", c, s.rx_pkts, s.rx_bytes,
+			s.rx_filtered, s.rx_malformed, s.rx_ring_full, s.tx_pkts, s.tx_bytes,
+			s.tx_ring_full, s.tx_nobuf, s.tx_noarp, s.tx_dropped, s.rx_too_many_frags);
 	}
 }

@@ -133,9 +133,9 @@ void dl_rx_process(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n,
 		struct rte_mbuf *m = pkts[i];
 		struct pkt_info pi;
 		/* chained mbufs: look only at the first segment (headers are there) */
-		enum pkt_verdict v = pkt_classify(rte_pktmbuf_mtod(m, const uint8_t *),
-						  rte_pktmbuf_data_len(m), dl->info.ip,
-						  rx_cksum(dl, m), &pi);
+		enum pkt_verdict v = pkt_classify_seg(rte_pktmbuf_mtod(m, const uint8_t *),
+						      rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m),
+						      dl->info.ip, rx_cksum(dl, m), &pi);
 
 		if (v == PKT_OURS) {
 			int core = pi.rss ? softrss_core(softrss_hash_tb(tb, pi.saddr, pi.daddr,

@@ -80,6 +80,7 @@ struct dpdk_layer {
 	FILE *log;                /* cfg.log_file, EAL's log stream; NULL = stderr */
 	struct dpdk_info info;
 	struct rte_mempool *pool;
+	struct rte_mempool *ind_pool; /* data-less mbufs that attach payload (addFragsToRing) */
 	struct dpdk_core core[DPDK_MAX_CORES];
 	struct dpdk_rxside rxs;
 	struct dpdk_txside txs;

@@ -22,6 +22,12 @@ uint16_t pkt_cksum16(const void *data, uint32_t len)
 enum pkt_verdict pkt_classify(const uint8_t *f, uint32_t len, uint32_t our_ip,
 			      enum pkt_cksum ck, struct pkt_info *pi)
 {
+	return pkt_classify_seg(f, len, len, our_ip, ck, pi);
+}
+
+enum pkt_verdict pkt_classify_seg(const uint8_t *f, uint32_t len, uint32_t total,
+				  uint32_t our_ip, enum pkt_cksum ck, struct pkt_info *pi)
+{
 	if (len < ETH_HLEN)
 		return PKT_RUNT;
 	uint16_t type = rd16(f + 12);
@@ -34,7 +40,7 @@ enum pkt_verdict pkt_classify(const uint8_t *f, uint32_t len, uint32_t our_ip,
 		return PKT_RUNT;
 
 	const uint8_t *ip = f + ETH_HLEN;
-	uint32_t room = len - ETH_HLEN;
+	uint32_t room = total - ETH_HLEN, seg_room = len - ETH_HLEN;
 	unsigned ihl = (ip[0] & 0x0f) * 4u;
 	unsigned tot = rd16(ip + 2);
 
@@ -42,7 +48,8 @@ enum pkt_verdict pkt_classify(const uint8_t *f, uint32_t len, uint32_t our_ip,
 		return PKT_BAD_VERSION;
 	if (ihl < 20)
 		return PKT_BAD_IHL;
-	if (tot < ihl || tot > room)
+	/* the headers must lie in the first segment, the payload may go on */
+	if (tot < ihl || tot > room || ihl > seg_room)
 		return PKT_BAD_LEN;
 	if (ck == PKT_CKSUM_BAD || (ck == PKT_CKSUM_UNKNOWN && pkt_cksum16(ip, ihl) != 0xffff))
 		return PKT_BAD_CKSUM;
@@ -63,7 +70,7 @@ enum pkt_verdict pkt_classify(const uint8_t *f, uint32_t len, uint32_t our_ip,
 	pi->sport = pi->dport = 0;
 	pi->rss = false;
 	if (!fragment && (pi->proto == IPPROTO_TCP_ || pi->proto == IPPROTO_UDP_)) {
-		if (tot < ihl + 4)
+		if (tot < ihl + 4 || seg_room < ihl + 4)
 			return PKT_BAD_LEN;
 		memcpy(&pi->sport, ip + ihl, 2);
 		memcpy(&pi->dport, ip + ihl + 2, 2);

@@ -44,6 +44,11 @@ struct pkt_info {
 enum pkt_verdict pkt_classify(const uint8_t *frame, uint32_t len, uint32_t our_ip,
 			      enum pkt_cksum ck, struct pkt_info *pi);
 
+/* The same for a frame in segments: len bytes contiguous at frame (the
+ * headers must be there), total bytes in all. */
+enum pkt_verdict pkt_classify_seg(const uint8_t *frame, uint32_t len, uint32_t total,
+				  uint32_t our_ip, enum pkt_cksum ck, struct pkt_info *pi);
+
 const char *pkt_verdict_name(enum pkt_verdict v);
 
 /* The Internet checksum's folded one's-complement sum of len bytes. */

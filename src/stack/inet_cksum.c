@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "tcp_buf.h"
+
 uint64_t inet_sum(const void *p, size_t len, uint64_t sum)
 {
 	const uint8_t *b = p;
@@ -95,4 +97,27 @@ uint16_t inet_cksum_update32(uint16_t cksum, uint32_t old, uint32_t new_)
 {
 	cksum = inet_cksum_update16(cksum, (uint16_t)old, (uint16_t)new_);
 	return inet_cksum_update16(cksum, (uint16_t)(old >> 16), (uint16_t)(new_ >> 16));
+}
+
+uint64_t inet_sum_frags(const struct tcp_frag *f, int n, uint64_t sum)
+{
+	size_t off = 0;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t s = inet_sum(f[i].data, f[i].len, 0);
+
+		if (off & 1) {
+			/* fold to 16 bits, then its bytes belong one place over */
+			s = (s & 0xffffffffu) + (s >> 32);
+			s = (s & 0xffffu) + (s >> 16);
+			s = (s & 0xffffu) + (s >> 16);
+			s = (s & 0xffffu) + (s >> 16);
+			s = ((s & 0xff) << 8) | (s >> 8);
+		}
+		sum += s;
+		if (sum < s)
+			sum++;   /* end-around carry */
+		off += f[i].len;
+	}
+	return sum;
 }

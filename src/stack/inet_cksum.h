@@ -11,6 +11,10 @@
  * The sum is kept in 64 bits with end-around carry, so the result equals
  * the 16-bit one's-complement sum after inet_fold(). */
 uint64_t inet_sum(const void *p, size_t len, uint64_t sum);
+/* The same over n pieces of any lengths, as if they were one buffer
+ * (a piece that starts at an odd offset is summed byte-swapped). */
+struct tcp_frag;
+uint64_t inet_sum_frags(const struct tcp_frag *f, int n, uint64_t sum);
 /* Fold a partial sum to 16 bits and complement it: the checksum field. */
 uint16_t inet_fold(uint64_t sum);
 /* Checksum of a buffer (0 over a buffer that contains a valid checksum). */

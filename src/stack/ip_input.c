@@ -1,5 +1,5 @@
 /* ip_input.c: IPv4 receive checks, ICMP echo, hand-off to TCP; and
- * ip_output(), the one place an IPv4 header is written.
+ * ip_header(), the one place an IPv4 header is written (ip_output() sends it).
  * The DPDK layer already filters on our address, but the stack checks
  * again: it is the last line before TCP state, and unit tests feed it
  * packets directly. */
@@ -46,7 +46,7 @@ static void icmp_input(struct tcp_stack *st, const struct kb_iphdr *ip,
 	ip_output(st, buf, ip->daddr, ip->saddr, IPPROTO_ICMP_, len);
 }
 
-void ip_output(struct tcp_stack *st, uint8_t *buf, uint32_t saddr, uint32_t daddr,
+void ip_header(struct tcp_stack *st, uint8_t *buf, uint32_t saddr, uint32_t daddr,
 	       uint8_t proto, uint16_t len)
 {
 	struct kb_iphdr *ip = (struct kb_iphdr *)buf;
@@ -62,26 +62,36 @@ void ip_output(struct tcp_stack *st, uint8_t *buf, uint32_t saddr, uint32_t dadd
 	ip->daddr = daddr;
 	ip->cksum = 0;
 	ip->cksum = inet_cksum(ip, sizeof(*ip));
-	st->ops.tx_send(st->ops.arg, buf, (uint16_t)(sizeof(*ip) + len));
 }
 
-void tcp_ip_input(struct tcp_stack *st, const uint8_t *pkt, uint16_t len,
-		  uint64_t now_us)
+void ip_output(struct tcp_stack *st, uint8_t *buf, uint32_t saddr, uint32_t daddr,
+	       uint8_t proto, uint16_t len)
 {
+	ip_header(st, buf, saddr, daddr, proto, len);
+	st->ops.tx_send(st->ops.arg, buf, (uint16_t)(sizeof(struct kb_iphdr) + len));
+}
+
+void tcp_ip_input_frags(struct tcp_stack *st, struct tcp_frag *f, int n, unsigned flags,
+			uint64_t now_us)
+{
+	const uint8_t *pkt = f[0].data;
 	const struct kb_iphdr *ip = (const struct kb_iphdr *)pkt;
+	uint32_t len = 0;
 	unsigned ihl;
 	uint16_t tot;
 
+	for (int i = 0; i < n; i++)
+		len += f[i].len;
 	st->now = now_us;
 	st->stats.ip_rx++;
-	if (len < sizeof(*ip) || (ip->vihl >> 4) != 4) {
+	if (f[0].len < sizeof(*ip) || (ip->vihl >> 4) != 4) {
 		st->stats.ip_malformed++;
 		return;
 	}
 	ihl = (ip->vihl & 0xf) * 4u;
 	tot = ntohs(ip->tot_len);
 	/* trailing bytes (Ethernet padding) are allowed; a short packet not */
-	if (ihl < sizeof(*ip) || ihl > len || tot < ihl || tot > len) {
+	if (ihl < sizeof(*ip) || ihl > f[0].len || tot < ihl || tot > len) {
 		st->stats.ip_malformed++;
 		return;
 	}
@@ -99,14 +109,48 @@ void tcp_ip_input(struct tcp_stack *st, const uint8_t *pkt, uint16_t len,
 		return;
 	}
 	switch (ip->proto) {
-	case IPPROTO_TCP_:
-		tcp_input(st, ip, pkt + ihl, (uint16_t)(tot - ihl));
+	case IPPROTO_TCP_: {
+		/* the L4 view: the same pieces, past the IP header, cut at tot */
+		struct tcp_frag l4[TCP_MAX_FRAGS];
+		uint32_t left = tot - ihl;
+		int k = 0;
+
+		for (int i = 0; i < n && left && k < TCP_MAX_FRAGS; i++) {
+			uint32_t skip = i ? 0 : ihl, l = f[i].len - skip;
+
+			if (l > left)
+				l = left;
+			l4[k++] = (struct tcp_frag){ f[i].buf, f[i].data + skip, l,
+						     l == f[i].len - skip ? f[i].room : 0 };
+			left -= l;
+		}
+		if (left) {
+			st->stats.ip_malformed++;
+			return;
+		}
+		tcp_input(st, ip, l4, k, flags);
+		/* what TCP kept is no longer the caller's to free */
+		for (int i = 0; i < k; i++)
+			if (!l4[i].buf)
+				f[i].buf = NULL;
 		break;
+	}
 	case IPPROTO_ICMP_:
-		icmp_input(st, ip, pkt + ihl, (uint16_t)(tot - ihl));
+		if (n == 1)
+			icmp_input(st, ip, pkt + ihl, (uint16_t)(tot - ihl));
+		else
+			st->stats.icmp_malformed++;   /* echo requests fit one buffer */
 		break;
 	default:
 		st->stats.ip_unknown_proto++;
 		break;
 	}
+}
+
+void tcp_ip_input(struct tcp_stack *st, const uint8_t *pkt, uint16_t len,
+		  uint64_t now_us)
+{
+	struct tcp_frag f = { NULL, (uint8_t *)pkt, len, 0 };
+
+	tcp_ip_input_frags(st, &f, 1, 0, now_us);
 }

@@ -1,4 +1,5 @@
 /* mtcp_dpdk.c: the mTCP layer's backend over the DPDK layer (dpdk_api.h). */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "dpdk_api.h"
@@ -12,6 +13,32 @@ static int be_tx_send(void *core, uint8_t *buf, uint16_t len) { return addBuffer
 static void be_flush(void *core) { dpdk_flush_tx(core); }
 static void be_wait(void *core, uint32_t us) { dpdk_wait_rx(core, us); }
 
+/* struct tcp_frag and struct dpdk_frag are the same four fields */
+_Static_assert(sizeof(struct tcp_frag) == sizeof(struct dpdk_frag), "frag layouts");
+_Static_assert(offsetof(struct tcp_frag, room) == offsetof(struct dpdk_frag, room), "frag layouts");
+
+static int be_rx_frags(void *core, struct tcp_frag *f, int max, unsigned *flags)
+{
+	unsigned fl;
+	int n = get_frags_rx(core, (struct dpdk_frag *)f, max, &fl);
+
+	*flags = (fl & DPDK_RX_L4_CKSUM_OK) ? TCP_RX_CKSUM_OK : 0;
+	return n;
+}
+
+static int be_buf_alloc(void *core, struct tcp_frag *f)
+{
+	return dpdk_buf_alloc(core, (struct dpdk_frag *)f);
+}
+
+static void be_buf_free(void *core, void *buf) { dpdk_buf_free(core, buf); }
+
+static int be_tx_send_frags(void *core, uint8_t *buf, uint16_t hlen, const struct tcp_frag *f,
+			    int n, uint16_t tso_mss)
+{
+	return addFragsToRing(core, buf, hlen, (const struct dpdk_frag *)f, n, tso_mss);
+}
+
 static int attach(struct mtcp_manager *m, int cpu, struct mtcp_backend *be)
 {
 	struct dpdk_core *dc = dpdk_core_attach(m->layer, cpu);
@@ -19,7 +46,8 @@ static int attach(struct mtcp_manager *m, int cpu, struct mtcp_backend *be)
 	if (!dc)
 		return -1;
 	*be = (struct mtcp_backend){ dc, be_rx_count, be_rx_buf, be_tx_buf, be_tx_send,
-				     be_flush, be_wait };
+				     be_flush, be_wait, be_rx_frags, be_buf_alloc, be_buf_free,
+				     be_tx_send_frags };
 	return 0;
 }
 
@@ -74,6 +102,11 @@ int mtcp_dpdk_setup(struct mtcp_manager *m, struct kb_conf *c, struct kb_err *er
 	m->ip = info->ip;
 	m->n_app_cores = info->n_app_cores;
 	m->tcp.rx_cksum_offload = info->rx_cksum_offload;
+	m->tcp.tx_cksum_offload = info->tx_cksum_offload;
+	m->tcp.tso = info->tso;
+	/* the MSS we advertise follows the wire's MTU (mtu = 9000 between
+	 * our own VMs where no TSO is offered) */
+	m->tcp.mss = (uint16_t)(info->mtu - 40);
 	m->attach = attach;
 	m->rss_core = rss_core;
 	m->destroy_layer = destroy_layer;

@@ -344,6 +344,28 @@ static int be_tx_send(void *arg, uint8_t *buf, uint16_t len)
 	return c->loop.be.tx_send(c->loop.be.core, buf, len);
 }
 
+static int be_buf_alloc(void *arg, struct tcp_frag *f)
+{
+	struct mtcp_context *c = arg;
+
+	return c->loop.be.buf_alloc(c->loop.be.core, f);
+}
+
+static void be_buf_free(void *arg, void *buf)
+{
+	struct mtcp_context *c = arg;
+
+	c->loop.be.buf_free(c->loop.be.core, buf);
+}
+
+static int be_tx_send_frags(void *arg, uint8_t *buf, uint16_t hlen, const struct tcp_frag *f,
+			    int n, uint16_t tso_mss)
+{
+	struct mtcp_context *c = arg;
+
+	return c->loop.be.tx_send_frags(c->loop.be.core, buf, hlen, f, n, tso_mss);
+}
+
 mctx_t mtcp_create_context(int cpu)
 {
 	struct mtcp_manager *m = &g_mtcp;
@@ -370,7 +392,13 @@ mctx_t mtcp_create_context(int cpu)
 	if (m->attach(m, cpu, &c->loop.be) < 0)
 		goto fail;
 	struct tcp_cfg cfg = m->tcp;
-	struct tcp_ops ops = { c, be_tx_alloc, be_tx_send, mtcp_sock_on_event };
+	struct tcp_ops ops = { c, be_tx_alloc, be_tx_send, mtcp_sock_on_event, NULL, NULL, NULL };
+
+	if (c->loop.be.rx_frags) {
+		ops.buf_alloc = be_buf_alloc;
+		ops.buf_free = be_buf_free;
+		ops.tx_send_frags = be_tx_send_frags;
+	}
 
 	cfg.ip = m->ip;
 	cfg.seed = (uint32_t)mtcp_now_us() * 2654435761u + (uint32_t)cpu;

@@ -24,6 +24,20 @@ int mtcp_loop_poll(struct mtcp_loop *l)
 	int n = l->be.rx_count(l->be.core);
 
 	for (int i = 0; i < n; i++) {
+		if (l->be.rx_frags) {
+			/* zero copy: the stack keeps the payload buffers it wants */
+			struct tcp_frag f[TCP_MAX_FRAGS];
+			unsigned flags;
+			int k = l->be.rx_frags(l->be.core, f, TCP_MAX_FRAGS, &flags);
+
+			if (!k)
+				break;
+			tcp_ip_input_frags(l->st, f, k, flags, now);
+			for (int j = 0; j < k; j++)
+				if (f[j].buf)
+					l->be.buf_free(l->be.core, f[j].buf);
+			continue;
+		}
 		uint16_t len;
 		uint8_t *pkt = l->be.rx_buf(l->be.core, &len);
 
@@ -60,6 +74,10 @@ void mtcp_loop_block(struct mtcp_loop *l)
 
 void mtcp_loop_queued(struct mtcp_loop *l)
 {
+	/* a read that queued no window update starts no deadline: a write
+	 * right after it must not find one already expired */
+	if (!tcp_output_pending(l->st))
+		return;
 	uint64_t now = mtcp_now_us();
 
 	if (!l->queued_at)

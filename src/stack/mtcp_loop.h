@@ -29,6 +29,14 @@ struct mtcp_backend {
 	int (*tx_send)(void *core, uint8_t *buf, uint16_t len);
 	void (*flush)(void *core);
 	void (*wait)(void *core, uint32_t timeout_us);
+	/* Optional, all or none (NULL: rx_buf, and payload copied): the next
+	 * packet handed over in pieces (0 at the end of the burst), payload
+	 * buffers, and sending payload by reference (tcp_ops). */
+	int (*rx_frags)(void *core, struct tcp_frag *f, int max, unsigned *flags);
+	int (*buf_alloc)(void *core, struct tcp_frag *f);
+	void (*buf_free)(void *core, void *buf);
+	int (*tx_send_frags)(void *core, uint8_t *buf, uint16_t hlen, const struct tcp_frag *f,
+			     int n, uint16_t tso_mss);
 };
 
 struct mtcp_loop {

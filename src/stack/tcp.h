@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tcp_buf.h"
 #include "tcp_cc.h"
 #include "tcp_pool.h"
 #include "tcp_rack.h"
@@ -30,6 +31,12 @@
 #include "tcp_timer.h"
 
 #define TCP_MAX_PKT 1500   /* largest IPv4 packet the ops buffers hold */
+#define TCP_MAX_FRAGS 64   /* pieces of one packet, in or out */
+#define TCP_TSO_MAX 65535  /* largest IPv4 packet (total length field) */
+
+/* tcp_ip_input_frags() flags */
+#define TCP_RX_CKSUM_OK 1u /* the network checked the TCP checksum (or the
+			    * sender is local and left it partial) */
 
 enum tcp_state {
 	TCP_CLOSED, TCP_LISTEN, TCP_SYN_SENT, TCP_SYN_RCVD, TCP_ESTABLISHED,
@@ -51,6 +58,17 @@ struct tcp_ops {
 	int (*tx_send)(void *arg, uint8_t *buf, uint16_t len);
 	/* Something about this pcb's or listener's readiness changed. */
 	void (*event)(void *arg, void *user, unsigned ev);
+	/* Optional (NULL: the stack's own from malloc, and payload copied
+	 * into tx_alloc buffers).  Buffers the stack keeps payload in
+	 * (tcp_buf.h), and sending headers built in a tx_alloc buffer (hlen
+	 * bytes) followed by n pieces of such buffers, by reference (the
+	 * pieces stay the stack's; the network holds its own reference until
+	 * it is done).  tso_mss > 0: the packet is larger than the MTU and
+	 * the network cuts it into tso_mss-byte segments (cfg.tso). */
+	int (*buf_alloc)(void *arg, struct tcp_frag *f);
+	void (*buf_free)(void *arg, void *buf);
+	int (*tx_send_frags)(void *arg, uint8_t *buf, uint16_t hlen, const struct tcp_frag *f,
+			     int n, uint16_t tso_mss);
 };
 
 struct tcp_cfg {
@@ -73,6 +91,9 @@ struct tcp_cfg {
 	uint32_t ka_idle_us, ka_intvl_us;
 	int ka_probes;
 	bool rx_cksum_offload;    /* the port verified IPv4 header checksums */
+	bool tx_cksum_offload;    /* the network completes TCP checksums: write the
+				   * pseudo-header sum only (DPDK's convention) */
+	bool tso;                 /* the network segments: send up to TCP_TSO_MAX */
 	uint32_t seed;            /* ISN secret, IP ID start */
 	bool syncookies;          /* a full backlog answers with SYN cookies */
 };
@@ -99,6 +120,9 @@ struct tcp_stats {
 	uint64_t rack_lost, rack_timer;   /* runs RACK declared lost; its timer fired */
 	uint64_t conn_timeout, conn_reset, conns_opened, conns_accepted, conns_closed;
 	uint64_t tx_nobuf, data_after_close;
+	uint64_t tso_segs;        /* segments larger than the MSS handed to the network */
+	uint64_t rx_big_segs;     /* received segments larger than the MSS (LRO/GSO) */
+	uint64_t cksum_offloaded; /* received segments whose checksum the network checked */
 };
 
 struct tcp_listener {
@@ -181,6 +205,7 @@ struct tcp_pcb {
 struct tcp_stack {
 	struct tcp_cfg cfg;
 	struct tcp_ops ops;
+	struct tcp_bufops bufops; /* ops' buffers, for tcp_sndbuf/tcp_rcvbuf */
 	uint64_t now;             /* us, as of the last call */
 	struct tcp_pcb **table;
 	uint32_t table_mask;
@@ -200,13 +225,20 @@ struct tcp_stack *tcp_stack_create(const struct tcp_cfg *cfg,
 /* Frees every pcb and listener without sending anything. */
 void tcp_stack_destroy(struct tcp_stack *st);
 
-/* An IPv4 packet from the network (L3 header first). */
+/* An IPv4 packet from the network (L3 header first), borrowed: what the
+ * stack keeps of it is copied. */
 void tcp_ip_input(struct tcp_stack *st, const uint8_t *pkt, uint16_t len,
 		  uint64_t now_us);
 /* Send what tcp_send()/tcp_close() queued since the last call (mTCP's
  * batching: the event loop calls it before each transmit flush). */
 void tcp_flush_output(struct tcp_stack *st);
 static inline bool tcp_output_pending(const struct tcp_stack *st) { return st->out_head; }
+/* The same in n pieces: f[0] starts with the IPv4 header and holds the IP
+ * and TCP headers.  Pieces with a buffer (tcp_ops.buf_free frees it) are
+ * handed over: the stack keeps the payload buffers it wants by reference
+ * and sets their f[i].buf to NULL; the caller frees the rest. */
+void tcp_ip_input_frags(struct tcp_stack *st, struct tcp_frag *f, int n, unsigned flags,
+			uint64_t now_us);
 /* Run due timers. Returns how many fired. */
 unsigned tcp_timers(struct tcp_stack *st, uint64_t now_us);
 /* Whether any timer is armed (an idle core with none may sleep long). */

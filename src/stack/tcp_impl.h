@@ -52,8 +52,10 @@ struct tcp_seg {
 	uint16_t sport, dport;
 	uint32_t seq, ack, wnd;
 	uint8_t flags;
-	const uint8_t *data;
-	uint32_t len;
+	struct tcp_frag *f;       /* the payload, from seq (the stack may keep pieces) */
+	int nf;
+	uint32_t pay_seq;         /* sequence number of f's first byte */
+	uint32_t len;             /* payload past seq (seq moves when trimmed) */
 	bool has_mss, has_ws, sack_perm, has_ts;
 	uint16_t mss;
 	uint8_t ws;
@@ -78,7 +80,9 @@ static inline uint32_t tcp_snd_end(const struct tcp_pcb *p)
 }
 
 /* ip_input.c: write the IPv4 header in front of len bytes of `proto`
- * payload at buf + 20, and send buf (from ops.tx_alloc). */
+ * payload at buf + 20 (ip_header), and send buf (from ops.tx_alloc). */
+void ip_header(struct tcp_stack *st, uint8_t *buf, uint32_t saddr, uint32_t daddr,
+	       uint8_t proto, uint16_t len);
 void ip_output(struct tcp_stack *st, uint8_t *buf, uint32_t saddr, uint32_t daddr,
 	       uint8_t proto, uint16_t len);
 
@@ -140,7 +144,8 @@ uint32_t tcp_ts_now(const struct tcp_stack *st);
 /* RACK (RFC 8985): mark what is lost by now, arm the reordering timer,
  * start recovery when something is. */
 void tcp_rack_detect(struct tcp_pcb *p);
+/* l4: the TCP header and payload in n pieces (the header in l4[0]). */
 void tcp_input(struct tcp_stack *st, const struct kb_iphdr *ip,
-	       const uint8_t *tcp, uint16_t len);
+	       struct tcp_frag *l4, int n, unsigned flags);
 
 #endif

@@ -515,10 +515,11 @@ static bool data_input(struct tcp_pcb *p, const struct tcp_seg *s)
 			tcp_pcb_closed(p, 0);
 			return false;
 		}
-		switch (rcvbuf_insert(&p->rb, s->seq, s->data, s->len, &adv)) {
+		switch (rcvbuf_insert_frags(&p->rb, s->pay_seq, s->f, s->nf, &adv)) {
 		case RCV_IN_ORDER:
 			st->stats.rx_bytes += adv;
-			if (had_holes || p->rb.n_ooo || !st->cfg.delayed_ack ||
+			/* a coalesced segment (LRO) counts as the many it was */
+			if (had_holes || p->rb.n_ooo || !st->cfg.delayed_ack || s->len > p->mss ||
 			    ++p->unacked_segs >= 2)
 				p->ack_now = true;
 			else if (!p->t_delack.armed)
@@ -630,7 +631,7 @@ static void established_input(struct tcp_pcb *p, struct tcp_seg *s)
 			s->seq += s->len;
 			s->len = 0;
 		} else {
-			s->data += skip;
+			/* the pieces stay: rcvbuf_insert_frags() trims them */
 			s->len -= skip;
 			s->seq = p->rb.nxt;
 		}
@@ -643,26 +644,33 @@ static void established_input(struct tcp_pcb *p, struct tcp_seg *s)
 }
 
 void tcp_input(struct tcp_stack *st, const struct kb_iphdr *ip,
-	       const uint8_t *tcp, uint16_t len)
+	       struct tcp_frag *l4, int n, unsigned flags)
 {
+	const uint8_t *tcp = l4[0].data;
 	const struct kb_tcphdr *th = (const struct kb_tcphdr *)tcp;
 	struct tcp_seg s;
+	uint32_t len = 0;
 	int doff;
 
+	for (int i = 0; i < n; i++)
+		len += l4[i].len;
 	st->stats.rx_segs++;
-	if (len < sizeof(*th)) {
+	if (l4[0].len < sizeof(*th)) {
 		st->stats.bad_doff++;
 		return;
 	}
 	doff = (th->doff >> 4) * 4;
-	if (doff < (int)sizeof(*th) || doff > len) {
+	/* the header must lie in the first piece (the layer's promise) */
+	if (doff < (int)sizeof(*th) || (uint32_t)doff > l4[0].len) {
 		st->stats.bad_doff++;
 		return;
 	}
-	/* Always in software: the layer's rx_cksum_offload covers the IPv4
-	 * header, and dpdk_api.h has no per-packet L4 verdict to trust */
-	if (inet_fold(inet_sum(tcp, len, inet_pseudo_sum(ip->saddr, ip->daddr,
-						       IPPROTO_TCP_, len))) != 0) {
+	/* the network checked it, or a local sender left it partial (virtio
+	 * NEEDS_CSUM): no corruption is possible on the way */
+	if (flags & TCP_RX_CKSUM_OK) {
+		st->stats.cksum_offloaded++;
+	} else if (inet_fold(inet_sum_frags(l4, n, inet_pseudo_sum(ip->saddr, ip->daddr,
+								  IPPROTO_TCP_, (uint16_t)len))) != 0) {
 		st->stats.bad_cksum++;
 		return;
 	}
@@ -675,8 +683,15 @@ void tcp_input(struct tcp_stack *st, const struct kb_iphdr *ip,
 	s.ack = ntohl(th->ack);
 	s.wnd = ntohs(th->win);
 	s.flags = th->flags;
-	s.data = tcp + doff;
 	s.len = len - (uint32_t)doff;
+	/* the payload: the pieces, the header cut off the first */
+	l4[0].data += doff;
+	l4[0].len -= (uint32_t)doff;
+	s.f = l4;
+	s.nf = n;
+	s.pay_seq = s.seq;
+	if (s.len > st->cfg.mss)
+		st->stats.rx_big_segs++;
 	if (parse_opts(&s, tcp + sizeof(*th), doff - (int)sizeof(*th)) < 0) {
 		st->stats.bad_opts++;
 		return;

@@ -106,6 +106,36 @@ static size_t put_opts(const struct tcp_pcb *p, uint8_t *o, uint32_t ts)
 	return n;
 }
 
+#define TCP_TX_COPY_MAX 256   /* payload up to this size is copied behind the headers */
+
+/* The TCP checksum: complete, or the pseudo-header sum alone when the
+ * network completes it (DPDK's convention: the sum without the length for
+ * a TSO packet, whose length the port changes per segment). */
+static uint16_t tcp_cksum(const struct tcp_stack *st, uint32_t saddr, uint32_t daddr,
+			  const void *hdr, uint16_t hlen, const struct tcp_frag *pl, int n,
+			  uint32_t tcplen, bool tso)
+{
+	if (st->cfg.tx_cksum_offload)
+		return (uint16_t)~inet_fold(inet_pseudo_sum(saddr, daddr, IPPROTO_TCP_,
+							    tso ? 0 : (uint16_t)tcplen));
+	uint64_t sum = inet_sum(hdr, hlen, inet_pseudo_sum(saddr, daddr, IPPROTO_TCP_,
+							  (uint16_t)tcplen));
+
+	/* the header is of even length (options pad to 4) */
+	return inet_fold(inet_sum_frags(pl, n, sum));
+}
+
+/* Payload bytes one packet may carry after olen option bytes: an MTU's
+ * worth, or with TSO a 64 KB packet's. */
+static uint32_t tcp_room(const struct tcp_pcb *p, size_t olen, bool tso)
+{
+	uint32_t l3 = tso ? TCP_TSO_MAX : (uint32_t)p->st->cfg.mss + 40;
+
+	if (!tso && l3 > TCP_MAX_PKT && !p->st->ops.tx_send_frags)
+		l3 = TCP_MAX_PKT;   /* everything in one ops buffer */
+	return l3 - sizeof(struct kb_iphdr) - sizeof(struct kb_tcphdr) - (uint32_t)olen;
+}
+
 int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags)
 {
 	struct tcp_stack *st = p->st;
@@ -119,18 +149,38 @@ int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags)
 	uint8_t *opt = (uint8_t *)(th + 1);
 	uint32_t ts = tcp_ts_now(st);
 	size_t olen = (flags & TH_SYN) ? put_syn_opts(p, opt, ts) : put_opts(p, opt, ts);
-	/* SACK blocks can outgrow the MSS's allowance for options */
-	uint32_t room = TCP_MAX_PKT - sizeof(struct kb_iphdr) - sizeof(*th) - (uint32_t)olen;
+	/* per wire segment: what the MSS leaves after these options (SACK
+	 * blocks can outgrow the timestamp's allowance) */
+	uint32_t seg_room = tcp_room(p, olen, false);
+	uint32_t wire_mss = (uint32_t)p->mss + (p->ts_ok ? TCP_TS_LEN : 0) - (uint32_t)olen;
+	bool tso = st->cfg.tso && len > seg_room && len > wire_mss;
+	uint32_t room = tcp_room(p, olen, tso);
 
+	if (wire_mss > seg_room)
+		wire_mss = seg_room;
 	if (len > room) {
 		len = room;
 		flags &= (uint8_t)~TH_FIN;
 	}
-	uint16_t tcplen = (uint16_t)(sizeof(*th) + olen + len);
+	uint16_t hlen = (uint16_t)(sizeof(struct kb_iphdr) + sizeof(*th) + olen);
+	uint32_t tcplen = (uint32_t)(sizeof(*th) + olen) + len;
 	uint32_t wnd = tcp_rcv_window(p);
+	struct tcp_frag pl[TCP_MAX_FRAGS];
+	int npl = 0;
 
-	if (len)
-		sndbuf_peek(&p->sb, seq, opt + olen, len);
+	if (len) {
+		uint32_t got;
+
+		/* references into the send queue; a queue cut in more pieces
+		 * than fit sends what they cover */
+		npl = sndbuf_frags(&p->sb, seq, len, pl, TCP_MAX_FRAGS - 1, &got);
+		if (got < len) {
+			len = got;
+			flags &= (uint8_t)~TH_FIN;
+			tcplen = (uint32_t)(sizeof(*th) + olen) + len;
+			tso = tso && len > wire_mss;
+		}
+	}
 	th->sport = p->lport;
 	th->dport = p->rport;
 	th->seq = htonl(seq);
@@ -142,8 +192,9 @@ int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags)
 						     : wnd >> p->rcv_wscale));
 	th->urg = 0;
 	th->cksum = 0;
-	th->cksum = inet_fold(inet_sum(th, tcplen,
-				       inet_pseudo_sum(p->laddr, p->raddr, IPPROTO_TCP_, tcplen)));
+	th->cksum = tcp_cksum(st, p->laddr, p->raddr, th, (uint16_t)(sizeof(*th) + olen), pl, npl,
+			      tcplen, tso);
+	ip_header(st, buf, p->laddr, p->raddr, IPPROTO_TCP_, (uint16_t)tcplen);
 
 	if (flags & TH_ACK) {
 		uint32_t edge = tcp_rcv_nxt(p) + (((flags & TH_SYN) ? wnd : (wnd >> p->rcv_wscale) << p->rcv_wscale));
@@ -156,12 +207,27 @@ int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags)
 	}
 	st->stats.tx_segs++;
 	st->stats.tx_bytes += len;
+	if (tso)
+		st->stats.tso_segs++;
 	if (len && seq_lt(seq, p->snd_max))
 		st->stats.rexmt_segs++;
 	if (p->sack_ok && (len || (flags & TH_FIN)) && !(flags & (TH_SYN | TH_RST)))
 		rack_on_xmit(&p->rack, seq, seq + len + !!(flags & TH_FIN), st->now,
 			     seq_lt(seq, p->snd_max));
-	ip_output(st, buf, p->laddr, p->raddr, IPPROTO_TCP_, tcplen);
+	/* a few bytes ride behind the headers: cheaper than an attached mbuf
+	 * and one descriptor instead of two at every vhost/virtio hop */
+	if (st->ops.tx_send_frags && npl && len > TCP_TX_COPY_MAX) {
+		st->ops.tx_send_frags(st->ops.arg, buf, hlen, pl, npl, tso ? (uint16_t)wire_mss : 0);
+	} else {
+		/* no network buffers by reference: copy behind the headers */
+		uint8_t *d = buf + hlen;
+
+		for (int i = 0; i < npl; i++) {
+			memcpy(d, pl[i].data, pl[i].len);
+			d += pl[i].len;
+		}
+		st->ops.tx_send(st->ops.arg, buf, (uint16_t)(sizeof(struct kb_iphdr) + tcplen));
+	}
 	return (int)len;
 }
 
@@ -286,7 +352,11 @@ static uint8_t data_flags(const struct tcp_pcb *p, uint32_t seq, uint32_t len)
 
 int tcp_rexmit_at(struct tcp_pcb *p, uint32_t seq)
 {
-	uint32_t end = sndbuf_end(&p->sb);
+	/* a retransmission never runs past what was sent: bytes beyond
+	 * SND.MAX would reach the peer without SND.MAX knowing, and its ACK
+	 * for them would look like one for data never sent (a tail-loss
+	 * probe with less than an MSS in flight did exactly that) */
+	uint32_t end = seq_min(sndbuf_end(&p->sb), p->snd_max);
 	uint32_t len = seq_lt(seq, end) ? end - seq : 0;
 
 	if (len > p->mss)
@@ -305,6 +375,14 @@ static int send_at_nxt(struct tcp_pcb *p, uint32_t usable)
 	uint32_t left = seq_lt(p->snd_nxt, end) ? end - p->snd_nxt : 0;
 	uint32_t len = left < p->mss ? left : p->mss;
 	uint8_t flags;
+
+	/* TSO: as much as a 64 KB packet holds, whole MSSes (the port cuts
+	 * it; tcp_xmit() trims what options take) */
+	if (p->st->cfg.tso && left > p->mss) {
+		uint32_t big = (TCP_TSO_MAX - 40 - 40) / p->mss * p->mss;
+
+		len = left < big ? left : big;
+	}
 
 	if (len > usable)
 		len = usable;

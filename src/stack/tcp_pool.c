@@ -13,8 +13,11 @@ int tcp_pool_init(struct tcp_pool *pl, uint32_t n, uint32_t rcv, uint32_t snd)
 	pl->n = n;
 	pl->rcv = rcv;
 	pl->snd = snd;
+	/* per slot the rings that index its payload buffers (mbufs) */
+	pl->slot_len = (size_t)rcvbuf_slots(rcv) * sizeof(struct rcv_piece) +
+		       (size_t)sndbuf_slots(snd) * sizeof(struct snd_chunk);
 	pl->pcbs = calloc(n, sizeof(*pl->pcbs));
-	pl->bufs_len = (size_t)n * ((size_t)rcv + snd);
+	pl->bufs_len = (size_t)n * pl->slot_len;
 	pl->bufs = mmap(NULL, pl->bufs_len, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (!pl->pcbs || pl->bufs == MAP_FAILED) {
@@ -44,12 +47,11 @@ struct tcp_pcb *tcp_pool_get(struct tcp_pool *pl)
 		return NULL;
 	pl->free = p->hnext;
 	memset(p, 0, sizeof(*p));
-	uint8_t *b = pl->bufs + (size_t)(p - pl->pcbs) * ((size_t)pl->rcv + pl->snd);
+	uint8_t *b = pl->bufs + (size_t)(p - pl->pcbs) * pl->slot_len;
+	struct rcv_piece *rp = (struct rcv_piece *)b;
 
-	p->rb.buf = b;
-	p->rb.cap = pl->rcv;
-	p->sb.buf = b + pl->rcv;
-	p->sb.cap = pl->snd;
+	rcvbuf_setup(&p->rb, NULL, pl->rcv, rp, 0);
+	sndbuf_setup(&p->sb, NULL, pl->snd, (struct snd_chunk *)(rp + rcvbuf_slots(pl->rcv)), 0);
 	return p;
 }
 

@@ -44,6 +44,27 @@ static uint32_t flow_hash(uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp, ui
 	return (uint32_t)(h ^ (h >> 32));
 }
 
+/* Payload buffers when the ops owner has none of its own (unit tests). */
+#define HEAP_BUF 2048
+
+static int heap_alloc(void *arg, struct tcp_frag *f)
+{
+	(void)arg;
+	f->buf = malloc(HEAP_BUF);
+	if (!f->buf)
+		return -1;
+	f->data = f->buf;
+	f->len = 0;
+	f->room = HEAP_BUF;
+	return 0;
+}
+
+static void heap_free(void *arg, void *buf)
+{
+	(void)arg;
+	free(buf);
+}
+
 struct tcp_stack *tcp_stack_create(const struct tcp_cfg *cfg,
 				   const struct tcp_ops *ops, uint64_t now_us)
 {
@@ -55,6 +76,12 @@ struct tcp_stack *tcp_stack_create(const struct tcp_cfg *cfg,
 	st->cfg = *cfg;
 	st->ops = *ops;
 	st->now = now_us;
+	if (ops->buf_alloc && ops->buf_free)
+		st->bufops = (struct tcp_bufops){ ops->arg, ops->buf_alloc, ops->buf_free };
+	else
+		st->bufops = (struct tcp_bufops){ NULL, heap_alloc, heap_free };
+	if (!ops->tx_send_frags)
+		st->cfg.tso = false;
 	while (n < cfg->max_conns * 2 && n < (1u << 20))
 		n <<= 1;
 	st->table = calloc(n, sizeof(*st->table));
@@ -112,6 +139,9 @@ void tcp_flush_output(struct tcp_stack *st)
 static void pcb_free(struct tcp_pcb *p)
 {
 	out_unlink(p);
+	/* give back the payload buffers; the rings stay the pool's */
+	rcvbuf_free(&p->rb);
+	sndbuf_free(&p->sb);
 	p->st->n_pcbs--;
 	tcp_pool_put(&p->st->pool, p);
 }
@@ -217,6 +247,9 @@ struct tcp_pcb *tcp_pcb_new(struct tcp_stack *st, uint32_t laddr, uint16_t lport
 	p->raddr = raddr;
 	p->rport = rport;
 	p->iss = make_iss(st, p);
+	/* the pool gave the slot's piece and chunk rings; payload buffers
+	 * come from the ops owner (mbufs) */
+	p->rb.bo = p->sb.bo = &st->bufops;
 	rcvbuf_reset(&p->rb, 0);
 	sndbuf_reset(&p->sb, p->iss + 1);
 	st->n_pcbs++;
@@ -800,6 +833,9 @@ void tcp_stats_print(const struct tcp_stack *st, FILE *f)
 	P(fast_rexmt); P(sack_recovery); P(rack_lost); P(rack_timer); P(rto_fired); P(tlp_probe);
 	P(persist_probe); P(syn_rexmt); P(keepalive_probe); P(keepalive_timeout);
 	/* the tail figure: RTOs per GB sent (retransmissions included) */
-	fprintf(f, " rto_per_gb=%.2f\n", tcp_stats_rto_per_gb(s));
+	fprintf(f, " rto_per_gb=%.2f", tcp_stats_rto_per_gb(s));
+	fprintf(f, "\ntcp offloads:");
+	P(tso_segs); P(rx_big_segs); P(cksum_offloaded);
+	fprintf(f, "\n");
 #undef P
 }

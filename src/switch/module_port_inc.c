@@ -2,12 +2,14 @@
 #include <rte_ethdev.h>
 
 #include "pipeline.h"
+#include "port_offload.h"
 #include "port_pmd.h"
 
 struct port_inc {
 	struct module *port;
 	uint16_t pid;
 	uint16_t nq;
+	bool offloads;
 };
 
 static int pinc_init(struct module *m, const struct script_args *a, struct kb_err *err)
@@ -27,6 +29,7 @@ static int pinc_start(struct module *m, struct kb_err *err)
 	struct port_inc *p = m->priv;
 	p->pid = pmd_port_id(p->port);
 	p->nq = (uint16_t)pmd_port_nb_queues(p->port, PORT_INC);
+	p->offloads = pmd_port_offloads(p->port);
 	return 0;
 }
 
@@ -39,6 +42,8 @@ static unsigned pinc_run(struct worker *w, struct module *m)
 	for (uint16_t q = 0; q < p->nq; q++) {
 		b.cnt = rte_eth_rx_burst(p->pid, q, b.pkts, KB_BURST);
 		n += b.cnt;
+		if (p->offloads)
+			offload_rx_to_tx(b.pkts, b.cnt);
 		module_emit(w, m, 0, &b);
 	}
 	return n;

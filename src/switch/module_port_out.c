@@ -10,6 +10,7 @@ struct port_out {
 	uint16_t pid;
 	uint16_t nq;
 	uint64_t sent;
+	struct port_offload *ol;
 };
 
 static int pout_init(struct module *m, const struct script_args *a, struct kb_err *err)
@@ -28,6 +29,7 @@ static int pout_start(struct module *m, struct kb_err *err)
 {
 	struct port_out *p = m->priv;
 	p->pid = pmd_port_id(p->port);
+	p->ol = pmd_port_offload(p->port);
 	p->nq = (uint16_t)pmd_port_nb_queues(p->port, PORT_OUT);
 	return 0;
 }
@@ -35,7 +37,7 @@ static int pout_start(struct module *m, struct kb_err *err)
 static void pout_process(struct worker *w, struct module *m, struct pkt_batch *b)
 {
 	struct port_out *p = m->priv;
-	p->sent += port_tx(m, p->pid, (uint16_t)(w->wid % p->nq), b);
+	p->sent += port_tx(m, p->pid, (uint16_t)(w->wid % p->nq), b, p->ol);
 }
 
 static int pout_tx_port(const struct module *m)

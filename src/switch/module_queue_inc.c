@@ -2,12 +2,14 @@
 #include <rte_ethdev.h>
 
 #include "pipeline.h"
+#include "port_offload.h"
 #include "port_pmd.h"
 
 struct queue_inc {
 	struct module *port;
 	int64_t qid;
 	uint16_t pid;
+	bool offloads;
 };
 
 static int qinc_init(struct module *m, const struct script_args *a, struct kb_err *err)
@@ -28,6 +30,7 @@ static int qinc_start(struct module *m, struct kb_err *err)
 {
 	struct queue_inc *q = m->priv;
 	q->pid = pmd_port_id(q->port);
+	q->offloads = pmd_port_offloads(q->port);
 	return 0;
 }
 
@@ -39,6 +42,9 @@ static unsigned qinc_run(struct worker *w, struct module *m)
 	b.cnt = rte_eth_rx_burst(q->pid, (uint16_t)q->qid, b.pkts, KB_BURST);
 	if (b.cnt) {
 		unsigned n = b.cnt;
+
+		if (q->offloads)
+			offload_rx_to_tx(b.pkts, n);
 		module_emit(w, m, 0, &b);
 		return n;
 	}

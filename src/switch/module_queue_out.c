@@ -9,6 +9,7 @@ struct queue_out {
 	int64_t qid;
 	uint16_t pid;
 	uint64_t sent;
+	struct port_offload *ol;
 };
 
 static int qout_init(struct module *m, const struct script_args *a, struct kb_err *err)
@@ -29,13 +30,14 @@ static int qout_start(struct module *m, struct kb_err *err)
 {
 	struct queue_out *q = m->priv;
 	q->pid = pmd_port_id(q->port);
+	q->ol = pmd_port_offload(q->port);
 	return 0;
 }
 
 static void qout_process(struct worker *w, struct module *m, struct pkt_batch *b)
 {
 	struct queue_out *q = m->priv;
-	q->sent += port_tx(m, q->pid, (uint16_t)q->qid, b);
+	q->sent += port_tx(m, q->pid, (uint16_t)q->qid, b, q->ol);
 }
 
 static int qout_tx_port(const struct module *m)

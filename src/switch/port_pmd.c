@@ -10,6 +10,7 @@
 #include "kb_parse.h"
 #include "kb_rxintr.h"
 #include "pipeline.h"
+#include "port_offload.h"
 #include "port_pmd.h"
 
 #define MAX_Q 16
@@ -25,6 +26,8 @@ struct pmd_port {
 	bool started;
 	bool intr;                  /* rx interrupts configured */
 	bool cb_registered;
+	bool offloads;              /* frames may carry GSO/partial-checksum flags */
+	struct port_offload ol;     /* what to do for a far end that cannot take them */
 	uint16_t pid;
 	struct kb_rxintr rxintr[MAX_Q];
 };
@@ -119,6 +122,16 @@ int pmd_port_claim(struct module *claimer, const struct script_value *v,
 			p->claim[dir][q] = claimer;
 	*port = m;
 	return 0;
+}
+
+struct port_offload *pmd_port_offload(struct module *m)
+{
+	return &((struct pmd_port *)m->priv)->ol;
+}
+
+bool pmd_port_offloads(const struct module *m)
+{
+	return ((const struct pmd_port *)m->priv)->offloads;
 }
 
 uint16_t pmd_port_id(const struct module *m)
@@ -222,6 +235,22 @@ static int pmd_start(struct module *m, struct kb_err *err)
 				  info.max_rx_queues, info.max_tx_queues,
 				  (long long)p->nq[0], (long long)p->nq[1]);
 	memset(&conf, 0, sizeof(conf));
+	/* Pass big and partially checksummed frames through untouched: take
+	 * them chained (SCATTER), keep their checksums partial on receive
+	 * (Rx TCP/UDP_CKSUM: else net_vhost completes them in software), and
+	 * hand them on with their requests (Tx TSO/CKSUM, MULTI_SEGS) for the
+	 * next port -- a vhost-user port writes them into its guest's virtio
+	 * header, or completes them itself for a guest that cannot take them. */
+	conf.rxmode.offloads = info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_SCATTER |
+		RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+	conf.txmode.offloads = info.tx_offload_capa & (RTE_ETH_TX_OFFLOAD_MULTI_SEGS |
+		RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
+		RTE_ETH_TX_OFFLOAD_TCP_TSO);
+	p->offloads = (conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_CKSUM) != 0;
+	p->ol.vhost = info.driver_name && !strcmp(info.driver_name, "net_vhost");
+	p->ol.tx_offloads = conf.txmode.offloads;
+	p->ol.gso = (struct rte_gso_ctx){ .direct_pool = m->pl->pool, .indirect_pool = m->pl->pool,
+					  .gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO };
 	/* an idle worker blocks on the queues' kicks instead of polling */
 	p->intr = !m->pl->pure_poll && kb_rxintr_configure(p->pid, &conf);
 	if ((rc = rte_eth_dev_configure(p->pid, (uint16_t)p->nq[0], (uint16_t)p->nq[1], &conf)) < 0)
@@ -292,11 +321,13 @@ static void pmd_describe(const struct module *m, char *buf, size_t len)
 	if (rte_eth_macaddr_get(p->pid, &mac) == 0)
 		rte_ether_format_addr(macs, sizeof(macs), &mac);
 	snprintf(buf, len,
-		 "port_id=%u %s=%s mac=%s link=%s inc_q=%lld out_q=%lld "
+		 "port_id=%u %s=%s mac=%s link=%s offloads=%s gso_frames=%" PRIu64 " gso_segs=%" PRIu64
+		 " sw_cksum=%" PRIu64 " inc_q=%lld out_q=%lld "
 		 "rx_pkts=%" PRIu64 " rx_bytes=%" PRIu64 " rx_missed=%" PRIu64 " rx_errors=%" PRIu64
 		 " tx_pkts=%" PRIu64 " tx_bytes=%" PRIu64 " tx_errors=%" PRIu64,
 		 p->pid, p->src_key, p->port_id >= 0 ? "" : p->dev, macs,
-		 link.link_status ? "up" : "down", (long long)p->nq[0], (long long)p->nq[1],
+		 link.link_status ? "up" : "down", p->offloads ? "on" : "off", p->ol.gso_frames,
+		 p->ol.gso_segs, p->ol.sw_cksum, (long long)p->nq[0], (long long)p->nq[1],
 		 st.ipackets, st.ibytes, st.imissed, st.ierrors, st.opackets, st.obytes,
 		 st.oerrors);
 }

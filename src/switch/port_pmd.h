@@ -17,6 +17,11 @@ unsigned pmd_port_mbufs_needed(const struct module *port);
 /* The wake-up of rx queue qid (started port), or NULL when it has none
  * (its driver offers no rx interrupt, or the switch runs --pure-poll). */
 struct kb_rxintr *pmd_port_rxintr(struct module *port, int qid);
+/* The port was started with checksum/TSO offloads: what it receives may
+ * carry Rx offload flags to turn into Tx ones (port_offload.h). */
+bool pmd_port_offloads(const struct module *port);
+/* Its egress adaptation state (port_offload.h), for QueueOut/PortOut. */
+struct port_offload *pmd_port_offload(struct module *port);
 
 /* What `kbctl monitor port` rates: the device's counters, with the drops of
  * the modules sending through it (a full tx ring is their counted drop). */

@@ -6,8 +6,8 @@
 # timeout: 400
 # asan: yes
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/lib_xfer.sh"
 
-XFER=$KB_BUILD/tests/unit/stack/kbxfer
 [[ -x $XFER ]] || { kb_fail "kbxfer not built (needs the DPDK layer and libcrypto)"; kb_done; }
 BYTES=${KB_STACK_BYTES:-20m}
 
@@ -36,32 +36,18 @@ memory = nohuge
 CONF
 }
 
-hash_of() { sed -n "s/^kbxfer: $2 \([0-9]*\) \([0-9a-f]*\).*/\1 \2/p" "$1" | head -n 1; }
-
 # one_run MODE DIR: DIR=up (virtio client sends) or down (server sends)
 one_run() {
-	local mode=$1 dir=$2 smode cmode
-	local sl=$KB_TMP/$mode-$dir-srv.log cl=$KB_TMP/$mode-$dir-cli.log
+	local mode=$1 dir=$2
 	rm -f "$KB_TMP/vm.sock"
 	vm_conf "$KB_TMP/srv.conf" vhost 10.77.0.1 02:00:00:77:00:01 "$mode"
 	vm_conf "$KB_TMP/cli.conf" virtio 10.77.0.2 02:00:00:77:00:02 "$mode"
-	if [[ $dir == up ]]; then smode=recv cmode=send; else smode=send cmode=recv; fi
-	kb_bg "$sl" timeout 120 "$XFER" -f "$KB_TMP/srv.conf" -l 5001 -m $smode -n "$BYTES"
-	local spid=$KB_LAST_PID
-	if ! kb_wait_log 60 "$sl" '^kbxfer: listening'; then
-		kb_fail "$mode $dir: server did not start"; tail -n 20 "$sl"; return
-	fi
-	timeout 120 "$XFER" -f "$KB_TMP/cli.conf" -c 10.77.0.1:5001 -m $cmode -n "$BYTES" >"$cl" 2>&1
-	local crc=$?
-	wait "$spid" 2>/dev/null
-	local srv cli want
-	if [[ $dir == up ]]; then srv=$(hash_of "$sl" recv); cli=$(hash_of "$cl" sent)
-	else srv=$(hash_of "$sl" sent); cli=$(hash_of "$cl" recv); fi
-	if [[ $crc -eq 0 && -n $srv && $srv == "$cli" ]]; then
-		kb_pass "$mode $dir: $cli"
+	xfer_pair "$mode" "$KB_TMP/srv.conf" "$KB_TMP/cli.conf" 10.77.0.1:5001 "$dir" "$BYTES" || return
+	if [[ $XFER_RC -eq 0 && -n $XFER_SENT && $XFER_SENT == "$XFER_RECV" ]]; then
+		kb_pass "$mode $dir: $XFER_SENT"
 	else
-		kb_fail "$mode $dir: client rc=$crc server='$srv' client='$cli'"
-		tail -n 15 "$sl" "$cl"
+		kb_fail "$mode $dir: client rc=$XFER_RC sent='$XFER_SENT' received='$XFER_RECV'"
+		tail -n 15 "$XFER_TX" "$XFER_RX"
 	fi
 }
 

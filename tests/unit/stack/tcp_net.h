@@ -60,6 +60,38 @@ static inline uint32_t net_rand(struct net *n)
 	return (uint32_t)(n->rng >> 11);
 }
 
+/* Payload buffers for the stacks (what the DPDK layer's mempool is in
+ * production): a free list, so the stacks themselves never reach malloc
+ * for data (test_stack_pool counts); blocks come from this file's malloc. */
+#define NET_BUF 2048
+struct net_buf { struct net_buf *next; };
+static struct net_buf *g_net_bufs;
+
+static int net_buf_alloc(void *arg, struct tcp_frag *f)
+{
+	struct net_buf *b = g_net_bufs;
+
+	(void)arg;
+	if (b)
+		g_net_bufs = b->next;
+	else if (!(b = malloc(NET_BUF)))
+		return -1;
+	f->buf = b;
+	f->data = (uint8_t *)b;
+	f->len = 0;
+	f->room = NET_BUF;
+	return 0;
+}
+
+static void net_buf_free(void *arg, void *buf)
+{
+	struct net_buf *b = buf;
+
+	(void)arg;
+	b->next = g_net_bufs;
+	g_net_bufs = b;
+}
+
 static uint8_t *net_alloc(void *arg)
 {
 	(void)arg;
@@ -121,7 +153,8 @@ static inline void net_init(struct net *n, const struct tcp_cfg *c0, const struc
 	n->delay_us = 500;
 	for (int i = 0; i < 2; i++) {
 		struct tcp_cfg c = *(i ? c1 : c0);
-		struct tcp_ops ops = { &n->ep[i], net_alloc, net_send, net_event };
+		struct tcp_ops ops = { &n->ep[i], net_alloc, net_send, net_event, net_buf_alloc,
+				       net_buf_free, NULL };
 
 		c.ip = net_ip(i);
 		c.seed = 1000 + (uint32_t)i;
@@ -132,11 +165,17 @@ static inline void net_init(struct net *n, const struct tcp_cfg *c0, const struc
 
 static inline void net_free(struct net *n)
 {
+	struct net_buf *b;
+
 	for (int i = 0; i < n->n; i++)
 		free(n->q[i].buf);
 	tcp_stack_destroy(n->st[0]);
 	tcp_stack_destroy(n->st[1]);
 	free(n->q);
+	while ((b = g_net_bufs)) {
+		g_net_bufs = b->next;
+		free(b);
+	}
 }
 
 /* Send what the stacks queued (as the event loop does at each pass),

@@ -3,6 +3,8 @@
  * the timer wheel, and RACK's loss detection. */
 #include <arpa/inet.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "inet_cksum.h"
 #include "kbtest.h"
@@ -97,8 +99,56 @@ static void cksum_full_and_incremental(void)
 	CHECK_EQ(inet_cksum(ip, 20), 0);
 }
 
+/* Test buffers: malloc'ed with a small room, so data spans many of them;
+ * `live` counts those not given back. */
+struct tbuf_pool {
+	uint32_t room;
+	int live, allocs, fail_after;   /* fail_after < 0: never fail */
+};
+
+static int tbuf_alloc(void *arg, struct tcp_frag *f)
+{
+	struct tbuf_pool *tp = arg;
+
+	if (tp->fail_after >= 0 && tp->allocs >= tp->fail_after)
+		return -1;
+	f->buf = malloc(tp->room);
+	f->data = f->buf;
+	f->len = 0;
+	f->room = tp->room;
+	tp->live++;
+	tp->allocs++;
+	return 0;
+}
+
+static void tbuf_free(void *arg, void *buf)
+{
+	struct tbuf_pool *tp = arg;
+
+	tp->live--;
+	free(buf);
+}
+
+/* A received piece in a buffer of its own (as the layer hands an mbuf). */
+static struct tcp_frag tbuf_piece(struct tbuf_pool *tp, const uint8_t *d, uint32_t len,
+				  uint32_t room)
+{
+	struct tcp_frag f;
+	uint32_t save = tp->room;
+
+	tp->room = len + room;
+	tbuf_alloc(tp, &f);
+	tp->room = save;
+	memcpy(f.data, d, len);
+	f.len = len;
+	f.room = room;
+	return f;
+}
+
 static void reassembly_in_order_and_ooo(void)
 {
+	struct tbuf_pool tp = { 16, 0, 0, -1 };
+	struct tcp_bufops bo = { &tp, tbuf_alloc, tbuf_free };
 	struct tcp_rcvbuf rb;
 	uint8_t data[100], out[100];
 	uint32_t adv;
@@ -106,7 +156,7 @@ static void reassembly_in_order_and_ooo(void)
 
 	for (int i = 0; i < 100; i++)
 		data[i] = (uint8_t)i;
-	CHECK_EQ(rcvbuf_init(&rb, 64, base), 0);
+	CHECK_EQ(rcvbuf_init(&rb, &bo, 64, base), 0);
 	CHECK_EQ(rcvbuf_window(&rb), 64);
 	/* [20,30) and [40,50) out of order, then [0,20) fills the first gap */
 	CHECK_EQ(rcvbuf_insert(&rb, base + 40, data + 40, 10, &adv), RCV_OOO);
@@ -131,20 +181,26 @@ static void reassembly_in_order_and_ooo(void)
 	CHECK_EQ(rcvbuf_window(&rb), 0);
 	CHECK_EQ(rcvbuf_read(&rb, out, 100), 64);
 	CHECK(memcmp(out, data, 64) == 0);
-	/* ring wrap: after reading, the next bytes land at the ring start */
+	CHECK_EQ(rb.n, 0);
+	CHECK_EQ(tp.live, 0);   /* read data gives its buffers back */
+	/* the window moved: the next bytes fit again */
 	CHECK_EQ(rcvbuf_insert(&rb, base + 64, data + 64, 36, &adv), RCV_IN_ORDER);
-	CHECK_EQ(rcvbuf_read(&rb, out, 100), 36);
+	CHECK_EQ(rcvbuf_read(&rb, out, 10), 10);   /* partial reads */
+	CHECK_EQ(rcvbuf_read(&rb, out + 10, 100), 26);
 	CHECK(memcmp(out, data + 64, 36) == 0);
 	rcvbuf_free(&rb);
+	CHECK_EQ(tp.live, 0);
 }
 
 static void reassembly_range_limit(void)
 {
+	struct tbuf_pool tp = { 2048, 0, 0, -1 };
+	struct tcp_bufops bo = { &tp, tbuf_alloc, tbuf_free };
 	struct tcp_rcvbuf rb;
 	uint8_t d[4] = { 1, 2, 3, 4 };
 	uint32_t adv;
 
-	CHECK_EQ(rcvbuf_init(&rb, 4096, 1000), 0);
+	CHECK_EQ(rcvbuf_init(&rb, &bo, 4096, 1000), 0);
 	for (int i = 0; i < RCVBUF_MAX_OOO; i++)
 		CHECK_EQ(rcvbuf_insert(&rb, 1000 + 10 * (i + 1), d, 2, &adv), RCV_OOO);
 	CHECK_EQ(rcvbuf_insert(&rb, 1000 + 10 * (RCVBUF_MAX_OOO + 1), d, 2, &adv), RCV_NO_RANGE);
@@ -152,27 +208,179 @@ static void reassembly_range_limit(void)
 	CHECK_EQ(rcvbuf_insert(&rb, 1012, d, 2, &adv), RCV_OOO);
 	CHECK_EQ(rb.n_ooo, RCVBUF_MAX_OOO);
 	rcvbuf_free(&rb);
+	CHECK_EQ(tp.live, 0);
+}
+
+/* Pieces with buffers are kept by reference, in sequence order, whatever
+ * order they came in; small ones are copied behind their predecessor. */
+static void reassembly_by_reference(void)
+{
+	struct tbuf_pool tp = { 2048, 0, 0, -1 };
+	struct tcp_bufops bo = { &tp, tbuf_alloc, tbuf_free };
+	struct tcp_rcvbuf rb;
+	static uint8_t data[12000], out[12000];
+	uint32_t adv;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 5);
+	CHECK_EQ(rcvbuf_init(&rb, &bo, 6000, 0), 0);
+	/* an LRO packet: 3 pieces [1000, 4000) arrive before [0, 1000) */
+	struct tcp_frag f[3] = {
+		tbuf_piece(&tp, data + 1000, 1000, 0),
+		tbuf_piece(&tp, data + 2000, 1000, 100),
+		tbuf_piece(&tp, data + 3000, 1000, 600),
+	};
+	uint8_t *kept = f[1].data;
+
+	CHECK_EQ(rcvbuf_insert_frags(&rb, 1000, f, 3, &adv), RCV_OOO);
+	CHECK(!f[0].buf && !f[1].buf && !f[2].buf);   /* all taken */
+	CHECK_EQ(tp.live, 3);
+	CHECK_EQ(rb.n_ooo_pieces, 3);
+	/* a small piece right behind [.., 4000): copied into the room there */
+	struct tcp_frag sm = tbuf_piece(&tp, data + 4000, 200, 0);
+
+	CHECK_EQ(rcvbuf_insert_frags(&rb, 4000, &sm, 1, &adv), RCV_OOO);
+	CHECK(sm.buf != NULL);   /* not taken: the caller frees it */
+	tbuf_free(&tp, sm.buf);
+	CHECK_EQ(rb.n, 3);
+	/* a retransmission overlapping [500, 1500): the new part is taken,
+	 * trimmed to what is not held yet */
+	struct tcp_frag head = tbuf_piece(&tp, data, 1500, 0);
+
+	CHECK_EQ(rcvbuf_insert_frags(&rb, 0, &head, 1, &adv), RCV_IN_ORDER);
+	CHECK_EQ(adv, 4200);
+	CHECK_EQ(rb.n_ooo_pieces, 0);
+	CHECK(!head.buf);
+	CHECK_EQ(rb.p[rb.head].seq, 0);   /* sorted: it went first */
+	/* read in odd slices across overlapping pieces */
+	uint32_t got = 0;
+
+	while (got < 4200) {
+		uint32_t k = rcvbuf_read(&rb, out + got, 333);
+
+		CHECK(k > 0);
+		if (!k)
+			break;
+		got += k;
+	}
+	CHECK(memcmp(out, data, 4200) == 0);
+	CHECK_EQ(tp.live, 0);
+	(void)kept;
+	/* window edge: a piece running past head + cap is cut there */
+	struct tcp_frag big = tbuf_piece(&tp, data + 4200, 6500, 0);
+
+	CHECK_EQ(rcvbuf_insert_frags(&rb, 4200, &big, 1, &adv), RCV_IN_ORDER);
+	CHECK_EQ(adv, 6000);
+	CHECK_EQ(rcvbuf_window(&rb), 0);
+	CHECK_EQ(rb.p[rb.head].f.room, 0);   /* what was cut is data, not room */
+	CHECK_EQ(rcvbuf_read(&rb, out, 12000), 6000);
+	CHECK(memcmp(out, data + 4200, 6000) == 0);
+	rcvbuf_free(&rb);
+	CHECK_EQ(tp.live, 0);
+}
+
+/* Out-of-order pieces may take half the slots; in-order data always fits. */
+static void reassembly_slot_limit(void)
+{
+	struct tbuf_pool tp = { 64, 0, 0, -1 };
+	struct tcp_bufops bo = { &tp, tbuf_alloc, tbuf_free };
+	struct tcp_rcvbuf rb;
+	static uint8_t data[20000];
+	uint32_t adv, n_ooo = 0;
+
+	CHECK_EQ(rcvbuf_init(&rb, &bo, 1024, 0), 0);   /* 64 slots */
+	for (uint32_t s = 600; s < 1000; s += 1) {
+		struct tcp_frag f = tbuf_piece(&tp, data, 1, 0);
+		enum rcv_insert_result r = rcvbuf_insert_frags(&rb, s, &f, 1, &adv);
+
+		if (f.buf)
+			tbuf_free(&tp, f.buf);
+		if (r == RCV_NO_RANGE)
+			break;
+		n_ooo++;
+	}
+	CHECK_EQ(rb.n_ooo_pieces, rb.n_max / 2);
+	CHECK_EQ(n_ooo, rb.n_max / 2);
+	struct tcp_frag f = tbuf_piece(&tp, data, 600, 0);
+
+	CHECK_EQ(rcvbuf_insert_frags(&rb, 0, &f, 1, &adv), RCV_IN_ORDER);
+	CHECK_EQ(adv, 600 + n_ooo);
+	CHECK_EQ(rcvbuf_read(&rb, NULL, 100000), 600 + n_ooo);
+	CHECK_EQ(rb.n, 0);
+	rcvbuf_free(&rb);
+	CHECK_EQ(tp.live, 0);
 }
 
 static void sndbuf_ring(void)
 {
+	struct tbuf_pool tp = { 32, 0, 0, -1 };
+	struct tcp_bufops bo = { &tp, tbuf_alloc, tbuf_free };
 	struct tcp_sndbuf sb;
 	uint8_t d[300], out[300];
 
 	for (int i = 0; i < 300; i++)
 		d[i] = (uint8_t)(i * 7);
-	CHECK_EQ(sndbuf_init(&sb, 100, 0xfffffff0u), 0);
+	CHECK_EQ(sndbuf_init(&sb, &bo, 100, 0xfffffff0u), 0);
 	CHECK_EQ(sndbuf_write(&sb, d, 300), 100);
 	CHECK_EQ(sndbuf_space(&sb), 0);
+	CHECK_EQ(tp.live, 4);   /* 32 + 32 + 32 + 4 */
 	sndbuf_ack(&sb, 0xfffffff0u + 60);
 	CHECK_EQ(sndbuf_space(&sb), 60);
+	CHECK_EQ(tp.live, 3);   /* the first buffer is all acknowledged */
 	CHECK_EQ(sndbuf_write(&sb, d + 100, 50), 50);
-	sndbuf_peek(&sb, 0xfffffff0u + 90, out, 40);   /* spans the ring end */
+	sndbuf_peek(&sb, 0xfffffff0u + 90, out, 40);   /* spans buffers */
 	CHECK(memcmp(out, d + 90, 40) == 0);
 	sndbuf_ack(&sb, 0xfffffff0u + 500);             /* clamped */
 	CHECK_EQ(sb.len, 0);
 	CHECK_EQ(sb.una_seq, 0xfffffff0u + 150);
+	CHECK(tp.live <= 1);   /* at most the tail, which still has room */
 	sndbuf_free(&sb);
+	CHECK_EQ(tp.live, 0);
+}
+
+/* Segments are references into the queue's buffers: a retransmission
+ * refers to the very bytes the first transmission did. */
+static void sndbuf_by_reference(void)
+{
+	struct tbuf_pool tp = { 1000, 0, 0, -1 };
+	struct tcp_bufops bo = { &tp, tbuf_alloc, tbuf_free };
+	struct tcp_sndbuf sb;
+	static uint8_t d[5000];
+	struct tcp_frag f[8], g[8];
+	uint32_t got;
+
+	for (size_t i = 0; i < sizeof(d); i++)
+		d[i] = (uint8_t)(i * 31);
+	CHECK_EQ(sndbuf_init(&sb, &bo, 8192, 100), 0);
+	CHECK_EQ(sndbuf_write(&sb, d, 1500), 1500);
+	CHECK_EQ(sndbuf_write(&sb, d + 1500, 3500), 3500);   /* appends to the tail first */
+	CHECK_EQ(tp.live, 5);
+	int n = sndbuf_frags(&sb, 100 + 900, 2500, f, 8, &got);
+
+	CHECK_EQ(n, 4);   /* 100 + 1000 + 1000 + 400 */
+	CHECK_EQ(got, 2500);
+	CHECK_EQ(f[0].len, 100);
+	CHECK(f[0].data == (uint8_t *)f[0].buf + 900);
+	uint32_t off = 900;
+
+	for (int i = 0; i < n; i++) {
+		CHECK(memcmp(f[i].data, d + off, f[i].len) == 0);
+		off += f[i].len;
+	}
+	/* max pieces cuts the segment short, never a piece */
+	CHECK_EQ(sndbuf_frags(&sb, 1000, 2500, g, 2, &got), 2);
+	CHECK_EQ(got, 1100);
+	/* a partial ACK frees nothing still referenced by what is unacked */
+	sndbuf_ack(&sb, 100 + 1999);
+	CHECK_EQ(tp.live, 4);
+	CHECK_EQ(sndbuf_frags(&sb, 100 + 1999, 1, g, 8, &got), 1);
+	CHECK(g[0].buf == f[1].buf && g[0].data == f[1].data + 999);
+	/* the pool runs dry: a write takes what fits */
+	tp.fail_after = tp.allocs;
+	CHECK_EQ(sndbuf_write(&sb, d, 3000), 0);   /* the tail was full */
+	CHECK_EQ(sb.nobuf, 1);
+	sndbuf_free(&sb);
+	CHECK_EQ(tp.live, 0);
 }
 
 static void sack_scoreboard(void)
@@ -380,6 +588,6 @@ static void rack_runs_and_loss(void)
 }
 
 KBTEST_MAIN(T(seq_wraparound), T(cksum_full_and_incremental),
-	    T(reassembly_in_order_and_ooo), T(reassembly_range_limit),
-	    T(sndbuf_ring), T(sack_scoreboard), T(rtt_estimator),
-	    T(reno_window), T(cubic_window), T(timer_wheel), T(rack_runs_and_loss))
+	    T(reassembly_in_order_and_ooo), T(reassembly_range_limit), T(reassembly_by_reference),
+	    T(reassembly_slot_limit), T(sndbuf_ring), T(sndbuf_by_reference), T(sack_scoreboard),
+	    T(rtt_estimator), T(reno_window), T(cubic_window), T(timer_wheel), T(rack_runs_and_loss))

@@ -1,0 +1,96 @@
+/* port_offload.h: carry a packet's offload requests across the switch.
+ *
+ * A VM hands its vhost-user port a TSO frame (64 KB, virtio's GSO header)
+ * or a frame whose TCP checksum it left partial (NEEDS_CSUM).  The vhost
+ * library turns that into Rx flags (RTE_MBUF_F_RX_LRO + tso_segsz,
+ * RTE_MBUF_F_RX_L4_CKSUM_NONE) on dequeue, but reads Tx flags
+ * (RTE_MBUF_F_TX_TCP_SEG, RTE_MBUF_F_TX_TCP_CKSUM, l2/l3/l4_len) on
+ * enqueue to the next VM.  Turning one into the other passes the frame on
+ * unchanged, still one frame and still partial: the receiving VM is told
+ * by its own virtio header, exactly as if the sender were on its wire. */
+#ifndef KB_SWITCH_PORT_OFFLOAD_H
+#define KB_SWITCH_PORT_OFFLOAD_H
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_ptype.h>
+
+#define OFFLOAD_RX_FLAGS (RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_MASK)
+
+/* Returns false for a frame whose headers it cannot find (then it is left
+ * alone: its checksum stays partial, the receiver counts it bad). */
+static inline bool offload_rx_to_tx_one(struct rte_mbuf *m)
+{
+	uint64_t f = m->ol_flags;
+	uint32_t pt = m->packet_type;
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t l2 = RTE_ETHER_HDR_LEN, l3, l4;
+
+	if ((f & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_NONE)
+		return true;   /* complete checksum (or none claimed): nothing to carry */
+	if ((pt & RTE_PTYPE_L2_MASK) == RTE_PTYPE_L2_ETHER_VLAN)
+		l2 += 4;
+	if (RTE_ETH_IS_IPV4_HDR(pt) && rte_pktmbuf_data_len(m) >= l2 + 20)
+		l3 = (p[l2] & 0x0f) * 4u;
+	else if ((pt & RTE_PTYPE_L3_MASK) == RTE_PTYPE_L3_IPV6)
+		l3 = 40;   /* the library's parse stops at extension headers too */
+	else
+		return false;
+	uint64_t ipv = l3 == 40 && !RTE_ETH_IS_IPV4_HDR(pt) ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4;
+
+	if ((pt & RTE_PTYPE_L4_MASK) == RTE_PTYPE_L4_TCP) {
+		if (rte_pktmbuf_data_len(m) < l2 + l3 + 20)
+			return false;
+		l4 = (p[l2 + l3 + 12] >> 4) * 4u;
+		m->ol_flags |= ipv | RTE_MBUF_F_TX_TCP_CKSUM;
+		if (f & RTE_MBUF_F_RX_LRO)
+			m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;   /* tso_segsz came along */
+	} else if ((pt & RTE_PTYPE_L4_MASK) == RTE_PTYPE_L4_UDP) {
+		l4 = 8;
+		m->ol_flags |= ipv | RTE_MBUF_F_TX_UDP_CKSUM;
+	} else {
+		return false;
+	}
+	m->l2_len = l2;
+	m->l3_len = l3;
+	m->l4_len = l4;
+	return true;
+}
+
+/* A burst from a port with offloads on; frames without any are one test. */
+static inline void offload_rx_to_tx(struct rte_mbuf **pkts, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (unlikely(pkts[i]->ol_flags & OFFLOAD_RX_FLAGS))
+			offload_rx_to_tx_one(pkts[i]);
+}
+
+/* ---- egress: what the far end of a port cannot take ----
+ *
+ * A frame asking for TSO or a checksum goes out as it is when the next hop
+ * takes it: a vhost-user port whose guest negotiated GUEST_TSO4 /
+ * GUEST_CSUM (any Linux virtio-net, our layer with offloads on), or a port
+ * with the Tx offload.  For one that does not (a guest with offloads off,
+ * net_pcap), the switch does the work: rte_gso cuts the frame into MSS
+ * segments and the checksums are completed in software, so every receiver
+ * gets frames it can read.  Counted per port (`show port`). */
+#include <rte_gso.h>
+
+struct module;
+struct pkt_batch;
+
+struct port_offload {
+	bool vhost;              /* the far end is a guest: ask its features */
+	uint64_t tx_offloads;    /* else: what the port was configured with */
+	struct rte_gso_ctx gso;
+	uint64_t gso_frames, gso_segs, sw_cksum;
+};
+
+#define OFFLOAD_TX_FLAGS (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_L4_MASK)
+
+/* Send a batch some of whose frames ask for offloads (port_tx.h); drops
+ * are counted in m->drops.  Returns the frames sent. */
+uint16_t port_offload_tx(struct module *m, struct port_offload *ol, uint16_t pid, uint16_t q,
+			 struct pkt_batch *b);
+
+#endif
