@@ -205,9 +205,10 @@ static inline void tx_offload(const struct dpdk_layer *dl, struct rte_mbuf *m, c
 
 	m->l2_len = ETH_HLEN;
 	m->l3_len = ihl;
+	/* net_tap checksums in software over l2+l3+l4_len of headers */
+	m->l4_len = (ip[ihl + 12] >> 4) * 4u;
 	m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
 	if (tso_segsz) {
-		m->l4_len = (ip[ihl + 12] >> 4) * 4u;
 		m->tso_segsz = tso_segsz;
 		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
 	}

@@ -74,15 +74,18 @@ static void negotiate_offloads(struct dpdk_layer *dl, const struct rte_eth_dev_i
 		 * virtio's own limit is its guest's 64 KB GSO */
 		in->lro = true;
 	}
+	/* net_tap "offloads" in software, and gets both wrong for our
+	 * segments: its checksum sums each piece of a chain as if it began at
+	 * an even offset, and its GSO counts the Ethernet header into the MTU
+	 * it checks tso_segsz against.  The kernel behind it gains nothing
+	 * from them anyway: the stack does its own. */
+	if (!strcmp(di->driver_name, "net_tap"))
+		return;
 	if (tx & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) {
 		pc->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 		in->tx_cksum_offload = true;
 	}
-	/* net_tap segments in software (rte_gso) and counts the Ethernet
-	 * header into the MTU it checks tso_segsz against, refusing an MSS
-	 * that fills the MTU: the kernel behind it gains nothing anyway */
-	if ((tx & RTE_ETH_TX_OFFLOAD_TCP_TSO) && in->tx_cksum_offload && in->multi_seg &&
-	    strcmp(di->driver_name, "net_tap") != 0) {
+	if ((tx & RTE_ETH_TX_OFFLOAD_TCP_TSO) && in->tx_cksum_offload && in->multi_seg) {
 		pc->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
 		in->tso = true;
 	}

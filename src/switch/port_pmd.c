@@ -246,6 +246,10 @@ static int pmd_start(struct module *m, struct kb_err *err)
 	conf.txmode.offloads = info.tx_offload_capa & (RTE_ETH_TX_OFFLOAD_MULTI_SEGS |
 		RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
 		RTE_ETH_TX_OFFLOAD_TCP_TSO);
+	/* net_tap's software checksum and GSO get chains wrong (see the
+	 * layer's negotiate_offloads): port_offload.c does them instead */
+	if (info.driver_name && !strcmp(info.driver_name, "net_tap"))
+		conf.txmode.offloads &= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	p->offloads = (conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_CKSUM) != 0;
 	p->ol.vhost = info.driver_name && !strcmp(info.driver_name, "net_vhost");
 	p->ol.tx_offloads = conf.txmode.offloads;
