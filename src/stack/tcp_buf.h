@@ -26,4 +26,14 @@ struct tcp_bufops {
 	void (*free)(void *arg, void *buf);
 };
 
+/* Ring slots: the power of two from min up that holds want. */
+static inline uint32_t tcp_buf_ring_size(uint32_t want, uint32_t min)
+{
+	uint32_t n = min;
+
+	while (n < want)
+		n *= 2;
+	return n;
+}
+
 #endif

@@ -9,13 +9,9 @@
 
 uint32_t rcvbuf_slots(uint32_t cap)
 {
-	uint32_t n = 64;
-
 	/* about one slot per 512 bytes of window: small segments are copied
 	 * together, so this is room for the worst mix of sizes */
-	while (n < cap / 512 + 64)
-		n *= 2;
-	return n;
+	return tcp_buf_ring_size(cap / 512 + 64, 64);
 }
 
 void rcvbuf_setup(struct tcp_rcvbuf *rb, const struct tcp_bufops *bo, uint32_t cap,

@@ -9,11 +9,8 @@
 
 uint32_t sndbuf_slots(uint32_t cap)
 {
-	uint32_t n = 4;
-
-	while (n < cap / 1024 + 2)
-		n *= 2;
-	return n;
+	/* every buffer but the last is full, and buffers hold 1 KB or more */
+	return tcp_buf_ring_size(cap / 1024 + 2, 4);
 }
 
 void sndbuf_setup(struct tcp_sndbuf *sb, const struct tcp_bufops *bo, uint32_t cap,
