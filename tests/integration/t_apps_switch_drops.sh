@@ -34,6 +34,8 @@ tcp_timeout = -1
 eal_args = --single-file-segments
 vhost_server = yes
 # 8 connections of 1 MB windows: more in flight than VM 2's ring holds
+# (64 slots: with one copy and 64 KB segments VM 2 drains a 256-slot ring
+# between stops, and nothing would be dropped)
 rcvbuf = 1048576
 sndbuf = 1048576
 CONF
@@ -48,7 +50,7 @@ KB_VM1_SOCK=$S1 KB_VM2_SOCK=$S2 KB_VM1_MAC=02:00:00:00:00:01 KB_VM2_MAC=02:00:00
 	--file-prefix=kbsd${KB_ID}sw -- -f "$SCRIPT" --ctl "$CTL"
 kb_wait_for 60 test -S "$CTL" || { kb_fail "kbswitch did not start"; tail -n 15 "$KB_TMP/sw.log"; kb_done; }
 vm_conf "$KB_TMP/vm1.conf" "$S1" 10.0.0.1 02:00:00:00:00:01
-vm_conf "$KB_TMP/vm2.conf" "$S2" 10.0.0.2 02:00:00:00:00:02
+vm_conf "$KB_TMP/vm2.conf" "$S2,queue_size=64" 10.0.0.2 02:00:00:00:00:02
 kb_bg "$KB_TMP/eps.log" timeout 160 "$APPS/epserver" -f "$KB_TMP/vm1.conf" -p "$KB_TMP/www" -P 80
 SRV=$KB_LAST_PID
 kb_wait_log 60 "$KB_TMP/eps.log" '^epserver: serving' || { kb_fail "epserver did not start"; tail -n 15 "$KB_TMP/eps.log"; kb_done; }
@@ -58,9 +60,11 @@ kb_bg "$KB_TMP/w.log" timeout 120 "$APPS/epwget" -f "$KB_TMP/vm2.conf" http://10
 CLI=$KB_LAST_PID
 # a receiver that stalls: its ring fills, the switch's QueueOut drops
 kb_wait_log 30 "$KB_TMP/w.log" 'EAL|kbdpdk' || true
+# CLI is timeout's pid: stop epwget itself (a stopped timeout stops nothing)
+EPW=$(pgrep -P "$CLI" -x epwget || echo "$CLI")
 while kb_alive "$CLI"; do
-	kill -STOP "$CLI" 2>/dev/null; sleep 0.02
-	kill -CONT "$CLI" 2>/dev/null; sleep 0.02
+	kill -STOP "$EPW" 2>/dev/null; sleep 0.02
+	kill -CONT "$EPW" 2>/dev/null; sleep 0.02
 done
 wait "$CLI"
 rc=$?
