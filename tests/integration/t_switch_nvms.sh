@@ -21,7 +21,7 @@ CTL=$KB_TMP/ctl
 export KB_VMS=$N
 for ((k = 1; k <= N; k++)); do
 	export KB_VM${k}_SOCK=$KB_TMP/vm$k.sock
-	"$KB_ROOT/scripts/vm-conf.sh" $k "$KB_TMP/vm$k.sock" file_prefix=kbnv$k$KB_ID mem_mb=64 memory=nohuge \
+	"$KB_ROOT/scripts/vm-conf.sh" $k "$KB_TMP/vm$k.sock" file_prefix=kbnv$k$KB_ID mem_mb=128 memory=nohuge \
 		>"$KB_TMP/vm$k.conf"
 done
 kb_bg "$KB_TMP/sw.log" timeout 145 "$SW" $(kb_eal_mem vhost 128) --no-pci -l 0 \
