@@ -119,7 +119,7 @@ row "switch" "kbswitch, $VMS VMs ($SCRIPT), VMs in $MODE mode"
 step "Starting VM 1 (10.0.0.1): epserver"
 by_hand "build/apps/epserver -f conf/vm1.conf -p DIR &"
 head -c $((8 * 1024 * 1024)) /dev/urandom >"$RUN/www/blob.bin"
-head -c $((128 * 1024 * 1024)) /dev/urandom >"$RUN/www/big.bin"
+head -c $((1024 * 1024 * 1024)) /dev/urandom >"$RUN/www/big.bin"
 echo "<h1>hello from kbnet VM 1</h1>" >"$RUN/www/index.html"
 want=$(sha256sum "$RUN/www/blob.bin" | cut -c1-64)
 "$BUILD/apps/epserver" -f "$RUN/vm1.conf" -p "$RUN/www" >"$RUN/vm1.log" 2>&1 &
@@ -177,7 +177,7 @@ if ((VMS > 2)); then
 	row "$VMS VMs" "VMs 3..$VMS fetched 8 MiB from VM 1 at once, sha256 ok"
 fi
 
-step "kbswitch restarts while VM 2 downloads 128 MiB: the VMs own the sockets, the switch reconnects"
+step "kbswitch restarts while VM 2 downloads 1 GiB: the VMs own the sockets, the switch reconnects"
 by_hand "build/apps/epwget -f conf/vm2.conf http://10.0.0.1/big.bin -n 1 -o big.bin &"
 by_hand "kill -TERM \$(pidof kbswitch); build/src/switch/kbswitch ... (the same command)"
 "$BUILD/apps/epwget" -f "$RUN/vm2.conf" http://10.0.0.1/big.bin -n 1 -o "$RUN/big.bin" \
@@ -185,15 +185,19 @@ by_hand "kill -TERM \$(pidof kbswitch); build/src/switch/kbswitch ... (the same 
 wget_pid=$!
 pids+=($wget_pid)
 to_vm2() { "$KBCTL" --ctl "$RUN/kbswitch.ctl" show port 2>/dev/null | sed -n 's/^vm2::.* tx_bytes=\([0-9]*\).*/\1/p'; }
-wait_for 60 bash -c "(( \$(\"$KBCTL\" --ctl '$RUN/kbswitch.ctl' show port 2>/dev/null | sed -n 's/^vm2::.* tx_bytes=\\([0-9]*\\).*/\\1/p' || echo 0) > 16777216 ))" \
+wait_for 60 bash -c "(( \$(\"$KBCTL\" --ctl '$RUN/kbswitch.ctl' show port 2>/dev/null | sed -n 's/^vm2::.* tx_bytes=\\([0-9]*\\).*/\\1/p' || echo 0) > 1048576 ))" \
 	|| die "the download did not start"
 moved=$(( $(to_vm2) / 1048576 ))
 kill -TERM "$swpid"; wait "$swpid" 2>/dev/null
-ok "kbswitch stopped after $moved MiB; the download waits (TCP retransmits)"
+# at tens of Gbit/s a download can end between two looks at the counters:
+# then only the VMs still running come back, and the row says so
+want_up=2 note=""
+kill -0 "$wget_pid" 2>/dev/null || { want_up=1; note=" (the download had ended before the switch stopped)"; }
+ok "kbswitch stopped after $moved MiB; the download waits (TCP retransmits)$note"
 sleep 1
 t0=$(date +%s%N)
 start_switch
-wait_for 30 bash -c "[[ \$(\"$KBCTL\" --ctl '$RUN/kbswitch.ctl' show port | grep -c link=up) == 2 ]]" || die "the VMs' ports did not come back"
+wait_for 30 bash -c "[[ \$(\"$KBCTL\" --ctl '$RUN/kbswitch.ctl' show port | grep -c link=up) -ge $want_up ]]" || die "the VMs' ports did not come back"
 back_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok "kbswitch started again; both ports back by themselves in $back_ms ms"
 wait "$wget_pid" || { tail "$RUN/vm2-big.log"; die "the download failed across the restart"; }
@@ -201,7 +205,7 @@ wait "$wget_pid" || { tail "$RUN/vm2-big.log"; die "the download failed across t
 	|| die "big.bin: checksum mismatch after the restart"
 grep -E '^epwget' "$RUN/vm2-big.log" | sed 's/^/    /'
 ok "download completed across the restart, sha256 matches"
-row "switch restart mid-download" "128 MiB, sha256 ok, ports back in $back_ms ms"
+row "switch restart mid-download" "1 GiB, sha256 ok, ports back in $back_ms ms$note"
 
 kill -TERM "$vm1" 2>/dev/null; wait "$vm1" 2>/dev/null
 
