@@ -6,7 +6,7 @@ set -euo pipefail
 
 pkgs=(build-essential qemu-system-x86 linux-image-amd64 busybox-static cpio meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev
       libpcap-dev iproute2 python3 python3-dev python3-scapy tcpdump valgrind
-      curl netcat-openbsd procps util-linux kmod ethtool zstd
+      curl netcat-openbsd procps util-linux kmod ethtool zstd xz-utils
       clang libclang-rt-dev)
 if [[ "${1:-}" == "--bench" ]]; then
 	pkgs+=(iperf3 python3-matplotlib)
