@@ -23,10 +23,14 @@ this command's exit status (1 if the line is missing, 124 on timeout).
   -r SCRIPT       script to run in the guest
   -f SRC[:DST]    also put file SRC into the guest at /kb/DST (repeatable)
   -M MAC          the NIC's MAC (default 02:00:00:00:00:01)
+  -K              Linux's own virtio_net drives the NIC (eth0, \$KB_IFACE in
+                  SCRIPT) with the offloads it negotiates, instead of DPDK;
+                  no hugepages unless -H
   -i INITRAMFS    (default \$KB_BUILD/qemu/initramfs.cpio.gz)
   -k KERNEL       (default the newest /boot/vmlinuz-*)
   -m MB           guest memory (default 512)
-  -H PAGES        2 MB hugepages the guest reserves for DPDK (default 128)
+  -H PAGES        2 MB hugepages the guest reserves for DPDK (default 128,
+                  0 with -K)
   -c CPUS         guest CPUs (default 1)
   -a ACCEL        tcg | kvm | auto (default \$KB_QEMU_ACCEL or tcg; auto
                   uses KVM only when a probe guest boots under it)
@@ -46,8 +50,8 @@ root=$(cd "$here/../.." && pwd)
 build=${KB_BUILD:-$root/build}
 
 sock="" script="" mac=02:00:00:00:00:01 initrd=$build/qemu/initramfs.cpio.gz
-kernel="" mem=512 huge=128 cpus=1 accel=${KB_QEMU_ACCEL:-tcg} backend=auto
-qserver=0 limit=300 nicelvl=10 probe=0 conin=/dev/null qin=/dev/null
+kernel="" mem=512 huge="" cpus=1 accel=${KB_QEMU_ACCEL:-tcg} backend=auto
+nicdrv=uio qserver=0 limit=300 nicelvl=10 probe=0 conin=/dev/null qin=/dev/null
 files=()
 die() { echo "boot-guest: $*" >&2; exit 2; }
 
@@ -60,13 +64,14 @@ for a in "$@"; do
 	esac
 done
 set -- "${args[@]+"${args[@]}"}"
-while getopts "Ss:r:f:M:i:k:m:H:c:a:b:t:n:x:h" o; do
+while getopts "Ss:r:f:M:Ki:k:m:H:c:a:b:t:n:x:h" o; do
 	case $o in
 	s) sock=$OPTARG ;;
 	S) qserver=1 ;;
 	r) script=$OPTARG ;;
 	f) files+=("$OPTARG") ;;
 	M) mac=$OPTARG ;;
+	K) nicdrv=kernel ;;
 	i) initrd=$OPTARG ;;
 	k) kernel=$OPTARG ;;
 	m) mem=$OPTARG ;;
@@ -82,6 +87,7 @@ while getopts "Ss:r:f:M:i:k:m:H:c:a:b:t:n:x:h" o; do
 	esac
 done
 (( OPTIND > $# )) || die "unexpected argument '${!OPTIND}'"
+[[ -n $huge ]] || { [[ $nicdrv == kernel ]] && huge=0 || huge=128; }
 
 qemu=$(command -v qemu-system-x86_64) || die "no qemu-system-x86_64: apt-get install qemu-system-x86"
 [[ -n $kernel ]] || kernel=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
@@ -188,7 +194,7 @@ boot() {
 		-netdev vhost-user,id=n0,chardev=c0 \
 		-device "virtio-net-pci,netdev=n0,mac=$mac,vectors=0" \
 		-initrd "$tmp/initrd.cpio.gz" \
-		-append "console=ttyS0 quiet panic=-1 no_timer_check kbhuge=$huge kbrun=/kb/run.sh"
+		-append "console=ttyS0 quiet panic=-1 no_timer_check kbhuge=$huge kbnic=$nicdrv kbrun=/kb/run.sh"
 }
 boot
 qrc=$?

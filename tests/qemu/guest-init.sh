@@ -2,7 +2,8 @@
 # /init of the kbnet guest initramfs (tests/qemu/mkinitramfs.sh).
 #
 # Mounts the pseudo file systems, reserves hugepages, gives the virtio-net
-# NIC to uio_pci_generic (DPDK drives it from user space), then runs the
+# NIC to uio_pci_generic (DPDK drives it from user space) or, with
+# kbnic=kernel, to Linux's virtio_net (eth0, $KB_IFACE), then runs the
 # script named by kbrun= on the kernel command line (boot-guest.sh puts it
 # into the initramfs) and powers off.  Everything goes to the serial console,
 # which the host reads; the lines starting "kbguest:" are the protocol:
@@ -38,13 +39,21 @@ export KB_PMDS KB_APPS
 pages=$(arg kbhuge)
 echo "${pages:-128}" >/proc/sys/vm/nr_hugepages
 
-for m in $(cat /lib/modules/load-order); do
+# kbnic=kernel: Linux's virtio_net drives the NIC (boot-guest.sh -K), with
+# the offloads it negotiates by default; else uio_pci_generic hands it to
+# DPDK.
+nicdrv=$(arg kbnic)
+case ${nicdrv:=uio} in
+kernel) mods=/lib/modules/load-order.kernel ;;
+*) mods=/lib/modules/load-order ;;
+esac
+for m in $(cat $mods); do
 	insmod "/lib/modules/$m" || echo "kbguest: insmod $m failed"
 done
-echo "1af4 1000" >/sys/bus/pci/drivers/uio_pci_generic/new_id
+[ "$nicdrv" = kernel ] || echo "1af4 1000" >/sys/bus/pci/drivers/uio_pci_generic/new_id
 
 # The first virtio-net device (legacy 1000 or modern 1041 id); new_id binds
-# it at once, as virtio_pci is not in the initramfs.
+# it at once, as virtio_pci is not loaded in uio mode.
 KB_NIC=""
 for d in /sys/bus/pci/devices/*; do
 	[ "$(cat "$d/vendor")" = 0x1af4 ] || continue
@@ -52,14 +61,22 @@ for d in /sys/bus/pci/devices/*; do
 	KB_NIC=${d##*/}
 	break
 done
-export KB_NIC
+# kernel mode: the NIC's interface (eth0), for the script to configure
+KB_IFACE=""
+if [ -n "$KB_NIC" ] && [ "$nicdrv" = kernel ]; then
+	for n in /sys/bus/pci/devices/$KB_NIC/virtio*/net/*; do
+		[ -e "$n" ] && KB_IFACE=${n##*/}
+	done
+	[ -n "$KB_IFACE" ] || KB_NIC=""
+fi
+export KB_NIC KB_IFACE
 if [ -z "$KB_NIC" ]; then
-	echo "kbguest: no virtio-net PCI device"
+	echo "kbguest: no virtio-net PCI device${nicdrv:+ (driver $nicdrv)}"
 	echo "kbguest: exit 1"
 	off
 fi
 drv=$(readlink "/sys/bus/pci/devices/$KB_NIC/driver")
-echo "kbguest: ready nic=$KB_NIC driver=${drv##*/} hugepages=$(cat /proc/sys/vm/nr_hugepages) cpus=$(nproc)"
+echo "kbguest: ready nic=$KB_NIC driver=${drv##*/}${KB_IFACE:+ iface=$KB_IFACE} hugepages=$(cat /proc/sys/vm/nr_hugepages) cpus=$(nproc)"
 
 run=$(arg kbrun)
 rc=1

@@ -8,7 +8,9 @@ Usage: tests/qemu/mkinitramfs.sh [-b BUILD] [-o OUT] [-k KVER]
 
 Builds a gzip'd cpio initramfs for kbnet QEMU guests:
   - the kernel's uio and uio_pci_generic modules (from /lib/modules/KVER),
-  - busybox-static and its applet links,
+    and virtio_pci and virtio_net for guests whose NIC Linux drives
+    (boot-guest.sh -K),
+  - busybox-static and its applet links, ethtool,
   - dpdk-testpmd, the project's epserver/epwget/kbperf (when built in BUILD),
     the DPDK .so.23 libraries they need and the PMDs the guest loads with -d
     (bus_pci, net_virtio, mempool_ring), the loader and libc,
@@ -59,20 +61,32 @@ stage=$(mktemp -d /tmp/kb-qemu-initramfs.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,lib/modules,proc,sys,dev,tmp,kb,etc,root,var/run}
 
-# Kernel modules, in load order, with what they depend on for this exact kernel.
-: >"$stage/lib/modules/load-order"
-while read -r verb path _; do
-	[[ $verb == insmod ]] || continue
-	m=$(basename "$path")
-	case $m in
-	*.ko) cp "$path" "$stage/lib/modules/$m" ;;
-	*.ko.xz) xz -dc "$path" >"$stage/lib/modules/${m%.xz}"; m=${m%.xz} ;;
-	*.ko.zst) zstd -qdc "$path" >"$stage/lib/modules/${m%.zst}"; m=${m%.zst} ;;
-	*) die "unexpected module file $path" ;;
-	esac
-	grep -qx "$m" "$stage/lib/modules/load-order" || echo "$m" >>"$stage/lib/modules/load-order"
-done < <(modprobe -S "$kver" --show-depends uio_pci_generic)
-grep -q uio_pci_generic "$stage/lib/modules/load-order" || die "uio_pci_generic not found for $kver"
+# Kernel modules, in load order, with what they depend on for this exact
+# kernel: one list per way of driving the NIC (guest-init.sh loads one).
+# stage_modules LIST MODULE...
+stage_modules() {
+	local list=$stage/lib/modules/$1 verb path m; shift
+	: >"$list"
+	while read -r verb path _; do
+		[[ $verb == insmod ]] || continue
+		m=$(basename "$path")
+		case $m in
+		*.ko) cp "$path" "$stage/lib/modules/$m" ;;
+		*.ko.xz) xz -dc "$path" >"$stage/lib/modules/${m%.xz}"; m=${m%.xz} ;;
+		*.ko.zst) zstd -qdc "$path" >"$stage/lib/modules/${m%.zst}"; m=${m%.zst} ;;
+		*) die "unexpected module file $path" ;;
+		esac
+		grep -qx "$m" "$list" || echo "$m" >>"$list"
+	done < <(for m in "$@"; do modprobe -S "$kver" --show-depends "$m"; done)
+	for m in "$@"; do
+		grep -q "^$m.ko" "$list" || die "$m not found for $kver"
+	done
+}
+# uio: DPDK drives the NIC from user space (the default)
+stage_modules load-order uio_pci_generic
+# kernel: Linux's own virtio-net driver (virtio_pci, or new_id above could
+# not bind uio_pci_generic: the uio list must never load it)
+stage_modules load-order.kernel virtio_pci virtio_net
 
 # busybox and its applets (its list names busybox itself: skip that one).
 cp /bin/busybox "$stage/bin/busybox"
@@ -98,7 +112,8 @@ copy_with_deps() {
 		copy_lib "$l"
 	done < <(ldd "$f" | awk '/=> \// {print $3} /^\s*\/[^ ]+ \(/ {print $1}')
 }
-bins=("$testpmd")
+ethtool=$(command -v ethtool) || die "no ethtool: apt-get install ethtool"
+bins=("$testpmd" "$ethtool")
 for app in epserver epwget kbperf; do
 	[[ -x $build/apps/$app ]] && bins+=("$build/apps/$app")
 done
