@@ -45,6 +45,7 @@ extern "C" {
 #define DPDK_MTU           1500   /* largest L3 packet get_buffer_tx() holds */
 #define DPDK_MAX_FRAGS     64     /* pieces of one packet (64 KB in 2 KB mbufs) */
 #define DPDK_TSO_MAX       65535  /* largest L3 packet addFragsToRing() takes (IPv4 total length) */
+#define DPDK_TX_BACKLOG    512    /* packets a core (and the Tx thread) holds behind a full port */
 
 enum dpdk_mode { DPDK_MODE_SINGLE = 0, DPDK_MODE_1KB = 1, DPDK_MODE_2KB = 2 };
 
@@ -82,16 +83,19 @@ struct dpdk_core_stats {
 	uint64_t rx_ring_full;     /* soft-RSS ring to this core was full */
 	uint64_t tx_pkts;
 	uint64_t tx_bytes;
-	uint64_t tx_ring_full;     /* this core's tx ring was full */
+	uint64_t tx_backlog;       /* times the port (single) or tx ring (1kb/2kb) was full
+				    * and packets waited in the core's backlog, not lost */
 	uint64_t tx_nobuf;         /* get_buffer_tx() found the pool empty */
 	uint64_t tx_noarp;         /* dropped waiting for ARP (hold queue full or timeout) */
-	uint64_t tx_dropped;       /* NIC refused */
+	uint64_t tx_dropped;       /* too short/long, or the backlog overflowed */
 	uint64_t rx_too_many_frags;/* a packet in more than the caller's fragments */
 };
 
 /* Counters of the layer as a whole (NIC and the rx/tx threads). */
 struct dpdk_layer_stats {
-	uint64_t nic_rx, nic_tx, nic_tx_dropped;
+	uint64_t nic_rx, nic_tx;
+	uint64_t nic_tx_backlog;   /* times the port's ring was full: packets kept, resent */
+	uint64_t nic_tx_dropped;   /* lost on transmit: a backlog overflowed (or was left at exit) */
 	uint64_t arp_req_rx, arp_reply_rx, arp_req_tx, arp_reply_tx;
 	uint64_t arp_learned;
 	uint64_t non_ip_dropped;   /* neither IPv4 nor ARP */
@@ -166,8 +170,18 @@ int addBufferToRing(struct dpdk_core *c, uint8_t *buf, uint16_t len);
 /* Give back an unused buffer from get_buffer_tx(). */
 void dpdk_free_tx(struct dpdk_core *c, uint8_t *buf);
 
-/* Push out anything batched on this core now. */
+/* Push out anything batched on this core now.  What a full port (single
+ * mode) or tx ring (1kb/2kb) refuses stays in the core's backlog, in
+ * order, and goes first at the next flush (every get_rx_count() and
+ * dpdk_wait_rx() flushes): a full vNIC ring is backpressure, not loss. */
 void dpdk_flush_tx(struct dpdk_core *c);
+
+/* Packets this core may hand the layer now; 0 while a full port or ring
+ * holds part of its last flush back.  A sender stops building new data
+ * segments at 0 and resumes after a later flush found room (Linux's qdisc
+ * backpressure); ACKs and control packets may still go, into a reserve.
+ * Only a backlog that overflows loses packets (tx_dropped). */
+unsigned dpdk_tx_room(const struct dpdk_core *c);
 
 /* ---- big segments, payload by reference (docs/dpdk-layer.md) ---- */
 

@@ -197,6 +197,17 @@ static int parse_routes(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *
 	return 0;
 }
 
+uint32_t dpdk_cfg_vring_size(const struct dpdk_cfg *cfg)
+{
+	uint32_t want = cfg->nic_rx_desc > cfg->nic_tx_desc ? cfg->nic_rx_desc : cfg->nic_tx_desc;
+	uint32_t n = 64;
+
+	/* split vrings are a power of 2, and vhost takes at most 32768 */
+	while (n < want && n < 32768)
+		n *= 2;
+	return n;
+}
+
 uint32_t dpdk_cfg_next_hop(const struct dpdk_cfg *cfg, uint32_t daddr)
 {
 	if (((daddr ^ cfg->ip) & dpdk_cfg_mask(cfg->prefix)) == 0)
@@ -411,14 +422,18 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 		else
 			return kb_conf_bad(c, mm, err, "auto, hugepages or nohuge");
 	}
+	uint32_t vr = cfg->port_is_virtio_user ? dpdk_cfg_vring_size(cfg) : 0;
+
 	if (!kb_conf_get(c, "pool_size")) {
 		/* Enough for every place an mbuf can wait at once -- rings, vNIC
-		 * descriptors, per-lcore caches (up to 1.5x their size), bursts and
-		 * the ARP hold queue -- so a full pipeline cannot starve the vNIC's
+		 * descriptors, per-lcore caches (up to 1.5x their size), bursts,
+		 * the tx backlogs and the ARP hold queue -- so a full pipeline cannot starve the vNIC's
 		 * refill; then the next 2^k - 1 (the pool's best size). */
 		uint64_t need = (uint64_t)cfg->n_app * (cfg->rx_ring_size + cfg->tx_ring_size + 64 +
 							 2 * DPDK_MAX_BURST) +
-				cfg->nic_rx_desc + cfg->nic_tx_desc + 256 +
+				(vr > cfg->nic_rx_desc ? vr : cfg->nic_rx_desc) +
+				(vr > cfg->nic_tx_desc ? vr : cfg->nic_tx_desc) + 256 +
+				(uint64_t)(cfg->n_app + 1) * DPDK_TX_BACKLOG +
 				(uint64_t)(cfg->n_app + 3) * 384 + 2048 +
 				/* the stack keeps received and unacknowledged
 				 * payload in mbufs (tcp_rcvbuf/tcp_sndbuf) */

@@ -64,6 +64,10 @@ uint32_t dpdk_cfg_next_hop(const struct dpdk_cfg *cfg, uint32_t daddr);
 /* Claim and check the layer's keys; positioned errors. */
 int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err);
 
+/* net_virtio_user's vring size (its queue_size devarg, both directions):
+ * nic_rx_desc/nic_tx_desc's larger, as a power of 2 up to 32768. */
+uint32_t dpdk_cfg_vring_size(const struct dpdk_cfg *cfg);
+
 /* Whether hugepages can be used now: hugetlbfs mounted and enough free. */
 bool dpdk_cfg_hugepages_ok(uint32_t mem_mb);
 

@@ -30,23 +30,27 @@ static uint16_t single_poll(struct dpdk_core *c, struct rte_mbuf **dst)
 
 void dpdk_flush_tx(struct dpdk_core *c)
 {
-	uint16_t n = c->tx_n;
+	struct dpdk_layer *dl = c->dl;
 
-	if (!n)
+	if (!c->tx.n)
 		return;
-	c->tx_n = 0;
-	if (c->dl->info.mode == DPDK_MODE_SINGLE) {
-		dl_tx_send(c->dl, c->tx, n, &c->st.tx_dropped);
-		return;
-	}
-	unsigned k = rte_ring_sp_enqueue_burst(c->tx_ring, (void **)c->tx, n, NULL);
+	unsigned k = dl_txq_flush(dl, &c->tx);
 
-	if (k < n) {
-		c->st.tx_ring_full += n - k;
-		rte_pktmbuf_free_bulk(c->tx + k, n - k);
-	}
-	if (k)
-		kb_wait_notify(c->dl->tx_wake);
+	if (!k)
+		return;
+	if (dl->info.mode == DPDK_MODE_SINGLE)
+		dl->txs.last_tx_us = dl_now_us(dl);
+	else
+		kb_wait_notify(dl->tx_wake);
+}
+
+unsigned dpdk_tx_room(const struct dpdk_core *c)
+{
+	/* a full port (or ring) refused part of the last flush: no new data
+	 * until the backlog is gone; the reserve is for ACKs meanwhile */
+	if (c->tx.full || c->tx.n >= DL_TXQ_SIZE - DL_TXQ_RESERVE)
+		return 0;
+	return (unsigned)(DL_TXQ_SIZE - DL_TXQ_RESERVE - c->tx.n);
 }
 
 int get_rx_count(struct dpdk_core *c)
@@ -229,8 +233,9 @@ static int tx_enqueue(struct dpdk_core *c, struct rte_mbuf *m, uint8_t *buf, uin
 	memcpy(&daddr, buf + 16, 4);
 	if (dl_resolve(dl, daddr, mac, &nh) == 0) {
 		memcpy(f, mac, 6);
-		c->tx[c->tx_n++] = m;
-		if (c->tx_n == DPDK_MAX_BURST)
+		dl_txq_add(dl, &c->tx, &m, 1, &c->st.tx_dropped);
+		/* a burst at a time; behind a full port, the next flush */
+		if (c->tx.n >= DPDK_MAX_BURST && !c->tx.full)
 			dpdk_flush_tx(c);
 		return accepted(c, len);
 	}
@@ -352,14 +357,24 @@ void dpdk_wait_rx(struct dpdk_core *c, uint32_t timeout_us)
 {
 	struct dpdk_layer *dl = c->dl;
 	uint64_t deadline = dl_now_us(dl) + timeout_us;
+	bool held = c->tx.n != 0;
 
 	dpdk_flush_tx(c);
 	while (!rx_ready(c)) {
 		uint64_t now = dl_now_us(dl);
 
-		if (now >= deadline)
+		/* the backlog went out: there is room for what the stack holds */
+		if ((held && !c->tx.n) || now >= deadline)
 			return;
-		if (kb_idle_account(&c->idle, 0))
-			core_block(c, deadline - now);
+		if (kb_idle_account(&c->idle, 0)) {
+			uint64_t t = deadline - now;
+
+			/* virtio signals no tx completion: behind a full port
+			 * (or ring), look again after a short step */
+			if (c->tx.n && t > dl_tx_step_us(dl))
+				t = dl_tx_step_us(dl);
+			core_block(c, t);
+		}
+		dpdk_flush_tx(c);
 	}
 }

@@ -100,14 +100,18 @@ int dpdk_cfg_eal_argv(const struct dpdk_cfg *cfg, const char *argv0, bool huge,
 	if (cfg->port_is_virtio_user)
 		ADD("--single-file-segments");
 	if (cfg->port_is_vdev) {
-		ADD("--no-pci");
-		if (cfg->port_is_virtio_user && cfg->has_mac && !strstr(cfg->port, "mac=")) {
-			char m[18];
+		char m[18], qs[24] = "", mac[24] = "";
 
-			ADD("--vdev=%s,mac=%s", cfg->port, kb_fmt_mac(cfg->mac, m));
-		} else {
-			ADD("--vdev=%s", cfg->port);
-		}
+		ADD("--no-pci");
+		if (cfg->port_is_virtio_user && cfg->has_mac && !strstr(cfg->port, "mac="))
+			snprintf(mac, sizeof(mac), ",mac=%s", kb_fmt_mac(cfg->mac, m));
+		/* virtio-user sizes its vrings by its own devarg (256 by
+		 * default) and ignores the queue setup's count: with 64 KB
+		 * segments in 2 KB buffers 256 descriptors hold 7 packets, so
+		 * it gets nic_rx_desc/nic_tx_desc's */
+		if (cfg->port_is_virtio_user && !strstr(cfg->port, "queue_size="))
+			snprintf(qs, sizeof(qs), ",queue_size=%u", dpdk_cfg_vring_size(cfg));
+		ADD("--vdev=%s%s%s", cfg->port, mac, qs);
 	} else {
 		ADD("-a");
 		ADD("%s", cfg->port);

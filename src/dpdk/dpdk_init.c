@@ -269,7 +269,7 @@ static int start(struct dpdk_layer *dl, const char *argv0, struct kb_err *err)
 		struct dpdk_core *core = &dl->core[c];
 
 		if (!(core->rx_ring = mk_ring("rx", c, cfg->rx_ring_size, err)) ||
-		    !(core->tx_ring = mk_ring("tx", c, cfg->tx_ring_size, err)) ||
+		    !(core->tx.ring = core->tx_ring = mk_ring("tx", c, cfg->tx_ring_size, err)) ||
 		    !(core->arp_ring = mk_ring("arp", c, 64, err)))
 			return -1;
 	}
@@ -320,6 +320,8 @@ static struct dpdk_layer *layer_new(struct kb_conf *conf, struct kb_err *err)
 	kb_wait_clear(&dl->rxs.wait);
 	kb_wait_clear(&dl->txs.wait);
 	dl->tx_wake = &dl->txs.wait;
+	/* single mode: core 0 writes the NIC itself, through its own backlog */
+	dl->txs.nic = cfg->mode == DPDK_MODE_SINGLE ? &dl->core[0].tx : &dl->txs.q;
 	dl->rxq.fd = -1;
 	return dl;
 }
@@ -376,7 +378,17 @@ static bool tx_queued(const struct dpdk_layer *dl)
 	for (int c = 0; c < dl->info.n_app_cores; c++)
 		if (!rte_ring_empty(dl->core[c].tx_ring) || !rte_ring_empty(dl->core[c].arp_ring))
 			return true;
-	return dl->txs.hold.active != 0;
+	return dl->txs.hold.active != 0 || dl->txs.q.n != 0;
+}
+
+/* What a backlog still holds at the end is lost: count it. */
+static void txq_discard(struct dl_txq *q)
+{
+	if (!q->n)
+		return;
+	q->dropped += q->n;
+	rte_pktmbuf_free_bulk(q->m, q->n);
+	q->n = 0;
 }
 
 void dpdk_drain(struct dpdk_layer *dl)
@@ -384,22 +396,30 @@ void dpdk_drain(struct dpdk_layer *dl)
 	if (!dl || dl->drained || !dl->port_started)
 		return;
 	dl->drained = true;
-	/* the app threads are done: their batches may be pushed from here */
-	for (int c = 0; c < dl->info.n_app_cores; c++)
-		dpdk_flush_tx(&dl->core[c]);
-	if (dl->info.mode == DPDK_MODE_SINGLE) {
-		uint64_t end = dl_now_us(dl) + dl->cfg.arp_retry_ms * 1000ull;
+	bool single = dl->info.mode == DPDK_MODE_SINGLE;
+	uint64_t now = dl_now_us(dl), end = now + 1000000;   /* bounded */
+	uint64_t arp_end = now + dl->cfg.arp_retry_ms * 1000ull;
 
-		/* packets waiting for ARP get one retry period */
-		while (dl->txs.hold.active && dl_now_us(dl) < end) {
-			dl_tx_service_hold(dl, dl_now_us(dl));
-			rte_delay_us_sleep(1000);
+	/* the app threads are done: their batches and backlogs may be pushed
+	 * from here, while the port (or the Tx side) takes them; in single
+	 * mode packets waiting for ARP get one retry period */
+	for (;;) {
+		bool left = false;
+
+		for (int c = 0; c < dl->info.n_app_cores; c++) {
+			dpdk_flush_tx(&dl->core[c]);
+			left |= dl->core[c].tx.n != 0;
 		}
-	} else {
-		uint64_t end = dl_now_us(dl) + 1000000;   /* the Tx side drains, bounded */
-
-		while (tx_queued(dl) && dl_now_us(dl) < end)
-			rte_delay_us_sleep(1000);
+		now = dl_now_us(dl);
+		if (single && dl->txs.hold.active && now < arp_end) {
+			dl_tx_service_hold(dl, now);
+			left = true;
+		}
+		if (!single)
+			left |= tx_queued(dl);
+		if (!left || now >= end)
+			break;
+		rte_delay_us_sleep(1000);
 	}
 	__atomic_store_n(&dl->stop, 1, __ATOMIC_RELEASE);
 	dl_kick_threads(dl);
@@ -408,9 +428,13 @@ void dpdk_drain(struct dpdk_layer *dl)
 	if (dl->tx_lcore >= 0)
 		rte_eal_wait_lcore((unsigned)dl->tx_lcore);
 	dl->rx_lcore = dl->tx_lcore = -1;
-	uint64_t now = dl_now_us(dl), until = dl->txs.last_tx_us + dl->cfg.linger_ms * 1000ull;
+	for (int c = 0; c < dl->info.n_app_cores; c++)
+		txq_discard(&dl->core[c].tx);
+	txq_discard(&dl->txs.q);
+	now = dl_now_us(dl);
+	uint64_t until = dl->txs.last_tx_us + dl->cfg.linger_ms * 1000ull;
 
-	if (dl->txs.nic_tx && until > now)
+	if (dl->txs.nic->sent && until > now)
 		rte_delay_us_sleep((unsigned)(until - now));
 }
 
@@ -432,8 +456,7 @@ void dpdk_destroy(struct dpdk_layer *dl)
 			rte_pktmbuf_free_bulk(core->rx, core->rx_n);
 		if (core->stash_n)
 			rte_pktmbuf_free_bulk(core->stash, core->stash_n);
-		if (core->tx_n)
-			rte_pktmbuf_free_bulk(core->tx, core->tx_n);
+		txq_discard(&core->tx);
 		free_ring(core->rx_ring);
 		free_ring(core->tx_ring);
 		free_ring(core->arp_ring);
@@ -441,6 +464,7 @@ void dpdk_destroy(struct dpdk_layer *dl)
 	}
 	kb_wait_fini(&dl->rxs.wait);
 	kb_wait_fini(&dl->txs.wait);
+	txq_discard(&dl->txs.q);
 	free_ring(dl->ctl_ring);
 	for (unsigned i = 0; i < ARP_HOLD_HOPS; i++)
 		for (unsigned k = 0; k < dl->txs.hold.s[i].n; k++)
@@ -510,9 +534,10 @@ void dpdk_core_stats(const struct dpdk_core *c, struct dpdk_core_stats *o)
 	o->rx_bytes = rd(&s->rx_bytes);
 	o->tx_pkts = rd(&s->tx_pkts);
 	o->tx_bytes = rd(&s->tx_bytes);
-	o->tx_ring_full = rd(&s->tx_ring_full);
+	o->tx_backlog = rd(&c->tx.backlog);
 	o->tx_nobuf = rd(&s->tx_nobuf);
 	o->tx_noarp = rd(&s->tx_noarp);
+	/* s->tx_dropped has this core's own backlog's losses */
 	o->tx_dropped = rd(&s->tx_dropped) + rd(&dl->txs.dropped[c->id]);
 	o->rx_too_many_frags = rd(&s->rx_too_many_frags);
 	o->rx_ring_full = rd(&dl->rxs.ring_full[c->id]);
@@ -528,8 +553,13 @@ void dpdk_layer_stats(const struct dpdk_layer *dl, struct dpdk_layer_stats *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->nic_rx = rd(&dl->rxs.nic_rx);
-	o->nic_tx = rd(&dl->txs.nic_tx);
-	o->nic_tx_dropped = rd(&dl->txs.nic_tx_dropped);
+	o->nic_tx = rd(&dl->txs.nic->sent);
+	o->nic_tx_backlog = rd(&dl->txs.nic->backlog);
+	/* every backlog's losses (1kb/2kb: the cores' before their rings too) */
+	o->nic_tx_dropped = rd(&dl->txs.nic->dropped);
+	if (dl->info.mode != DPDK_MODE_SINGLE)
+		for (int c = 0; c < dl->info.n_app_cores; c++)
+			o->nic_tx_dropped += rd(&dl->core[c].tx.dropped);
 	o->arp_req_rx = rd(&dl->rxs.arp_req_rx);
 	o->arp_reply_rx = rd(&dl->rxs.arp_reply_rx);
 	o->arp_req_tx = rd(&dl->txs.arp_req_tx);
@@ -570,10 +600,10 @@ void dpdk_print_stats(const struct dpdk_layer *dl, FILE *f)
 		dl->info.prefix, kb_fmt_mac(dl->info.mac, mac),
 		dl->info.mode == DPDK_MODE_SINGLE ? "single" : dl->info.mode == DPDK_MODE_1KB ? "1kb" : "2kb",
 		dl->info.n_app_cores);
-	fprintf(f, "  layer: nic_rx=%lu nic_tx=%lu nic_tx_dropped=%lu rx_filtered=%lu "
-		"rx_malformed=%lu non_ip_dropped=%lu nobuf=%lu idle_sleeps=%lu idle_blocks=%lu "
-		"rx_intr=%s\n",
-		l.nic_rx, l.nic_tx, l.nic_tx_dropped, l.rx_filtered, l.rx_malformed,
+	fprintf(f, "  layer: nic_rx=%lu nic_tx=%lu nic_tx_backlog=%lu nic_tx_dropped=%lu "
+		"rx_filtered=%lu rx_malformed=%lu non_ip_dropped=%lu nobuf=%lu idle_sleeps=%lu "
+		"idle_blocks=%lu rx_intr=%s\n",
+		l.nic_rx, l.nic_tx, l.nic_tx_backlog, l.nic_tx_dropped, l.rx_filtered, l.rx_malformed,
 		l.non_ip_dropped, l.nobuf, l.idle_sleeps, l.idle_blocks,
 		dl->rxq.fd >= 0 ? "yes" : "no");
 	fprintf(f, "  port: imissed=%lu rx_nombuf=%lu ierrors=%lu oerrors=%lu link_down=%lu "
@@ -601,9 +631,9 @@ void dpdk_print_stats(const struct dpdk_layer *dl, FILE *f)
 
 		dpdk_core_stats(&dl->core[c], &s);
 		fprintf(f, "  core %d: rx_pkts=%lu rx_bytes=%lu rx_filtered=%lu rx_malformed=%lu "
-			"rx_ring_full=%lu tx_pkts=%lu tx_bytes=%lu tx_ring_full=%lu tx_nobuf=%lu "
+			"rx_ring_full=%lu tx_pkts=%lu tx_bytes=%lu tx_backlog=%lu tx_nobuf=%lu "
 			"tx_noarp=%lu tx_dropped=%lu rx_too_many_frags=%lu\n", c, s.rx_pkts, s.rx_bytes,
 			s.rx_filtered, s.rx_malformed, s.rx_ring_full, s.tx_pkts, s.tx_bytes,
-			s.tx_ring_full, s.tx_nobuf, s.tx_noarp, s.tx_dropped, s.rx_too_many_frags);
+			s.tx_backlog, s.tx_nobuf, s.tx_noarp, s.tx_dropped, s.rx_too_many_frags);
 	}
 }

@@ -171,21 +171,53 @@ void dl_rx_distribute(struct dpdk_layer *dl, struct rte_mbuf *out[][DPDK_MAX_BUR
 	}
 }
 
+unsigned dl_txq_flush(struct dpdk_layer *dl, struct dl_txq *q)
+{
+	uint16_t n = q->n, sent;
+
+	if (!n)
+		return 0;
+	if (q->ring)
+		sent = (uint16_t)rte_ring_sp_enqueue_burst(q->ring, (void **)q->m, n, NULL);
+	else
+		sent = rte_eth_tx_burst(dl->info.port_id, 0, q->m, n);
+	q->sent += sent;
+	if (sent < n) {
+		/* keep the rest, in order, for the next flush */
+		q->backlog += !q->full;
+		memmove(q->m, q->m + sent, (size_t)(n - sent) * sizeof(q->m[0]));
+	}
+	q->full = sent < n;
+	q->n = (uint16_t)(n - sent);
+	return sent;
+}
+
+void dl_txq_add(struct dpdk_layer *dl, struct dl_txq *q, struct rte_mbuf **pkts, uint16_t n,
+		uint64_t *drop)
+{
+	if (q->n + n > DL_TXQ_SIZE)
+		dl_txq_flush(dl, q);
+	uint16_t fit = (uint16_t)(DL_TXQ_SIZE - q->n);
+
+	if (fit > n)
+		fit = n;
+	memcpy(q->m + q->n, pkts, (size_t)fit * sizeof(q->m[0]));
+	q->n = (uint16_t)(q->n + fit);
+	if (fit < n) {
+		q->dropped += n - fit;
+		if (drop)
+			*drop += n - fit;
+		rte_pktmbuf_free_bulk(pkts + fit, n - fit);
+	}
+}
+
 void dl_tx_send(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n, uint64_t *drop)
 {
-	uint16_t sent = 0;
+	struct dl_txq *q = dl->txs.nic;
 
-	for (int t = 0; t < TX_RETRIES && sent < n; t++)
-		sent += rte_eth_tx_burst(dl->info.port_id, 0, pkts + sent, n - sent);
-	dl->txs.nic_tx += sent;
-	if (sent)
+	dl_txq_add(dl, q, pkts, n, drop);
+	if (dl_txq_flush(dl, q))
 		dl->txs.last_tx_us = dl_now_us(dl);
-	if (sent < n) {
-		dl->txs.nic_tx_dropped += n - sent;
-		if (drop)
-			*drop += n - sent;
-		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-	}
 }
 
 static void set_dst(struct rte_mbuf *m, const uint8_t mac[6])
@@ -257,8 +289,11 @@ unsigned dl_tx_drain(struct dpdk_layer *dl)
 {
 	struct dpdk_txside *ts = &dl->txs;
 	int n_app = dl->info.n_app_cores;
-	unsigned moved = 0;
 	struct rte_mbuf *b[DPDK_MAX_BURST];
+	/* the port's backlog first; while it lasts, what the cores queued
+	 * waits in their rings, which push back on them in turn */
+	unsigned moved = dl_txq_flush(dl, ts->nic);
+	bool port_full = ts->nic->n != 0;
 
 	if (dl->ctl_ring) {
 		unsigned k = rte_ring_sc_dequeue_burst(dl->ctl_ring, (void **)b, DPDK_MAX_BURST, NULL);
@@ -273,10 +308,13 @@ unsigned dl_tx_drain(struct dpdk_layer *dl)
 	for (int j = 0; j < n_app; j++) {
 		int c = (int)((ts->rr + (unsigned)j) % (unsigned)n_app);
 		struct dpdk_core *core = &dl->core[c];
-		unsigned k = rte_ring_sc_dequeue_burst(core->tx_ring, (void **)b, DPDK_MAX_BURST, NULL);
+		unsigned k = port_full ? 0 : rte_ring_sc_dequeue_burst(core->tx_ring, (void **)b,
+								       DPDK_MAX_BURST, NULL);
 
-		if (k)
+		if (k) {
 			dl_tx_send(dl, b, (uint16_t)k, &ts->dropped[c]);
+			port_full = ts->nic->n != 0;
+		}
 		moved += k;
 		unsigned u = rte_ring_sc_dequeue_burst(core->arp_ring, (void **)b, DPDK_MAX_BURST, NULL);
 

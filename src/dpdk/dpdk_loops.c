@@ -5,7 +5,8 @@
  * also drains the cores' tx rings, on its kick, which the cores send when
  * they queue packets while it sleeps; the 2kb Tx thread waits on its kick
  * alone.  Packets waiting for ARP bound the block to one ARP retry
- * period, since nothing else would wake the thread to resend. */
+ * period, since nothing else would wake the thread to resend, and packets
+ * the full port held back (dl_txq) to one short step. */
 #include "dpdk_priv.h"
 
 static bool stopping(const struct dpdk_layer *dl)
@@ -29,6 +30,10 @@ void dl_block(struct kb_wait *w, struct kb_idle *idle, int64_t timeout_ns)
 
 static int64_t hold_timeout_ns(const struct dpdk_layer *dl)
 {
+	/* packets the full port held back: virtio signals no tx completion,
+	 * so look again after a short step */
+	if (dl_tx_backlogged(dl))
+		return (int64_t)dl_tx_step_us(dl) * 1000;
 	return dl->txs.hold.active ? (int64_t)dl->cfg.arp_retry_ms * 1000000 : -1;
 }
 

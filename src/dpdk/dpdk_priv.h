@@ -26,7 +26,28 @@
 #include "kb_wait.h"
 #include "pkt_parse.h"
 
-#define TX_RETRIES 8   /* tx_burst attempts before the rest is a counted drop */
+/* A sender's backlog: packets on their way to one sink -- the NIC's tx
+ * queue, or in 1kb/2kb mode a core's tx ring -- oldest first.  A full
+ * sink (virtio's ring not yet drained by the switch) refuses part of a
+ * burst; what it refuses stays here and goes first at the next flush, and
+ * the core tells the stack there is no room (dpdk_tx_room()) until the
+ * backlog is gone, as a qdisc pushes back on Linux's TCP.  Only a backlog
+ * that overflows loses packets: the stack stops building data segments
+ * long before, so that takes a flood of control packets.  Written by the
+ * sink's one writer (dpdk_core: its application thread; the NIC's queue:
+ * the Tx side's thread). */
+#define DL_TXQ_SIZE    DPDK_TX_BACKLOG
+#define DL_TXQ_RESERVE 128   /* kept for ACKs and control once data stops */
+
+struct dl_txq {
+	struct rte_ring *ring;      /* the sink: a ring, or NULL for the NIC's tx queue */
+	uint16_t n;                 /* m[0..n) waits, in order */
+	bool full;                  /* the sink refused part of the last flush */
+	uint64_t sent;              /* packets the sink took */
+	uint64_t backlog;           /* times the sink filled up and packets waited here */
+	uint64_t dropped;           /* the backlog itself was full: lost */
+	struct rte_mbuf *m[DL_TXQ_SIZE];
+};
 
 struct dpdk_core {
 	struct dpdk_layer *dl;
@@ -38,9 +59,9 @@ struct dpdk_core {
 	/* single mode: a burst dpdk_wait_rx() already read from the NIC */
 	struct rte_mbuf *stash[DPDK_MAX_BURST];
 	uint16_t stash_n;
-	/* addBufferToRing() batch */
-	struct rte_mbuf *tx[DPDK_MAX_BURST];
-	uint16_t tx_n;
+	/* addBufferToRing()'s batch and backlog: to the NIC in single mode,
+	 * to tx_ring otherwise */
+	struct dl_txq tx;
 	struct rte_ring *rx_ring;   /* Rx thread -> this core (SP/SC) */
 	struct rte_ring *tx_ring;   /* this core -> Tx side (SP/SC) */
 	struct rte_ring *arp_ring;  /* this core -> Tx side: next hop unresolved */
@@ -63,7 +84,10 @@ struct dpdk_rxside {
 } __rte_cache_aligned;
 
 struct dpdk_txside {
-	uint64_t nic_tx, nic_tx_dropped;
+	/* the NIC's tx queue: core 0's tx in single mode, else q (the thread
+	 * that drains the cores' rings) */
+	struct dl_txq *nic;
+	struct dl_txq q;
 	uint64_t arp_req_tx, arp_reply_tx;
 	uint64_t arp_hold_dropped;    /* held packets given up (timeout or full) */
 	uint64_t dropped[DPDK_MAX_CORES];
@@ -104,9 +128,27 @@ int dl_resolve(const struct dpdk_layer *dl, uint32_t daddr, uint8_t mac[6], uint
  * in nout[core]), answer/learn ARP, free and count the rest. */
 void dl_rx_process(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n,
 		   struct rte_mbuf *out[][DPDK_MAX_BURST], uint16_t *nout);
-/* Send to the NIC (Tx side's thread only); the NIC's refusals after
- * TX_RETRIES are freed and counted in *drop (and nic_tx_dropped). */
+/* Hand q's backlog to its sink, oldest first; keep what it refuses.
+ * Returns the packets it took. */
+unsigned dl_txq_flush(struct dpdk_layer *dl, struct dl_txq *q);
+/* Queue n packets behind q's backlog (flushing first when it lacks room);
+ * what does not fit even then is freed and counted in q->dropped (and in
+ * *drop when given). */
+void dl_txq_add(struct dpdk_layer *dl, struct dl_txq *q, struct rte_mbuf **pkts, uint16_t n,
+		uint64_t *drop);
+/* Send to the NIC (Tx side's thread only), behind its backlog. */
 void dl_tx_send(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n, uint64_t *drop);
+/* The Tx side holds packets the NIC refused: a loop must poll again soon
+ * (virtio signals no tx completion) instead of blocking for long. */
+static inline bool dl_tx_backlogged(const struct dpdk_layer *dl)
+{
+	return dl->txs.nic->n != 0;
+}
+/* How long a loop holding a backlog waits before it looks again. */
+static inline uint32_t dl_tx_step_us(const struct dpdk_layer *dl)
+{
+	return dl->cfg.idle_max_us ? dl->cfg.idle_max_us : KB_IDLE_DEFAULT_MAX_SLEEP_US;
+}
 /* Tx side: a packet whose next hop was unresolved; send or hold it. */
 void dl_tx_unresolved(struct dpdk_layer *dl, struct rte_mbuf *m, uint64_t now_us);
 /* Tx side: retry/resolve/expire held packets. */

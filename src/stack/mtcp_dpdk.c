@@ -39,6 +39,8 @@ static int be_tx_send_frags(void *core, uint8_t *buf, uint16_t hlen, const struc
 	return addFragsToRing(core, buf, hlen, (const struct dpdk_frag *)f, n, tso_mss);
 }
 
+static unsigned be_tx_room(void *core) { return dpdk_tx_room(core); }
+
 static int attach(struct mtcp_manager *m, int cpu, struct mtcp_backend *be)
 {
 	struct dpdk_core *dc = dpdk_core_attach(m->layer, cpu);
@@ -47,7 +49,7 @@ static int attach(struct mtcp_manager *m, int cpu, struct mtcp_backend *be)
 		return -1;
 	*be = (struct mtcp_backend){ dc, be_rx_count, be_rx_buf, be_tx_buf, be_tx_send,
 				     be_flush, be_wait, be_rx_frags, be_buf_alloc, be_buf_free,
-				     be_tx_send_frags };
+				     be_tx_send_frags, be_tx_room };
 	return 0;
 }
 
@@ -70,11 +72,11 @@ static void print_core_stats(struct mtcp_context *c)
 
 	dpdk_core_stats(c->loop.be.core, &s);
 	fprintf(stderr, "dpdk core %d: rx_pkts=%llu rx_filtered=%llu rx_malformed=%llu "
-		"rx_ring_full=%llu tx_pkts=%llu tx_ring_full=%llu tx_nobuf=%llu tx_noarp=%llu "
+		"rx_ring_full=%llu tx_pkts=%llu tx_backlog=%llu tx_nobuf=%llu tx_noarp=%llu "
 		"tx_dropped=%llu\n", c->cpu,
 		(unsigned long long)s.rx_pkts, (unsigned long long)s.rx_filtered,
 		(unsigned long long)s.rx_malformed, (unsigned long long)s.rx_ring_full,
-		(unsigned long long)s.tx_pkts, (unsigned long long)s.tx_ring_full,
+		(unsigned long long)s.tx_pkts, (unsigned long long)s.tx_backlog,
 		(unsigned long long)s.tx_nobuf, (unsigned long long)s.tx_noarp,
 		(unsigned long long)s.tx_dropped);
 	if (c->cpu == 0)

@@ -366,6 +366,13 @@ static int be_tx_send_frags(void *arg, uint8_t *buf, uint16_t hlen, const struct
 	return c->loop.be.tx_send_frags(c->loop.be.core, buf, hlen, f, n, tso_mss);
 }
 
+static unsigned be_tx_room(void *arg)
+{
+	struct mtcp_context *c = arg;
+
+	return c->loop.be.tx_room(c->loop.be.core);
+}
+
 mctx_t mtcp_create_context(int cpu)
 {
 	struct mtcp_manager *m = &g_mtcp;
@@ -399,6 +406,8 @@ mctx_t mtcp_create_context(int cpu)
 		ops.buf_free = be_buf_free;
 		ops.tx_send_frags = be_tx_send_frags;
 	}
+	if (c->loop.be.tx_room)
+		ops.tx_room = be_tx_room;
 
 	cfg.ip = m->ip;
 	cfg.seed = (uint32_t)mtcp_now_us() * 2654435761u + (uint32_t)cpu;
@@ -449,7 +458,8 @@ int mtcp_get_stat(mctx_t c, struct mtcp_stat *out)
 	*out = (struct mtcp_stat){ .rx_bytes = s->rx_bytes, .tx_bytes = s->tx_bytes,
 				   .rexmt_segs = s->rexmt_segs, .rto = s->rto_fired,
 				   .tlp_probe = s->tlp_probe, .rack_lost = s->rack_lost,
-				   .recoveries = s->sack_recovery + s->fast_rexmt };
+				   .recoveries = s->sack_recovery + s->fast_rexmt,
+				   .tx_blocked = s->tx_blocked };
 	return 0;
 }
 

@@ -37,6 +37,8 @@ struct mtcp_backend {
 	void (*buf_free)(void *core, void *buf);
 	int (*tx_send_frags)(void *core, uint8_t *buf, uint16_t hlen, const struct tcp_frag *f,
 			     int n, uint16_t tso_mss);
+	/* Optional: packets the port takes now (tcp_ops.tx_room). */
+	unsigned (*tx_room)(void *core);
 };
 
 struct mtcp_loop {

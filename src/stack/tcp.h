@@ -69,6 +69,11 @@ struct tcp_ops {
 	void (*buf_free)(void *arg, void *buf);
 	int (*tx_send_frags)(void *arg, uint8_t *buf, uint16_t hlen, const struct tcp_frag *f,
 			     int n, uint16_t tso_mss);
+	/* Optional (NULL: always room): packets the network takes now.  At 0
+	 * its transmit queue is full (backpressure, e.g. a vNIC ring not yet
+	 * drained): the stack builds no data segments, so none is lost
+	 * there, and tries again at the next tcp_flush_output(). */
+	unsigned (*tx_room)(void *arg);
 };
 
 struct tcp_cfg {
@@ -120,6 +125,7 @@ struct tcp_stats {
 	uint64_t rack_lost, rack_timer;   /* runs RACK declared lost; its timer fired */
 	uint64_t conn_timeout, conn_reset, conns_opened, conns_accepted, conns_closed;
 	uint64_t tx_nobuf, data_after_close;
+	uint64_t tx_blocked;      /* output stopped on a full transmit queue (tcp_ops.tx_room) */
 	uint64_t tso_segs;        /* segments larger than the MSS handed to the network */
 	uint64_t rx_big_segs;     /* received segments larger than the MSS (LRO/GSO) */
 	uint64_t cksum_offloaded; /* received segments whose checksum the network checked */

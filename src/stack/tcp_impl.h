@@ -94,6 +94,8 @@ int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags);
 /* Send what the windows allow: new data, recovery retransmissions, the
  * FIN, a pending ACK. */
 void tcp_output(struct tcp_pcb *p);
+/* Queue p for the next tcp_flush_output() (mTCP's send list). */
+void tcp_out_queue(struct tcp_pcb *p);
 void tcp_send_ack(struct tcp_pcb *p);
 /* Retransmit from seq: returns payload bytes sent or -1. */
 int tcp_rexmit_at(struct tcp_pcb *p, uint32_t seq);

@@ -466,11 +466,29 @@ static int64_t prr_sndcnt(struct tcp_pcb *p, uint32_t pipe)
 	return n;
 }
 
+/* The network's transmit queue is full: build no data segment now (it
+ * would only wait there, or be lost), and come back at the next flush,
+ * when the queue has drained.  Pure ACKs still go. */
+static bool tx_blocked(struct tcp_pcb *p)
+{
+	struct tcp_stack *st = p->st;
+
+	if (!st->ops.tx_room || st->ops.tx_room(st->ops.arg))
+		return false;
+	st->stats.tx_blocked++;
+	tcp_out_queue(p);
+	return true;
+}
+
 static void sack_recovery_output(struct tcp_pcb *p)
 {
 	int64_t budget = prr_sndcnt(p, rack_pipe(&p->rack, &p->sack));
 
 	for (int guard = 0; guard < 1024 && budget > 0; guard++) {
+		/* what PRR allows now stays allowed: it counts delivered
+		 * against sent bytes */
+		if (tx_blocked(p))
+			return;
 		int sent = tcp_rexmit_lost(p);
 
 		if (sent < 0) {
@@ -508,8 +526,11 @@ void tcp_output(struct tcp_pcb *p)
 		for (int guard = 0; guard < 4096; guard++) {
 			uint32_t win = cwnd < p->snd_wnd ? cwnd : p->snd_wnd;
 			uint32_t inflight = p->snd_nxt - p->snd_una;
+			uint32_t usable = win > inflight ? win - inflight : 0;
 
-			if (!send_at_nxt(p, win > inflight ? win - inflight : 0))
+			if (usable && seq_lt(p->snd_nxt, tcp_snd_end(p)) && tx_blocked(p))
+				break;
+			if (!send_at_nxt(p, usable))
 				break;
 		}
 	}

@@ -102,7 +102,7 @@ struct tcp_stack *tcp_stack_create(const struct tcp_cfg *cfg,
 
 /* ---- the output queue (mTCP's send list) ---- */
 
-static void out_queue(struct tcp_pcb *p)
+void tcp_out_queue(struct tcp_pcb *p)
 {
 	struct tcp_stack *st = p->st;
 
@@ -128,11 +128,22 @@ static void out_unlink(struct tcp_pcb *p)
 
 void tcp_flush_output(struct tcp_stack *st)
 {
-	while (st->out_head) {
-		struct tcp_pcb *p = st->out_head;
+	struct tcp_pcb *p = st->out_head;
 
-		out_unlink(p);
+	/* the list is taken whole: a pcb stopped by a full transmit queue
+	 * queues itself again, for the next flush, not for this loop */
+	if (p)
+		p->out_pprev = &p;
+	st->out_head = NULL;
+	while (p) {
+		struct tcp_pcb *next = p->out_next;
+
+		if (next)
+			next->out_pprev = &next;
+		p->out_next = NULL;
+		p->out_pprev = NULL;
 		tcp_output(p);
+		p = next;
 	}
 }
 
@@ -485,7 +496,7 @@ int tcp_send(struct tcp_pcb *p, const void *buf, uint32_t len)
 		return -EPIPE;
 	n = sndbuf_write(&p->sb, buf, len);
 	if (n)
-		out_queue(p);
+		tcp_out_queue(p);
 	return (int)n;
 }
 
@@ -567,7 +578,7 @@ void tcp_close(struct tcp_pcb *p)
 	}
 	p->fin_queued = true;
 	p->fin_seq = sndbuf_end(&p->sb);
-	out_queue(p);
+	tcp_out_queue(p);
 }
 
 /* ---- timers ---- */
@@ -831,7 +842,7 @@ void tcp_stats_print(const struct tcp_stack *st, FILE *f)
 	P(syncookies_sent); P(syncookies_recv);
 	P(no_pcb_rst_tx); P(bad_ack_rst_tx); P(rst_tx); P(rst_rx); P(challenge_ack); P(rcv_ooo); P(rcv_dup);
 	P(fast_rexmt); P(sack_recovery); P(rack_lost); P(rack_timer); P(rto_fired); P(tlp_probe);
-	P(persist_probe); P(syn_rexmt); P(keepalive_probe); P(keepalive_timeout);
+	P(persist_probe); P(syn_rexmt); P(keepalive_probe); P(keepalive_timeout); P(tx_blocked);
 	/* the tail figure: RTOs per GB sent (retransmissions included) */
 	fprintf(f, " rto_per_gb=%.2f", tcp_stats_rto_per_gb(s));
 	fprintf(f, "\ntcp offloads:");

@@ -14,47 +14,19 @@
 # asan: no
 source "$(dirname "$0")/../lib.sh"
 
-APPS=$KB_BUILD/apps
-SWITCH=$KB_BUILD/src/switch/kbswitch
-KBCTL=$KB_BUILD/src/switch/kbctl
-SCRIPT=$KB_ROOT/conf/forward_script.bess
-for b in "$APPS/epserver" "$APPS/epwget" "$SWITCH" "$KBCTL"; do
-	[[ -x $b ]] || { kb_fail "$b not built"; kb_done; }
-done
+source "$(dirname "$0")/lib_dl.sh"
 
-vm_conf() {   # FILE SOCK IP MAC
-	cat >"$1" <<CONF
-# written by $KB_TEST
-port = net_virtio_user0,path=$2
-ip = $3/24
-mac = $4
-mode = single
-file_prefix = kbsd${KB_ID}$(basename "$1" .conf)
-tcp_timeout = -1
-eal_args = --single-file-segments
-vhost_server = yes
 # 8 connections of 1 MB windows: more in flight than VM 2's ring holds
 # (64 slots: with one copy and 64 KB segments VM 2 drains a 256-slot ring
 # between stops, and nothing would be dropped)
-rcvbuf = 1048576
-sndbuf = 1048576
-CONF
-}
-
-mkdir -p "$KB_TMP/www"
-head -c 3145728 /dev/urandom >"$KB_TMP/www/f.bin"
-want=$(sha256sum <"$KB_TMP/www/f.bin" | cut -d' ' -f1)
-S1=$KB_TMP/vm1.sock S2=$KB_TMP/vm2.sock CTL=$KB_TMP/sw.ctl
-KB_VM1_SOCK=$S1 KB_VM2_SOCK=$S2 KB_VM1_MAC=02:00:00:00:00:01 KB_VM2_MAC=02:00:00:00:00:02 \
-	kb_bg "$KB_TMP/sw.log" timeout 170 "$SWITCH" $(kb_eal_mem vhost 256) \
-	--file-prefix=kbsd${KB_ID}sw -- -f "$SCRIPT" --ctl "$CTL"
-kb_wait_for 60 test -S "$CTL" || { kb_fail "kbswitch did not start"; tail -n 15 "$KB_TMP/sw.log"; kb_done; }
-vm_conf "$KB_TMP/vm1.conf" "$S1" 10.0.0.1 02:00:00:00:00:01
-vm_conf "$KB_TMP/vm2.conf" "$S2,queue_size=64" 10.0.0.2 02:00:00:00:00:02
-kb_bg "$KB_TMP/eps.log" timeout 160 "$APPS/epserver" -f "$KB_TMP/vm1.conf" -p "$KB_TMP/www" -P 80
-SRV=$KB_LAST_PID
-kb_wait_log 60 "$KB_TMP/eps.log" '^epserver: serving' || { kb_fail "epserver did not start"; tail -n 15 "$KB_TMP/eps.log"; kb_done; }
-
+win="rcvbuf = 1048576
+sndbuf = 1048576"
+dl_switch kbsd
+dl_vm_conf "$KB_TMP/vm1.conf" "$DL_S1" 10.0.0.1 02:00:00:00:00:01 kbsd "$win"
+dl_vm_conf "$KB_TMP/vm2.conf" "$DL_S2,queue_size=64" 10.0.0.2 02:00:00:00:00:02 kbsd "$win"
+dl_server "$KB_TMP/vm1.conf"
+SRV=$DL_SRV
+APPS=$DL_APPS
 kb_bg "$KB_TMP/w.log" timeout 120 "$APPS/epwget" -f "$KB_TMP/vm2.conf" http://10.0.0.1/f.bin \
 	-n 30 -c 8 -o "$KB_TMP/got.bin"
 CLI=$KB_LAST_PID
@@ -68,7 +40,7 @@ while kb_alive "$CLI"; do
 done
 wait "$CLI"
 rc=$?
-drops=$("$KBCTL" --ctl "$CTL" show module 2>/dev/null | sed -n 's/^out2::QueueOut drops=\([0-9]*\).*/\1/p')
+drops=$("$DL_KBCTL" --ctl "$DL_CTL" show module 2>/dev/null | sed -n 's/^out2::QueueOut drops=\([0-9]*\).*/\1/p')
 kill -INT "$SRV"
 kb_wait_for 20 sh -c "! kill -0 $SRV"
 echo "QueueOut drops toward epwget: ${drops:-?}"
@@ -78,7 +50,7 @@ kb_check "the switch dropped frames toward the stalled receiver (QueueOut drops=
 	test "${drops:-0}" -gt 0
 kb_check "30 downloads completed (rc=$rc)" grep -q '200: 30, other status: 0, errors: 0' "$KB_TMP/w.log"
 got=$(sha256sum <"$KB_TMP/got.bin" 2>/dev/null | cut -d' ' -f1)
-kb_check "the first body's sha256 is the file's" test "$got" = "$want"
+kb_check "the first body's sha256 is the file's" test "$got" = "$DL_SHA"
 moved=$(sed -n 's/^epserver: retransmission timeouts: [0-9]* in \([0-9]*\) bytes.*/\1/p' "$KB_TMP/eps.log")
 fetched=$((30 * 3145728))
 kb_check "the server moved ${moved:-?} bytes for $fetched fetched (less than twice)" \

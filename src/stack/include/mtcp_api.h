@@ -108,6 +108,7 @@ struct mtcp_stat {
 	uint64_t tlp_probe;     /* tail-loss probes (RFC 8985) */
 	uint64_t rack_lost;     /* ranges RACK declared lost */
 	uint64_t recoveries;    /* fast/SACK recovery episodes */
+	uint64_t tx_blocked;    /* sending paused: the port's transmit queue was full */
 };
 int mtcp_get_stat(mctx_t mctx, struct mtcp_stat *st);
 

@@ -114,7 +114,7 @@ static void eal_args(void)
 	CHECK_STR(joined, "--lcores 0@(1,0),1@0 --file-prefix vm1 --no-telemetry --log-level=notice "
 		  "--no-huge -m 128 "
 		  "--no-shconf --single-file-segments --no-pci "
-		  "--vdev=net_virtio_user0,path=/tmp/x.sock,queues=1,mac=02:00:00:00:00:01 "
+		  "--vdev=net_virtio_user0,path=/tmp/x.sock,queues=1,mac=02:00:00:00:00:01,queue_size=1024 "
 		  "--log-level=lib.eal:debug ");
 	CHECK(dpdk_cfg_eal_argv(&c, "x", false, argv, 5, buf, sizeof(buf)) < 0);
 	/* without core_list nothing is pinned: every lcore floats */

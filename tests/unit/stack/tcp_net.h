@@ -50,6 +50,11 @@ struct net {
 	bool (*filter)(struct net *n, int from, const uint8_t *pkt, uint16_t len);
 	void *filter_arg;
 	uint64_t sent[2], dropped;
+	/* > 0: a transmit queue that takes this many packets per step, as a
+	 * vNIC ring the switch drains; tcp_ops.tx_room reports what is left.
+	 * tx_overrun counts data segments handed over with no room left. */
+	int tx_budget, tx_left[2];
+	uint64_t tx_overrun[2];
 };
 
 static inline uint32_t net_rand(struct net *n)
@@ -108,6 +113,14 @@ static void net_enqueue(struct net *n, int to, uint8_t *buf, uint16_t len, uint6
 	n->q[n->n++] = (struct npkt){ buf, len, to, at, n->order++ };
 }
 
+static unsigned net_tx_room(void *arg)
+{
+	struct endpoint *e = arg;
+	struct net *n = e->net;
+
+	return n->tx_budget > 0 ? (unsigned)n->tx_left[e->idx] : 1u;
+}
+
 static int net_send(void *arg, uint8_t *buf, uint16_t len)
 {
 	struct endpoint *e = arg;
@@ -115,6 +128,15 @@ static int net_send(void *arg, uint8_t *buf, uint16_t len)
 	uint64_t at = n->now + n->delay_us;
 
 	n->sent[e->idx]++;
+	if (n->tx_budget > 0) {
+		/* payload: IPv4 total length less the IP and TCP headers */
+		unsigned pl = len - (buf[0] & 0x0fu) * 4u - (buf[(buf[0] & 0x0fu) * 4u + 12] >> 4) * 4u;
+
+		if (n->tx_left[e->idx] > 0)
+			n->tx_left[e->idx]--;
+		else if (pl)
+			n->tx_overrun[e->idx]++;
+	}
 	if ((n->filter && !n->filter(n, e->idx, buf, len)) ||
 	    (n->drop_pct && (int)(net_rand(n) % 1000) < n->drop_pct)) {
 		free(buf);
@@ -154,7 +176,7 @@ static inline void net_init(struct net *n, const struct tcp_cfg *c0, const struc
 	for (int i = 0; i < 2; i++) {
 		struct tcp_cfg c = *(i ? c1 : c0);
 		struct tcp_ops ops = { &n->ep[i], net_alloc, net_send, net_event, net_buf_alloc,
-				       net_buf_free, NULL };
+				       net_buf_free, NULL, net_tx_room };
 
 		c.ip = net_ip(i);
 		c.seed = 1000 + (uint32_t)i;
@@ -184,6 +206,7 @@ static inline void net_step(struct net *n, uint64_t dt)
 {
 	for (int i = 0; i < 2; i++) {
 		n->st[i]->now = n->now;
+		n->tx_left[i] = n->tx_budget;   /* the queue drained since */
 		tcp_flush_output(n->st[i]);
 	}
 	n->now += dt;
