@@ -210,7 +210,7 @@ kbnet_run() {
 	[[ $TOPOLOGY == direct ]] && note kbnet "topology: direct (vhost-user <-> virtio-user, no switch: $([[ -n ${KB_BENCH_DIRECT:-} ]] && echo KB_BENCH_DIRECT set || echo "kbswitch or conf/forward_script.bess missing"))"
 	local m
 	for m in "${MODES[@]}"; do
-		kbnet_mode "$m"
+		(( ${#TESTS[@]} )) && kbnet_mode "$m"
 		(( DL )) && kbnet_dl "$m"
 	done
 }

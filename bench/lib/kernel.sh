@@ -38,6 +38,13 @@ kern_run() {
 		kern_cleanup
 		return
 	fi
+	(( ${#TESTS[@]} )) && kern_tests
+	(( DL )) && kern_dl
+	kern_cleanup
+}
+
+# kern_tests: kbperf's tests against a kbperf server in kbbA
+kern_tests() {
 	ip netns exec kbbA timeout $((SECS * 40 + 120)) "$PERF" --kernel -s >"$TMP/kern-srv.log" 2>&1 &
 	local spid=$!
 	local i
@@ -53,8 +60,6 @@ kern_run() {
 	done
 	kill -TERM "$spid" 2>/dev/null
 	wait "$spid" 2>/dev/null
-	(( DL )) && kern_dl
-	kern_cleanup
 }
 
 # kern_dl: the 3 MiB download test, epserver --kernel in kbbA, epwget in kbbB
