@@ -12,62 +12,82 @@
 
 #define VIRTIO_GUEST_CSUM (1ULL << 1)    /* VIRTIO_NET_F_GUEST_CSUM */
 #define VIRTIO_GUEST_TSO4 (1ULL << 7)    /* VIRTIO_NET_F_GUEST_TSO4 */
-#define GSO_MAX_SEGS 64                  /* 64 KB in MSSes of 1 KB and more */
+#define VIRTIO_GUEST_TSO6 (1ULL << 8)    /* VIRTIO_NET_F_GUEST_TSO6 */
+/* The most segments one frame can need: 64 KB cut at the smallest MSS a
+ * sender uses (48 bytes: Linux's net.ipv4.tcp_min_snd_mss; a far end with
+ * mtu = 576 already needs 126).  On the worker's stack, per call: a port's
+ * queues may be served by several workers at once. */
+#define GSO_MAX_SEGS (65536 / 48 + 1)
+
+struct peer_caps {
+	bool csum, tso4, tso6;
+};
 
 /* What the far end takes now: a guest renegotiates when it reconnects. */
-static void peer_takes(const struct port_offload *ol, uint16_t pid, bool *csum, bool *tso)
+static struct peer_caps peer_takes(const struct port_offload *ol, uint16_t pid)
 {
+	struct peer_caps c;
+
 	if (ol->vhost) {
 		uint64_t f = 0;
 		int vid = rte_eth_vhost_get_vid_from_port_id(pid);
 
 		if (vid < 0 || rte_vhost_get_negotiated_features(vid, &f) != 0)
 			f = 0;
-		*csum = f & VIRTIO_GUEST_CSUM;
-		*tso = (f & VIRTIO_GUEST_TSO4) && *csum;
-		return;
+		c.csum = f & VIRTIO_GUEST_CSUM;
+		c.tso4 = (f & VIRTIO_GUEST_TSO4) && c.csum;
+		c.tso6 = (f & VIRTIO_GUEST_TSO6) && c.csum;
+		return c;
 	}
-	*csum = ol->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
-	*tso = (ol->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) && *csum;
+	c.csum = ol->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	c.tso4 = c.tso6 = (ol->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) && c.csum;
+	return c;
 }
 
-/* The IPv4 header's checksum, and the L4 one: complete, or (peer takes
- * partial checksums) the pseudo-header sum with this frame's length. */
-static void fix_cksums(struct port_offload *ol, struct rte_mbuf *m, bool partial)
+bool offload_fix_cksums(struct rte_mbuf *m, bool partial)
 {
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
+	void *l3 = rte_pktmbuf_mtod_offset(m, void *, m->l2_len);
 	uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
 	uint32_t off = m->l2_len + m->l3_len;
 	uint16_t ck;
 	uint8_t *field;
 
-	if (!(m->ol_flags & RTE_MBUF_F_TX_IPV4))
-		return;   /* IPv6: the far end gets it as it is (our VMs are IPv4) */
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	if (m->ol_flags & RTE_MBUF_F_TX_IPV4) {
+		struct rte_ipv4_hdr *ip = l3;
+
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		ck = rte_ipv4_phdr_cksum(ip, 0);
+	} else if (m->ol_flags & RTE_MBUF_F_TX_IPV6) {
+		/* a Linux guest's IPv6 TCP/UDP is left partial as its IPv4 is */
+		ck = rte_ipv6_phdr_cksum(l3, 0);
+	} else {
+		return false;
+	}
 	if (l4 == RTE_MBUF_F_TX_TCP_CKSUM)
 		field = rte_pktmbuf_mtod_offset(m, uint8_t *, off + 16);
 	else if (l4 == RTE_MBUF_F_TX_UDP_CKSUM)
 		field = rte_pktmbuf_mtod_offset(m, uint8_t *, off + 6);
 	else
-		return;
-	ck = rte_ipv4_phdr_cksum(ip, 0);
+		return false;
 	if (!partial) {
 		uint16_t raw = 0;
 		uint32_t sum;
 
 		memset(field, 0, 2);
 		if (rte_raw_cksum_mbuf(m, off, rte_pktmbuf_pkt_len(m) - off, &raw) < 0)
-			return;
+			return false;
 		sum = (uint32_t)raw + ck;
 		sum = (sum & 0xffff) + (sum >> 16);
 		ck = (uint16_t)~sum;
 		if (l4 == RTE_MBUF_F_TX_UDP_CKSUM && ck == 0)
 			ck = 0xffff;   /* 0 means "no checksum" in UDP */
-		m->ol_flags &= ~(RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IPV4);
-		ol->sw_cksum++;
 	}
 	memcpy(field, &ck, 2);
+	if (partial)
+		return false;
+	m->ol_flags &= ~(RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6);
+	return true;
 }
 
 static uint16_t burst(struct module *m, uint16_t pid, uint16_t q, struct rte_mbuf **pkts,
@@ -87,27 +107,34 @@ uint16_t port_offload_tx(struct module *m, struct port_offload *ol, uint16_t pid
 {
 	struct rte_mbuf *out[KB_BURST], *segs[GSO_MAX_SEGS];
 	uint16_t n_out = 0, sent = 0;
-	bool csum, tso;
+	struct peer_caps pc = peer_takes(ol, pid);
 
-	peer_takes(ol, pid, &csum, &tso);
 	for (uint16_t i = 0; i < b->cnt; i++) {
 		struct rte_mbuf *p = b->pkts[i];
 		uint64_t f = p->ol_flags;
+		bool tso = f & RTE_MBUF_F_TX_IPV4 ? pc.tso4 : pc.tso6;
 
 		if ((f & RTE_MBUF_F_TX_TCP_SEG) && !tso) {
 			/* in order: what came before it leaves first */
 			sent += burst(m, pid, q, out, n_out);
 			n_out = 0;
-			ol->gso.gso_size = (uint16_t)(p->tso_segsz + p->l2_len + p->l3_len + p->l4_len);
-			int k = rte_gso_segment(p, &ol->gso, segs, GSO_MAX_SEGS);
+			struct rte_gso_ctx ctx = ol->gso;
+			uint32_t hdr = (uint32_t)p->l2_len + p->l3_len + p->l4_len;
 
-			if (k < 0) {
+			ctx.gso_size = (uint16_t)(p->tso_segsz + hdr);
+			int k = rte_gso_segment(p, &ctx, segs, GSO_MAX_SEGS);
+
+			/* 0: left whole, right only for a frame of one MSS
+			 * (rte_gso of DPDK 22.11 cannot cut TCP over IPv6:
+			 * such a frame for a far end without TSO6 is lost) */
+			if (k < 0 || (k == 0 && rte_pktmbuf_pkt_len(p) > ctx.gso_size)) {
 				m->drops++;
+				ol->gso_drops++;
 				rte_pktmbuf_free(p);
 				continue;
 			}
 			if (k == 0) {
-				segs[0] = p;   /* small enough as it is */
+				segs[0] = p;
 				k = 1;
 			} else {
 				rte_pktmbuf_free(p);   /* the segments hold its data */
@@ -116,15 +143,15 @@ uint16_t port_offload_tx(struct module *m, struct port_offload *ol, uint16_t pid
 			}
 			for (int j = 0; j < k; j++) {
 				segs[j]->ol_flags &= ~RTE_MBUF_F_TX_TCP_SEG;
-				fix_cksums(ol, segs[j], csum);
+				ol->sw_cksum += offload_fix_cksums(segs[j], pc.csum);
 			}
 			for (int j = 0; j < k; j += KB_BURST)
 				sent += burst(m, pid, q, segs + j,
 					      (uint16_t)(k - j < KB_BURST ? k - j : KB_BURST));
 			continue;
 		}
-		if ((f & RTE_MBUF_F_TX_L4_MASK) && !(f & RTE_MBUF_F_TX_TCP_SEG) && !csum)
-			fix_cksums(ol, p, false);
+		if ((f & RTE_MBUF_F_TX_L4_MASK) && !(f & RTE_MBUF_F_TX_TCP_SEG) && !pc.csum)
+			ol->sw_cksum += offload_fix_cksums(p, false);
 		out[n_out++] = p;
 	}
 	sent += burst(m, pid, q, out, n_out);

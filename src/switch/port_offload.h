@@ -82,8 +82,9 @@ struct pkt_batch;
 struct port_offload {
 	bool vhost;              /* the far end is a guest: ask its features */
 	uint64_t tx_offloads;    /* else: what the port was configured with */
-	struct rte_gso_ctx gso;
+	struct rte_gso_ctx gso;  /* a template: each frame sets its own gso_size */
 	uint64_t gso_frames, gso_segs, sw_cksum;
+	uint64_t gso_drops;      /* TSO frames that could not be cut (dropped) */
 };
 
 #define OFFLOAD_TX_FLAGS (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_L4_MASK)
@@ -92,5 +93,11 @@ struct port_offload {
  * are counted in m->drops.  Returns the frames sent. */
 uint16_t port_offload_tx(struct module *m, struct port_offload *ol, uint16_t pid, uint16_t q,
 			 struct pkt_batch *b);
+
+/* The checksums a frame asked for (TX_IPV4/TX_IPV6, TX_TCP_CKSUM or
+ * TX_UDP_CKSUM, l2_len and l3_len set): complete (the flags cleared; true),
+ * or, when partial, the L4 field set to the pseudo-header sum of this
+ * frame's own length, as virtio's NEEDS_CSUM wants it (false). */
+bool offload_fix_cksums(struct rte_mbuf *m, bool partial);
 
 #endif

@@ -326,12 +326,12 @@ static void pmd_describe(const struct module *m, char *buf, size_t len)
 		rte_ether_format_addr(macs, sizeof(macs), &mac);
 	snprintf(buf, len,
 		 "port_id=%u %s=%s mac=%s link=%s offloads=%s gso_frames=%" PRIu64 " gso_segs=%" PRIu64
-		 " sw_cksum=%" PRIu64 " inc_q=%lld out_q=%lld "
+		 " sw_cksum=%" PRIu64 " gso_drops=%" PRIu64 " inc_q=%lld out_q=%lld "
 		 "rx_pkts=%" PRIu64 " rx_bytes=%" PRIu64 " rx_missed=%" PRIu64 " rx_errors=%" PRIu64
 		 " tx_pkts=%" PRIu64 " tx_bytes=%" PRIu64 " tx_errors=%" PRIu64,
 		 p->pid, p->src_key, p->port_id >= 0 ? "" : p->dev, macs,
 		 link.link_status ? "up" : "down", p->offloads ? "on" : "off", p->ol.gso_frames,
-		 p->ol.gso_segs, p->ol.sw_cksum, (long long)p->nq[0], (long long)p->nq[1],
+		 p->ol.gso_segs, p->ol.sw_cksum, p->ol.gso_drops, (long long)p->nq[0], (long long)p->nq[1],
 		 st.ipackets, st.ibytes, st.imissed, st.ierrors, st.opackets, st.obytes,
 		 st.oerrors);
 }

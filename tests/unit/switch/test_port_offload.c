@@ -1,8 +1,11 @@
 /* port_offload.h without EAL: what the vhost library reports about a frame
  * on dequeue (Rx flags) becomes what it reads on enqueue (Tx flags and
  * header lengths), so a TSO frame or a partial checksum crosses the switch
- * unchanged. */
+ * unchanged; and the checksums the switch completes for a far end that
+ * cannot take partial ones, IPv4 and IPv6 (a Linux guest leaves both). */
 #include <string.h>
+
+#include <rte_ip.h>
 
 #include "kbtest.h"
 #include "port_offload.h"
@@ -92,4 +95,94 @@ static void nothing_to_carry(void)
 	CHECK(!(m->ol_flags & RTE_MBUF_F_TX_L4_MASK));
 }
 
-KBTEST_MAIN(T(gso_frame_becomes_tso), T(partial_checksum_carried), T(nothing_to_carry))
+/* A partial frame as a Linux guest sends it: IPv4 or IPv6, TCP or UDP,
+ * 300 bytes of payload, the L4 field holding the pseudo-header sum. */
+static struct rte_mbuf *partial_frame(bool v6, bool udp)
+{
+	unsigned l3 = v6 ? 40 : 20, l4 = udp ? 8 : 20, pay = 300;
+	struct rte_mbuf *m = frame(false, 5, 5, udp, 0, 0);
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *ip = p + 14, *th = ip + l3;
+
+	memset(p, 0, 14 + l3 + l4 + pay);
+	if (v6) {
+		struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)ip;
+
+		h->vtc_flow = rte_cpu_to_be_32(0x60000000);
+		h->payload_len = rte_cpu_to_be_16((uint16_t)(l4 + pay));
+		h->proto = udp ? 17 : 6;
+		h->hop_limits = 64;
+		h->src_addr[0] = 0xfe, h->src_addr[1] = 0x80, h->src_addr[15] = 1;
+		h->dst_addr[0] = 0xfe, h->dst_addr[1] = 0x80, h->dst_addr[15] = 2;
+	} else {
+		struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
+
+		h->version_ihl = 0x45;
+		h->total_length = rte_cpu_to_be_16((uint16_t)(l3 + l4 + pay));
+		h->time_to_live = 64;
+		h->next_proto_id = udp ? 17 : 6;
+		h->src_addr = rte_cpu_to_be_32(0x0a000001);
+		h->dst_addr = rte_cpu_to_be_32(0x0a000002);
+	}
+	if (udp)
+		th[5] = (uint8_t)(l4 + pay);   /* dgram_len, low byte */
+	else
+		th[12] = 5 << 4;
+	for (unsigned i = 0; i < pay; i++)
+		th[l4 + i] = (uint8_t)(i * 7 + 1);
+	m->data_len = m->pkt_len = 14 + l3 + l4 + pay;
+	m->l2_len = 14;
+	m->l3_len = l3;
+	m->ol_flags = (v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4) |
+		      (udp ? RTE_MBUF_F_TX_UDP_CKSUM : RTE_MBUF_F_TX_TCP_CKSUM);
+	return m;
+}
+
+/* 0 when the L4 checksum is right: the sum over the pseudo-header and
+ * the L4 bytes, field included, folds to 0xffff */
+static int l4_verify(struct rte_mbuf *m, bool v6)
+{
+	const void *ip = rte_pktmbuf_mtod_offset(m, const void *, 14);
+	uint32_t off = 14 + (v6 ? 40 : 20);
+	uint32_t sum = rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, off), m->pkt_len - off);
+
+	sum += v6 ? rte_ipv6_phdr_cksum(ip, 0) : rte_ipv4_phdr_cksum(ip, 0);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff ? 0 : -1;
+}
+
+static void checksums_completed(void)
+{
+	for (int v6 = 0; v6 < 2; v6++) {
+		for (int udp = 0; udp < 2; udp++) {
+			struct rte_mbuf *m = partial_frame(v6, udp);
+
+			CHECK(offload_fix_cksums(m, false));
+			CHECK_EQ(l4_verify(m, v6), 0);
+			CHECK_EQ(m->ol_flags, 0);   /* nothing left for the port */
+			if (!v6)
+				CHECK_EQ(rte_ipv4_cksum(rte_pktmbuf_mtod_offset(
+						 m, struct rte_ipv4_hdr *, 14)), 0);
+		}
+	}
+}
+
+static void checksums_left_partial(void)
+{
+	/* a far end taking partial checksums gets the pseudo-header sum */
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct rte_mbuf *m = partial_frame(v6, false);
+		const void *ip = rte_pktmbuf_mtod_offset(m, const void *, 14);
+		uint16_t want = v6 ? rte_ipv6_phdr_cksum(ip, 0) : rte_ipv4_phdr_cksum(ip, 0), got;
+		uint64_t f = m->ol_flags;
+
+		CHECK(!offload_fix_cksums(m, true));
+		memcpy(&got, rte_pktmbuf_mtod_offset(m, uint8_t *, 14 + (v6 ? 40 : 20) + 16), 2);
+		CHECK_EQ(got, want);
+		CHECK_EQ(m->ol_flags, f);
+	}
+}
+
+KBTEST_MAIN(T(gso_frame_becomes_tso), T(partial_checksum_carried), T(nothing_to_carry),
+	    T(checksums_completed), T(checksums_left_partial))
