@@ -53,6 +53,9 @@ kb_on_exit() { _kb_cmds+=("$1"); }
 # kb_bg LOG CMD...: start CMD in the background, output to LOG, tracked.
 kb_bg() {
 	local log=$1; shift
+	# emptied here, not only in the child: a kb_wait_log right after must
+	# not find a line an earlier run left in the same log
+	: >"$log"
 	"$@" >"$log" 2>&1 &
 	kb_track_pid $!
 	KB_LAST_PID=$!

@@ -13,7 +13,11 @@
  *           which also drains the per-core tx rings round-robin.
  *   2kb     Case II, rx_main_loop() on the last core, tx_main_loop() on the
  *           last but one.
- * The application cores are the ones left (cores 0..n_app-1).
+ * The application cores are the ones left (cores 0..n_app-1).  When the
+ * VM has fewer CPUs than threads (conf key rxtx, dpdk_info.rxtx_inline),
+ * the Rx/Tx lcores stay parked and the app cores run the same Rx and Tx
+ * work themselves, each under a trylock: the same per-core rings and soft
+ * RSS, without a thread hand-off per packet on a CPU they would share.
  *
  * Threading contract: every data-path call takes the per-core context
  * `struct dpdk_core *` first and must be called only from the thread that
@@ -72,6 +76,9 @@ struct dpdk_info {
 	bool lro;               /* received packets may be larger than the MTU */
 	bool multi_seg;         /* the port sends chained mbufs (payload by reference) */
 	uint16_t mtu;           /* largest L3 packet on the wire (conf key mtu) */
+	bool rxtx_inline;       /* 1kb/2kb: no Rx/Tx threads run; the app cores do their
+				 * work in get_rx_count()/dpdk_flush_tx() (conf key rxtx;
+				 * by default when the VM has fewer CPUs than threads) */
 };
 
 /* Per-core counters; every drop has one. */

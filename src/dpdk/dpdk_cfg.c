@@ -32,6 +32,22 @@ static int get_u32(struct kb_conf *c, const char *key, long long min, long long 
 	return 0;
 }
 
+/* A key whose value is one of names[] (*out = its index; absent: unchanged). */
+static int get_choice(struct kb_conf *c, const char *key, const char *const *names, int n,
+		      int *out, const char *expected, struct kb_err *err)
+{
+	struct kb_conf_entry *e = kb_conf_get(c, key);
+
+	if (!e)
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (!strcmp(e->val, names[i])) {
+			*out = i;
+			return 0;
+		}
+	return kb_conf_bad(c, e, err, expected);
+}
+
 static int copy_str(struct kb_conf *c, const char *key, char *dst, size_t cap,
 		    struct kb_err *err)
 {
@@ -324,18 +340,12 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 		return kb_conf_bad(c, kb_conf_get(c, "gateway"), err, "a gateway on the VM's own prefix");
 
 	struct kb_conf_entry *me = kb_conf_get(c, "mode");
+	static const char *const modes[] = { "single", "1kb", "2kb" };   /* enum dpdk_mode */
+	int mode = DPDK_MODE_SINGLE;
 
-	cfg->mode = DPDK_MODE_SINGLE;
-	if (me) {
-		if (!strcmp(me->val, "single"))
-			cfg->mode = DPDK_MODE_SINGLE;
-		else if (!strcmp(me->val, "1kb"))
-			cfg->mode = DPDK_MODE_1KB;
-		else if (!strcmp(me->val, "2kb"))
-			cfg->mode = DPDK_MODE_2KB;
-		else
-			return kb_conf_bad(c, me, err, "single, 1kb or 2kb");
-	}
+	if (get_choice(c, "mode", modes, 3, &mode, "single, 1kb or 2kb", err) < 0)
+		return -1;
+	cfg->mode = (enum dpdk_mode)mode;
 	static const int min_cores[] = { 1, 2, 3 };
 	long long nc = min_cores[cfg->mode];
 
@@ -410,18 +420,16 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 		if (!kb_is_pow2(vals[i]))
 			return kb_conf_bad(c, kb_conf_get(c, sized[i]), err, "a power of two");
 
-	struct kb_conf_entry *mm = kb_conf_get(c, "memory");
+	/* the names in each enum's order */
+	static const char *const rxtx[] = { "auto", "threads", "inline" };
+	static const char *const mem[] = { "auto", "hugepages", "nohuge" };
+	int rx = DPDK_RXTX_AUTO, mm = cfg->memory;
 
-	if (mm) {
-		if (!strcmp(mm->val, "auto"))
-			cfg->memory = DPDK_MEM_AUTO;
-		else if (!strcmp(mm->val, "hugepages"))
-			cfg->memory = DPDK_MEM_HUGE;
-		else if (!strcmp(mm->val, "nohuge"))
-			cfg->memory = DPDK_MEM_NOHUGE;
-		else
-			return kb_conf_bad(c, mm, err, "auto, hugepages or nohuge");
-	}
+	if (get_choice(c, "rxtx", rxtx, 3, &rx, "auto, threads or inline", err) < 0 ||
+	    get_choice(c, "memory", mem, 3, &mm, "auto, hugepages or nohuge", err) < 0)
+		return -1;
+	cfg->rxtx = (enum dpdk_rxtx)rx;
+	cfg->memory = (enum dpdk_mem)mm;
 	uint32_t vr = cfg->port_is_virtio_user ? dpdk_cfg_vring_size(cfg) : 0;
 
 	if (!kb_conf_get(c, "pool_size")) {

@@ -4,6 +4,7 @@
 #ifndef KB_DPDK_CFG_H
 #define KB_DPDK_CFG_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -15,6 +16,8 @@
 #define DPDK_CFG_MAX_ROUTES 16
 
 enum dpdk_mem { DPDK_MEM_AUTO, DPDK_MEM_HUGE, DPDK_MEM_NOHUGE };
+/* conf key rxtx: where 1kb/2kb run the Rx/Tx work (docs/dpdk-layer.md) */
+enum dpdk_rxtx { DPDK_RXTX_AUTO, DPDK_RXTX_THREADS, DPDK_RXTX_INLINE };
 
 struct dpdk_cfg {
 	char port[512];           /* vdev string or PCI address */
@@ -37,6 +40,7 @@ struct dpdk_cfg {
 	int num_cores;
 	int n_app;
 	int cpu[DPDK_MAX_CORES];  /* core_list: CPU of each core */
+	enum dpdk_rxtx rxtx;
 	uint32_t rx_ring_size, tx_ring_size, pool_size, nic_rx_desc, nic_tx_desc;
 	bool pure_poll;
 	uint32_t idle_max_us;
@@ -70,6 +74,16 @@ uint32_t dpdk_cfg_vring_size(const struct dpdk_cfg *cfg);
 
 /* Whether hugepages can be used now: hugetlbfs mounted and enough free. */
 bool dpdk_cfg_hugepages_ok(uint32_t mem_mb);
+
+/* How many CPUs the VM's threads may run on: core_list's distinct CPUs,
+ * else those of allowed that kb_place leaves to VMs. */
+int dpdk_cfg_cpus(const struct dpdk_cfg *cfg, const cpu_set_t *allowed);
+
+/* 1kb/2kb: whether the app cores do the Rx/Tx threads' work themselves
+ * (rxtx = inline, or auto with fewer CPUs than threads: a dedicated thread
+ * could not run beside the app cores, so every packet would cost two
+ * thread switches on one CPU instead of none). */
+bool dpdk_cfg_rxtx_inline(const struct dpdk_cfg *cfg, int cpus);
 
 /* Build EAL's argv into argv[max] (strings in buf).  Returns argc or -1.
  * *mem_desc says which memory was chosen (for the log line). */

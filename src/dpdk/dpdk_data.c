@@ -36,12 +36,18 @@ void dpdk_flush_tx(struct dpdk_core *c)
 		return;
 	unsigned k = dl_txq_flush(dl, &c->tx);
 
+	/* inline: this core is the ring's consumer (or the one draining for
+	 * all is), also when the ring was full */
+	if (dl->info.rxtx_inline) {
+		dl_tx_kick(dl);
+		return;
+	}
 	if (!k)
 		return;
 	if (dl->info.mode == DPDK_MODE_SINGLE)
 		dl->txs.last_tx_us = dl_now_us(dl);
 	else
-		kb_wait_notify(dl->tx_wake);
+		dl_tx_kick(dl);
 }
 
 unsigned dpdk_tx_room(const struct dpdk_core *c)
@@ -73,6 +79,15 @@ int get_rx_count(struct dpdk_core *c)
 			n = single_poll(c, c->rx);
 		}
 	} else {
+		struct dpdk_layer *dl = c->dl;
+
+		/* inline: this core is the Rx thread when its ring ran dry,
+		 * and the Tx thread while tx work waits */
+		if (dl->info.rxtx_inline) {
+			if (rte_ring_empty(c->rx_ring))
+				dl_inline_rx(dl, c->id);
+			dl_inline_tx(dl, dl->txs.hold.active);
+		}
 		n = (uint16_t)rte_ring_sc_dequeue_burst(c->rx_ring, (void **)c->rx, DPDK_MAX_BURST, NULL);
 	}
 	c->rx_n = n;
@@ -256,38 +271,55 @@ static int tx_enqueue(struct dpdk_core *c, struct rte_mbuf *m, uint8_t *buf, uin
 		rte_pktmbuf_free(m);
 		return -1;
 	}
-	kb_wait_notify(dl->tx_wake);
+	dl_tx_kick(dl);
 	return accepted(c, len);
 }
 
 /* Packets for this core are waiting (single mode: read from the NIC into
- * the stash, for the next get_rx_count()). */
+ * the stash, for the next get_rx_count()).  Inline, also true while
+ * another core polls the NIC: what it reads may be ours. */
 static bool rx_ready(struct dpdk_core *c)
 {
-	if (c->dl->info.mode != DPDK_MODE_SINGLE)
-		return rte_ring_count(c->rx_ring) != 0;
+	struct dpdk_layer *dl = c->dl;
+
+	if (dl->info.mode != DPDK_MODE_SINGLE) {
+		if (!rte_ring_empty(c->rx_ring))
+			return true;
+		if (!dl->info.rxtx_inline)
+			return false;
+		dl_inline_tx(dl, dl->txs.hold.active);
+		return dl_inline_rx(dl, c->id) < 0 || !rte_ring_empty(c->rx_ring);
+	}
 	if (!c->stash_n)
 		c->stash_n = single_poll(c, c->stash);
 	return c->stash_n != 0;
 }
 
-/* Poll window over: arm the wake-up, look once more (what arrived before
- * the arm sent no kick), block.  Single mode: the NIC's rx interrupt;
- * 1kb/2kb: the Rx thread's kick after it filled our ring. */
+/* Poll window over: arm the wake-ups, look once more (what arrived before
+ * the arm sent no kick), block.  Single mode and inline: the NIC's rx
+ * interrupt (armed while any core sleeps) and, inline, the kick of a core
+ * that filled our ring; 1kb/2kb threads: the Rx thread's kick. */
 static void core_block(struct dpdk_core *c, uint64_t timeout_us)
 {
-	bool single = c->dl->info.mode == DPDK_MODE_SINGLE;
+	struct dpdk_layer *dl = c->dl;
+	bool nic = dl->info.mode == DPDK_MODE_SINGLE || dl->info.rxtx_inline;
+	int64_t t = (int64_t)timeout_us * 1000;
 
-	if (single)
-		kb_rxintr_arm(&c->dl->rxq);
-	else
-		kb_wait_prepare(&c->wait);
+	/* inline, no Tx thread looks again for us: at packets the full port
+	 * held back after a short step, at packets held for ARP after one
+	 * retry period */
+	if (dl->info.rxtx_inline && dl_tx_backlogged(dl) && t > (int64_t)dl_tx_step_us(dl) * 1000)
+		t = (int64_t)dl_tx_step_us(dl) * 1000;
+	if (dl->info.rxtx_inline && dl->txs.hold.active && t > (int64_t)dl->cfg.arp_retry_ms * 1000000)
+		t = (int64_t)dl->cfg.arp_retry_ms * 1000000;
+	if (nic)
+		dl_nic_sleep(dl);
+	kb_wait_prepare(&c->wait);
 	if (!rx_ready(c))
-		dl_block(&c->wait, &c->idle, (int64_t)timeout_us * 1000);
-	if (single)
-		kb_rxintr_disarm(&c->dl->rxq);
-	else
-		kb_wait_done(&c->wait);
+		dl_block(&c->wait, &c->idle, t);
+	kb_wait_done(&c->wait);
+	if (nic)
+		dl_nic_wake(dl);
 }
 
 int addBufferToRing(struct dpdk_core *c, uint8_t *buf, uint16_t len)

@@ -32,6 +32,32 @@ bool dpdk_cfg_hugepages_ok(uint32_t mem_mb)
 	return mounted && free_pages * page_kb / 1024 >= (long)mem_mb;
 }
 
+int dpdk_cfg_cpus(const struct dpdk_cfg *cfg, const cpu_set_t *allowed)
+{
+	char buf[1024];
+	int n = 0;
+
+	if (cfg->cpu[0] >= 0) {
+		for (int i = 0; i < cfg->num_cores; i++) {
+			bool seen = false;
+
+			for (int j = 0; j < i; j++)
+				seen |= cfg->cpu[j] == cfg->cpu[i];
+			n += !seen;
+		}
+		return n;
+	}
+	n = kb_place_vm_cpus(allowed, buf, sizeof(buf));
+	return n > 0 ? n : 1;
+}
+
+bool dpdk_cfg_rxtx_inline(const struct dpdk_cfg *cfg, int cpus)
+{
+	if (cfg->mode == DPDK_MODE_SINGLE || cfg->rxtx == DPDK_RXTX_THREADS)
+		return false;
+	return cfg->rxtx == DPDK_RXTX_INLINE || cpus < cfg->num_cores;
+}
+
 int dpdk_cfg_eal_argv(const struct dpdk_cfg *cfg, const char *argv0, bool huge,
 		      char **argv, int max, char *buf, size_t buflen)
 {

@@ -1,5 +1,6 @@
 /* dpdk_init.c: bring-up and tear-down of the layer, attach, statistics. */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <limits.h>
 #include <string.h>
@@ -181,6 +182,18 @@ static void waits_setup(struct dpdk_layer *dl)
 			kb_wait_fini(&c0->wait);
 		return;
 	}
+	if (dl->info.rxtx_inline) {
+		/* every app core may poll the NIC, so every one that sleeps
+		 * waits on it too (dl_nic_sleep), and on its kick (a packet
+		 * another core handed to its ring) */
+		for (int c = 0; c < dl->info.n_app_cores; c++) {
+			struct kb_wait *w = &dl->core[c].wait;
+
+			if (nic >= 0 && kb_wait_init(w) == 0 && kb_wait_add(w, nic) < 0)
+				kb_wait_fini(w);
+		}
+		return;
+	}
 	for (int c = 0; c < dl->info.n_app_cores; c++)
 		kb_wait_init(&dl->core[c].wait);
 	if (nic >= 0 && kb_wait_init(&dl->rxs.wait) == 0 && kb_wait_add(&dl->rxs.wait, nic) < 0)
@@ -216,10 +229,18 @@ static int start(struct dpdk_layer *dl, const char *argv0, struct kb_err *err)
 
 	if (argc < 0)
 		return kb_err_set(err, "EAL arguments too long");
-	fprintf(stderr, "kbdpdk: memory: %s (%u MB), mode %s, %d app core(s)\n",
+	cpu_set_t allowed;
+	int cpus = 1;
+
+	/* where the threads may run: before EAL pins this thread (lcore 0) */
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+		cpus = dpdk_cfg_cpus(cfg, &allowed);
+	dl->info.rxtx_inline = dpdk_cfg_rxtx_inline(cfg, cpus);
+	fprintf(stderr, "kbdpdk: memory: %s (%u MB), mode %s, %d app core(s)%s\n",
 		huge ? "hugepages --in-memory" : "--no-huge", cfg->mem_mb,
 		cfg->mode == DPDK_MODE_SINGLE ? "single" : cfg->mode == DPDK_MODE_1KB ? "1kb" : "2kb",
-		cfg->n_app);
+		cfg->n_app, !dl->info.rxtx_inline ? "" : cfg->rxtx == DPDK_RXTX_INLINE ?
+		", Rx/Tx inline (rxtx = inline)" : ", Rx/Tx inline (fewer CPUs than threads)");
 	if (cfg->log_file[0]) {
 		/* EAL's lines go to the VM's log file, not between the app's */
 		if (!(dl->log = fopen(cfg->log_file, "a")))
@@ -273,8 +294,13 @@ static int start(struct dpdk_layer *dl, const char *argv0, struct kb_err *err)
 		    !(core->arp_ring = mk_ring("arp", c, 64, err)))
 			return -1;
 	}
-	if (cfg->mode == DPDK_MODE_2KB && !(dl->ctl_ring = mk_ring("ctl", 0, 256, err)))
+	if ((cfg->mode == DPDK_MODE_2KB || dl->info.rxtx_inline) &&
+	    !(dl->ctl_ring = mk_ring("ctl", 0, 256, err)))
 		return -1;
+	/* inline: the Rx/Tx lcores stay parked in EAL's wait for work (blocked,
+	 * no CPU); the app cores run rx_main_loop's and tx_main_loop's work */
+	if (dl->info.rxtx_inline)
+		return 0;
 	dl->rx_lcore = cfg->num_cores - 1;
 	if (rte_eal_remote_launch(rx_main_loop, dl, (unsigned)dl->rx_lcore) != 0) {
 		dl->rx_lcore = -1;
@@ -323,6 +349,9 @@ static struct dpdk_layer *layer_new(struct kb_conf *conf, struct kb_err *err)
 	/* single mode: core 0 writes the NIC itself, through its own backlog */
 	dl->txs.nic = cfg->mode == DPDK_MODE_SINGLE ? &dl->core[0].tx : &dl->txs.q;
 	dl->rxq.fd = -1;
+	rte_spinlock_init(&dl->io.rx_lock);
+	rte_spinlock_init(&dl->io.tx_lock);
+	rte_spinlock_init(&dl->io.nic_lock);
 	return dl;
 }
 
@@ -373,12 +402,7 @@ static void free_ring(struct rte_ring *r)
 
 static bool tx_queued(const struct dpdk_layer *dl)
 {
-	if (dl->ctl_ring && !rte_ring_empty(dl->ctl_ring))
-		return true;
-	for (int c = 0; c < dl->info.n_app_cores; c++)
-		if (!rte_ring_empty(dl->core[c].tx_ring) || !rte_ring_empty(dl->core[c].arp_ring))
-			return true;
-	return dl->txs.hold.active != 0 || dl->txs.q.n != 0;
+	return dl_tx_pending(dl) || dl->txs.hold.active != 0;
 }
 
 /* What a backlog still holds at the end is lost: count it. */
@@ -415,8 +439,12 @@ void dpdk_drain(struct dpdk_layer *dl)
 			dl_tx_service_hold(dl, now);
 			left = true;
 		}
-		if (!single)
+		if (!single) {
+			/* inline: no Tx thread; the app cores are done, so we are it */
+			if (dl->info.rxtx_inline)
+				dl_inline_tx(dl, true);
 			left |= tx_queued(dl);
+		}
 		if (!left || now >= end)
 			break;
 		rte_delay_us_sleep(1000);
@@ -618,12 +646,14 @@ void dpdk_print_stats(const struct dpdk_layer *dl, FILE *f)
 		"bad=%lu table_full=%lu hold_dropped=%lu ctl_ring_full=%lu\n",
 		l.arp_req_rx, l.arp_reply_rx, l.arp_req_tx, l.arp_reply_tx, l.arp_learned,
 		l.arp_bad, l.arp_table_full, l.arp_hold_dropped, l.ctl_ring_full);
-	if (dl->info.mode != DPDK_MODE_SINGLE)
+	if (dl->info.rxtx_inline)
+		fprintf(f, "  threads: none, Rx/Tx inline in the app cores\n");
+	else if (dl->info.mode != DPDK_MODE_SINGLE)
 		fprintf(f, "  threads: %s yields=%lu sleeps=%lu blocks=%lu%s",
 			dl->info.mode == DPDK_MODE_1KB ? "rxtx" : "rx", rd(&dl->rxs.idle.yields),
 			rd(&dl->rxs.idle.sleeps), rd(&dl->rxs.idle.blocks),
 			dl->info.mode == DPDK_MODE_1KB ? "\n" : "");
-	if (dl->info.mode == DPDK_MODE_2KB)
+	if (dl->info.mode == DPDK_MODE_2KB && !dl->info.rxtx_inline)
 		fprintf(f, "  tx yields=%lu sleeps=%lu blocks=%lu\n", rd(&dl->txs.idle.yields),
 			rd(&dl->txs.idle.sleeps), rd(&dl->txs.idle.blocks));
 	for (int c = 0; c < dl->info.n_app_cores; c++) {

@@ -96,14 +96,15 @@ static void rx_arp(struct dpdk_layer *dl, struct rte_mbuf *m)
 		rs->nobuf++;
 		return;
 	}
-	if (dl->info.mode == DPDK_MODE_2KB) {
-		/* only the Tx thread may touch the NIC's tx queue */
+	if (dl->ctl_ring) {
+		/* 2kb, inline: only the Tx side may touch the NIC's tx queue */
 		if (rte_ring_sp_enqueue(dl->ctl_ring, m) != 0) {
 			rs->ctl_ring_full++;
 			rte_pktmbuf_free(m);
 			return;
 		}
-		kb_wait_notify(&dl->txs.wait);
+		if (!dl->info.rxtx_inline)
+			kb_wait_notify(&dl->txs.wait);
 		return;
 	}
 	dl->txs.arp_reply_tx++;
@@ -153,7 +154,7 @@ void dl_rx_process(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n,
 }
 
 void dl_rx_distribute(struct dpdk_layer *dl, struct rte_mbuf *out[][DPDK_MAX_BURST],
-		      uint16_t *nout)
+		      uint16_t *nout, int self)
 {
 	for (int c = 0; c < dl->info.n_app_cores; c++) {
 		if (!nout[c])
@@ -165,7 +166,7 @@ void dl_rx_distribute(struct dpdk_layer *dl, struct rte_mbuf *out[][DPDK_MAX_BUR
 			dl->rxs.ring_full[c] += nout[c] - k;
 			rte_pktmbuf_free_bulk(out[c] + k, nout[c] - k);
 		}
-		if (k)
+		if (k && c != self)
 			kb_wait_notify(&dl->core[c].wait);
 		nout[c] = 0;
 	}
@@ -209,6 +210,97 @@ void dl_txq_add(struct dpdk_layer *dl, struct dl_txq *q, struct rte_mbuf **pkts,
 			*drop += n - fit;
 		rte_pktmbuf_free_bulk(pkts + fit, n - fit);
 	}
+}
+
+unsigned dl_rx_poll(struct dpdk_layer *dl, int self)
+{
+	struct rte_mbuf *pkts[DPDK_MAX_BURST];
+	struct rte_mbuf *out[DPDK_MAX_CORES][DPDK_MAX_BURST];
+	uint16_t nout[DPDK_MAX_CORES] = { 0 };
+	uint16_t n = rte_eth_rx_burst(dl->info.port_id, 0, pkts, DPDK_MAX_BURST);
+
+	if (n) {
+		dl_rx_process(dl, pkts, n, out, nout);
+		dl_rx_distribute(dl, out, nout, self);
+	}
+	return n;
+}
+
+int dl_inline_rx(struct dpdk_layer *dl, int self)
+{
+	if (!rte_spinlock_trylock(&dl->io.rx_lock))
+		return -1;
+	unsigned n = dl_rx_poll(dl, self);
+
+	rte_spinlock_unlock(&dl->io.rx_lock);
+	/* an ARP reply waits in the ctl ring for the Tx side */
+	if (n && !rte_ring_empty(dl->ctl_ring))
+		dl_inline_tx(dl, false);
+	return (int)n;
+}
+
+bool dl_tx_pending(const struct dpdk_layer *dl)
+{
+	if (dl->ctl_ring && !rte_ring_empty(dl->ctl_ring))
+		return true;
+	for (int c = 0; c < dl->info.n_app_cores; c++)
+		if (!rte_ring_empty(dl->core[c].tx_ring) || !rte_ring_empty(dl->core[c].arp_ring))
+			return true;
+	return dl_tx_backlogged(dl);
+}
+
+#define INLINE_TX_ROUNDS 8   /* a holder drains for others at most this often per call */
+
+void dl_inline_tx(struct dpdk_layer *dl, bool service)
+{
+	struct dpdk_inline *io = &dl->io;
+
+	/* Flat combining: one core at a time drains every core's rings.  A
+	 * core that finds the lock taken leaves its packets to the holder,
+	 * which sees its tx_req bump after unlocking and drains once more (or
+	 * the bump came after the unlock, and so did that core's trylock). */
+	for (int i = 0; i < INLINE_TX_ROUNDS; i++) {
+		uint32_t seen = __atomic_load_n(&io->tx_req, __ATOMIC_SEQ_CST);
+
+		if ((!service && !dl_tx_pending(dl)) || !rte_spinlock_trylock(&io->tx_lock))
+			return;
+		unsigned moved = dl_tx_drain(dl);
+
+		rte_spinlock_unlock(&io->tx_lock);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&io->tx_req, __ATOMIC_RELAXED) == seen &&
+		    !(moved && dl_tx_pending(dl)))
+			return;
+		service = false;
+	}
+}
+
+void dl_tx_kick(struct dpdk_layer *dl)
+{
+	if (!dl->info.rxtx_inline) {
+		kb_wait_notify(dl->tx_wake);
+		return;
+	}
+	__atomic_fetch_add(&dl->io.tx_req, 1, __ATOMIC_SEQ_CST);
+	dl_inline_tx(dl, false);
+}
+
+void dl_nic_sleep(struct dpdk_layer *dl)
+{
+	rte_spinlock_lock(&dl->io.nic_lock);
+	if (dl->io.nic_sleepers++ == 0)
+		kb_rxintr_arm(&dl->rxq);
+	rte_spinlock_unlock(&dl->io.nic_lock);
+}
+
+void dl_nic_wake(struct dpdk_layer *dl)
+{
+	/* the last sleeper to wake disarms (and drains the eventfd); the
+	 * others left it readable, so they woke too */
+	rte_spinlock_lock(&dl->io.nic_lock);
+	if (--dl->io.nic_sleepers == 0)
+		kb_rxintr_disarm(&dl->rxq);
+	rte_spinlock_unlock(&dl->io.nic_lock);
 }
 
 void dl_tx_send(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n, uint64_t *drop)

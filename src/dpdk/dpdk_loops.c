@@ -39,16 +39,8 @@ static int64_t hold_timeout_ns(const struct dpdk_layer *dl)
 
 static unsigned rx_once(struct dpdk_layer *dl, bool rxtx)
 {
-	struct rte_mbuf *pkts[DPDK_MAX_BURST];
-	struct rte_mbuf *out[DPDK_MAX_CORES][DPDK_MAX_BURST];
-	uint16_t nout[DPDK_MAX_CORES] = { 0 };
-	uint16_t n = rte_eth_rx_burst(dl->info.port_id, 0, pkts, DPDK_MAX_BURST);
-	unsigned work = n;
+	unsigned work = dl_rx_poll(dl, -1);
 
-	if (n) {
-		dl_rx_process(dl, pkts, n, out, nout);
-		dl_rx_distribute(dl, out, nout);
-	}
 	if (rxtx)
 		work += dl_tx_drain(dl);
 	return work;

@@ -8,6 +8,11 @@
  *   struct dpdk_txside the thread that writes the NIC (core 0 in single
  *                      mode, the RxTx thread in 1kb, the Tx thread in 2kb)
  *                      -- it owns the ARP hold queue.
+ * With rxtx_inline the Rx and Tx sides are roles, not threads: the app core
+ * that holds io.rx_lock (io.tx_lock) is the one writer of dpdk_rxside
+ * (dpdk_txside) and the producer of the rx rings (consumer of the tx, ARP
+ * and ctl rings), and the lock's acquire/release orders one holder's
+ * writes before the next one's.
  * Readers of counters on other threads may see slightly stale values. */
 #ifndef KB_DPDK_PRIV_H
 #define KB_DPDK_PRIV_H
@@ -17,6 +22,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+#include <rte_spinlock.h>
 
 #include "arp_table.h"
 #include "dpdk_api.h"
@@ -99,6 +105,15 @@ struct dpdk_txside {
 	struct kb_wait wait;          /* 2kb Tx thread: the cores' tx kicks */
 } __rte_cache_aligned;
 
+/* rxtx_inline: the app cores share the Rx and Tx work (dpdk_io.c). */
+struct dpdk_inline {
+	rte_spinlock_t rx_lock;       /* held (trylock) while polling the NIC */
+	rte_spinlock_t tx_lock;       /* held (trylock) while draining to the NIC */
+	uint32_t tx_req;              /* atomic, any core: bumped after queueing tx work */
+	rte_spinlock_t nic_lock;      /* guards nic_sleepers and the rx interrupt's arm */
+	int nic_sleepers;             /* app cores blocked on the NIC's interrupt */
+} __rte_cache_aligned;
+
 struct dpdk_layer {
 	struct dpdk_cfg cfg;
 	FILE *log;                /* cfg.log_file, EAL's log stream; NULL = stderr */
@@ -108,7 +123,8 @@ struct dpdk_layer {
 	struct dpdk_core core[DPDK_MAX_CORES];
 	struct dpdk_rxside rxs;
 	struct dpdk_txside txs;
-	struct rte_ring *ctl_ring;    /* 2kb: Rx thread -> Tx thread (ARP replies) */
+	struct rte_ring *ctl_ring;    /* 2kb, inline: Rx side -> Tx side (ARP replies) */
+	struct dpdk_inline io;
 	struct arp_table arp;
 	struct kb_rxintr rxq;         /* the NIC queue's interrupt (fd -1: none) */
 	struct kb_wait *tx_wake;      /* 1kb/2kb: the thread that drains tx rings */
@@ -156,9 +172,29 @@ void dl_tx_service_hold(struct dpdk_layer *dl, uint64_t now_us);
 /* Tx side: drain the cores' tx and arp rings round-robin. Returns packets moved. */
 unsigned dl_tx_drain(struct dpdk_layer *dl);
 /* Rx side: hand classified bursts to the cores' rx rings (kicks the cores
- * that may sleep). */
+ * that may sleep, but self: the app core doing this, or -1). */
 void dl_rx_distribute(struct dpdk_layer *dl, struct rte_mbuf *out[][DPDK_MAX_BURST],
-		      uint16_t *nout);
+		      uint16_t *nout, int self);
+
+/* Rx side: read a burst from the NIC, classify it and hand it to the
+ * cores' rx rings.  Returns the packets read.  The body of rx_main_loop()
+ * and, inline, of the app cores' polls. */
+unsigned dl_rx_poll(struct dpdk_layer *dl, int self);
+/* Tx side has work: a core's tx or ARP ring, or the ctl ring, holds packets. */
+bool dl_tx_pending(const struct dpdk_layer *dl);
+/* rxtx_inline, app cores: dl_rx_poll() unless another core is at it
+ * (then -1: that core hands our packets over and kicks us). */
+int dl_inline_rx(struct dpdk_layer *dl, int self);
+/* rxtx_inline, app cores: dl_tx_drain() while there is tx work, unless
+ * another core is at it (it looks again after us: tx_req).  service: also
+ * when only the ARP hold queue waits (its retry timer). */
+void dl_inline_tx(struct dpdk_layer *dl, bool service);
+/* An app core queued tx work: kick the Tx side (threads) or do it (inline). */
+void dl_tx_kick(struct dpdk_layer *dl);
+/* The NIC's rx interrupt for app cores that block on it (single mode,
+ * inline): armed while at least one sleeps. */
+void dl_nic_sleep(struct dpdk_layer *dl);
+void dl_nic_wake(struct dpdk_layer *dl);
 
 /* rte_eal_init with its output held back (dpdk_eal_init.c): on failure,
  * why = the line that says why, *bad_args = EAL refused its arguments. */

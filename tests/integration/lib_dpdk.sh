@@ -33,15 +33,18 @@ dl_result() { sed -n "s/^RESULT .*[ ]$2=\([0-9.]*\).*/\1/p" "$1" | head -n 1; }
 # dl_stat LOG KEY: value of KEY=N on the layer's stats lines (first match)
 dl_stat() { grep -oE "(^|[ ])$2=[0-9]+" "$1" | head -n 1 | cut -d= -f2; }
 
-# dl_pair MODE CORES_A CORES_B COUNT: run the exchange, check everything.
+# dl_pair MODE CORES_A CORES_B COUNT [RXTX]: run the exchange, check
+# everything; RXTX (threads, inline) sets both sides' conf key rxtx.
 dl_pair() {
-	local mode=$1 nca=$2 ncb=$3 count=$4
+	local mode=$1 nca=$2 ncb=$3 count=$4 rx=${5:-auto}
 	local ca=$KB_TMP/a.conf cb=$KB_TMP/b.conf la=$KB_TMP/a.log lb=$KB_TMP/b.log
 
-	dl_conf "$ca" "net_vhost0,iface=$SOCK,queues=1" 10.0.0.2 02:00:00:00:00:02 "$mode" "$nca" "$PFX_A"
+	dl_conf "$ca" "net_vhost0,iface=$SOCK,queues=1" 10.0.0.2 02:00:00:00:00:02 "$mode" "$nca" "$PFX_A" \
+		"rxtx = $rx"
 	# 10.0.0.99 is not A's address but maps to A's MAC: A must filter it
 	dl_conf "$cb" "net_virtio_user0,path=$SOCK,queues=1" 10.0.0.1 02:00:00:00:00:01 "$mode" "$ncb" "$PFX_B" \
-		"arp = 10.0.0.99 02:00:00:00:00:02"
+		"arp = 10.0.0.99 02:00:00:00:00:02" "rxtx = $rx"
+	[[ $rx == auto ]] || mode="$mode rxtx=$rx"
 
 	kb_bg "$la" timeout 100 "$L2T" --conf "$ca" --role echo
 	local apid=$KB_LAST_PID
@@ -89,5 +92,11 @@ dl_pair() {
 		drops=$((drops + $(grep -oE " $f=[0-9]+" "$la" "$lb" | awk -F= '{s+=$2} END {print s+0}')))
 	done
 	kb_check "$mode: no drop counter moved" test "$drops" -eq 0
+	case $rx in
+	inline) kb_check "$mode: no Rx/Tx thread ran, the app cores did their work" \
+			grep -q 'threads: none, Rx/Tx inline' "$la" "$lb" ;;
+	threads) kb_check "$mode: the Rx/Tx threads ran" \
+			test "$(grep -cE '^  threads: (rxtx|rx) ' "$la" "$lb" | awk -F: '{s+=$2} END {print s}')" -eq 2 ;;
+	esac
 	kb_check "$mode: runtime dirs removed" test ! -e "/var/run/dpdk/$PFX_A" -a ! -e "/var/run/dpdk/$PFX_B"
 }

@@ -160,4 +160,48 @@ static void routes(void)
 #undef IP
 }
 
-KBTEST_MAIN(T(routes), T(minimal_and_defaults), T(full_config), T(errors_have_positions), T(eal_args))
+static void set_cpus(cpu_set_t *s, int n)
+{
+	CPU_ZERO(s);
+	for (int i = 0; i < n; i++)
+		CPU_SET(i, s);
+}
+
+/* rxtx: inline when the VM has fewer CPUs than threads (kb_place leaves
+ * VMs all CPUs but the last), unless the conf says otherwise */
+static void rxtx_placement(void)
+{
+	static struct dpdk_cfg c;
+	cpu_set_t s;
+
+	CHECK(parse(BASE "mode = 1kb\nnum_cores = 2\n", &c) == NULL);
+	CHECK_EQ(c.rxtx, DPDK_RXTX_AUTO);
+	set_cpus(&s, 2);   /* the switch takes CPU 1: app core + RxTx on CPU 0 */
+	CHECK_EQ(dpdk_cfg_cpus(&c, &s), 1);
+	CHECK(dpdk_cfg_rxtx_inline(&c, 1));
+	set_cpus(&s, 1);   /* one CPU: everything shares it */
+	CHECK_EQ(dpdk_cfg_cpus(&c, &s), 1);
+	set_cpus(&s, 3);
+	CHECK_EQ(dpdk_cfg_cpus(&c, &s), 2);
+	CHECK(!dpdk_cfg_rxtx_inline(&c, 2));
+	CHECK(parse(BASE "mode = 2kb\nnum_cores = 4\n", &c) == NULL);
+	set_cpus(&s, 4);
+	CHECK(dpdk_cfg_rxtx_inline(&c, dpdk_cfg_cpus(&c, &s)));
+	set_cpus(&s, 5);
+	CHECK(!dpdk_cfg_rxtx_inline(&c, dpdk_cfg_cpus(&c, &s)));
+	/* core_list: its distinct CPUs */
+	CHECK(parse(BASE "mode = 1kb\nnum_cores = 2\ncore_list = 0,0\n", &c) == NULL);
+	CHECK_EQ(dpdk_cfg_cpus(&c, &s), 1);
+	CHECK(dpdk_cfg_rxtx_inline(&c, 1));
+	/* the key overrides; single mode has no Rx/Tx work to place */
+	CHECK(parse(BASE "mode = 1kb\nnum_cores = 2\nrxtx = threads\n", &c) == NULL);
+	CHECK(!dpdk_cfg_rxtx_inline(&c, 1));
+	CHECK(parse(BASE "mode = 2kb\nrxtx = inline\n", &c) == NULL);
+	CHECK(dpdk_cfg_rxtx_inline(&c, 64));
+	CHECK(parse(BASE "rxtx = inline\n", &c) == NULL);
+	CHECK(!dpdk_cfg_rxtx_inline(&c, 1));
+	CHECK_STR(parse(BASE "mode = 1kb\nrxtx = fast\n", &c),
+		  "vm.conf:4:8: rxtx: expected auto, threads or inline, got 'fast'");
+}
+
+KBTEST_MAIN(T(routes), T(rxtx_placement), T(minimal_and_defaults), T(full_config), T(errors_have_positions), T(eal_args))
