@@ -62,12 +62,29 @@ dump() {
 	echo "---- kbswitch (tail)"; tail -n 10 "$KB_TMP/switch.log"
 	timeout 10 "$KB_BIN/src/switch/kbctl" --ctl "$ctl" show port 2>&1
 }
-# The console says at once when the NIC, the link or a listener is missing
-# ("kbguest: exit"); the time limit only catches a guest that hangs.
-t0=$SECONDS
-if ! qemu_wait_log 120 "$KB_TMP/g.log" '^guest: up|^kbguest: exit' "$g" ||
-	! grep -q '^guest: up' "$KB_TMP/g.log"; then
-	kb_fail "the guest did not come up: $(grep -E '^(kbguest|guest|boot-guest):' "$KB_TMP/g.log" | tail -n 3 | tr '\n' ' ')"
+# port_line NAME: kbswitch's `show port` line of port NAME
+port_line() { timeout 10 "$KB_BIN/src/switch/kbctl" --ctl "$ctl" show port 2>&1 | grep -E "^ *$1[: ]"; }
+# port_frames NAME: frames port NAME received and sent so far
+port_frames() { port_line "$1" | grep -oE '(rx|tx)_pkts=[0-9]+' | awk -F= '{ s += $2 } END { print s + 0 }'; }
+
+# Booting fails fast: at once when the guest ends (no NIC, link down after
+# 10 s, a panic: "kbguest: exit"), after 30 s when kbswitch never connected
+# to the guest's socket (QEMU waits for that before it boots), and only a
+# guest that hangs runs into the 120 s limit.
+t0=$SECONDS why=""
+until grep -qE '^guest: up|^kbguest: exit' "$KB_TMP/g.log"; do
+	if ! kb_alive "$g"; then
+		why="the guest ended"
+	elif (( SECONDS - t0 >= 30 )) && ! grep -qF "($s1) new device" "$KB_TMP/switch.log"; then
+		why="kbswitch never connected to the guest's vhost-user socket in 30 s ($(grep -m1 -o 'QEMU waiting for connection.*' "$KB_TMP/g.log"))"
+	elif (( SECONDS - t0 >= 120 )); then
+		why="no 'guest: up' on its console in 120 s"
+	fi
+	[[ -z $why ]] || break
+	sleep 0.5
+done
+if ! grep -q '^guest: up' "$KB_TMP/g.log"; then
+	kb_fail "the guest did not come up: ${why:-its script failed}: $(grep -E '^(kbguest|guest|boot-guest):' "$KB_TMP/g.log" | tail -n 3 | tr '\n' ' ')"
 	dump; exit 1
 fi
 kb_pass "guest up in $((SECONDS - t0)) s: $(grep -m1 -o 'driver=[^ ]* iface=[^ ]*' "$KB_TMP/g.log"), $(grep -m1 -o 'link .*' "$KB_TMP/g.log")"
@@ -76,15 +93,23 @@ kb_check "guest: virtio_net turned TSO, GSO and checksum offload on (${offl#gues
 	bash -c "grep -q 'tso=on' <<<'$offl' && grep -q 'gso=on' <<<'$offl' && grep -q 'tx-csum=on' <<<'$offl'"
 
 # guest_cmd CMD PATTERN SECONDS: CMD on the console, then the first line
-# matching PATTERN that came after it (empty if none came in time).
+# matching PATTERN that came after it (empty if none came in time).  Gives
+# up early when the guest ended, or when its port moved no frame in 30 s.
 guest_cmd() {
-	local from
+	local from mark=$SECONDS base n
 	from=$(wc -l <"$KB_TMP/g.log")
+	base=$(port_frames vm1)
 	echo "$1" >&7
 	local deadline=$((SECONDS + $3))
 	while (( SECONDS < deadline )) && kb_alive "$g"; do
 		tail -n +"$((from + 1))" "$KB_TMP/g.log" | grep -m1 -E "$2" && return 0
-		sleep 0.5
+		n=$(port_frames vm1)
+		(( n != base )) && base=$n mark=$SECONDS
+		if (( SECONDS - mark >= 30 )); then
+			echo "guest_cmd '$1': no frame through the guest's port for 30 s ($n so far)" >&2
+			break
+		fi
+		sleep 1
 	done
 	tail -n +"$((from + 1))" "$KB_TMP/g.log" | grep -m1 -E "$2"
 }
@@ -92,8 +117,6 @@ guest_cmd() {
 stat_of() { grep -o "\b$2=[0-9]*" <<<"$1" | head -n 1 | cut -d= -f2; }
 # vm_stat LOG NAME: a counter of the stack's stat_print dump
 vm_stat() { grep -o "\b$2=[0-9]*" "$1" | head -n 1 | cut -d= -f2; }
-# port_line NAME: kbswitch's `show port` line of port NAME
-port_line() { timeout 10 "$KB_BIN/src/switch/kbctl" --ctl "$ctl" show port 2>&1 | grep -E "^ *$1[: ]"; }
 # per_frame A B: bytes per frame between two "guest: stats" lines (DIR rx|tx)
 per_frame() {
 	local dir=$1 a=$2 b=$3 pk by
@@ -121,11 +144,21 @@ pf=$(per_frame rx "$st0" "$st1")
 kb_check "down: they reached the guest whole ($pf bytes per frame into its virtio_net, MTU 1500)" \
 	test "$pf" -gt 3000
 
+# xfer_from_guest PORT LOG: kbxfer with vm2.conf reads what the guest's nc
+# on PORT sends; its status (125, and $STALL says why, when the transfer
+# stalled for 60 s: qemu_wait_progress).
+xfer_from_guest() {
+	kb_bg "$2" timeout 120 "$XFER" -f "$KB_TMP/vm2.conf" -c "$ip1:$1" -m recv
+	qemu_wait_progress 120 "$KB_LAST_PID" "$2" "$ctl" vm2
+	local rc=$?
+	[[ -z $STALL ]] || echo "kbxfer from $ip1:$1: $STALL" >>"$2"
+	return $rc
+}
+
 # ---- up, TSO: the guest sends, our stack takes the GSO frames whole
 xfer_vm_conf "$KB_TMP/vm2.conf" "$s2" "$ip2" "$mac2" kblg "stat_print = yes"
 st0=$(guest_cmd stats '^guest: stats' 30)
-timeout 120 "$XFER" -f "$KB_TMP/vm2.conf" -c "$ip1:5002" -m recv >"$KB_TMP/up1.log" 2>&1
-rc=$?
+xfer_from_guest 5002 "$KB_TMP/up1.log"; rc=$?
 st1=$(guest_cmd stats '^guest: stats' 30)
 recv=$(xfer_hash_of "$KB_TMP/up1.log" recv)
 kb_check "up tso: kbxfer read 4 MB from the guest intact (rc=$rc, got '$recv', want '$BYTES $up_sha')" \
@@ -145,8 +178,7 @@ kb_check "up tso: the switch passed them on uncut ($(grep -o 'gso_segs=[0-9]*' <
 xfer_vm_conf "$KB_TMP/vm2.conf" "$s2" "$ip2" "$mac2" kblg "stat_print = yes
 offloads = no
 mtu = 576"
-timeout 120 "$XFER" -f "$KB_TMP/vm2.conf" -c "$ip1:5003" -m recv >"$KB_TMP/up2.log" 2>&1
-rc=$?
+xfer_from_guest 5003 "$KB_TMP/up2.log"; rc=$?
 recv=$(xfer_hash_of "$KB_TMP/up2.log" recv)
 kb_check "up mss: kbxfer (offloads = no, mtu = 576) read 4 MB from the guest intact (rc=$rc, got '$recv', want '$BYTES $up_sha')" \
 	test "$rc" = 0 -a "$recv" = "$BYTES $up_sha"
