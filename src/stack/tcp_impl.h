@@ -99,8 +99,9 @@ void tcp_out_queue(struct tcp_pcb *p);
 void tcp_send_ack(struct tcp_pcb *p);
 /* Retransmit from seq: returns payload bytes sent or -1. */
 int tcp_rexmit_at(struct tcp_pcb *p, uint32_t seq);
-/* Resend the first range RACK found lost: bytes sent, or -1 (none). */
-int tcp_rexmit_lost(struct tcp_pcb *p);
+/* Resend the first range RACK found lost, up to max bytes (whole MSSes;
+ * one MSS without TSO): bytes sent, or -1 (none). */
+int tcp_rexmit_lost(struct tcp_pcb *p, uint32_t max);
 /* A reset answering s (RFC 793 "reset generation"); *why counts it when sent. */
 void tcp_send_reset_for(struct tcp_stack *st, const struct tcp_seg *s, uint64_t *why);
 

@@ -229,13 +229,15 @@ static void enter_recovery(struct tcp_pcb *p)
 		/* the first lost range goes now (RFC 6675 4.3); the rest as
 		 * the pipe allows (tcp_output) */
 		st->stats.sack_recovery++;
-		tcp_rexmit_lost(p);
-	} else {
-		st->stats.fast_rexmt++;
-		p->cc.cwnd = p->cc.ssthresh + 3 * p->mss;
-
-		tcp_rexmit_at(p, p->snd_una);
+		tcp_rexmit_lost(p, p->mss);
+		/* a new episode: a probe sent before it did its job */
+		p->tlp_out = false;
+		tcp_arm_data_timer(p);
+		return;
 	}
+	st->stats.fast_rexmt++;
+	p->cc.cwnd = p->cc.ssthresh + 3 * p->mss;
+	tcp_rexmit_at(p, p->snd_una);
 	tcp_arm_rexmt(p);
 }
 
@@ -343,7 +345,7 @@ static void recovery_ack(struct tcp_pcb *p, const struct tcp_seg *s, uint32_t ac
 			p->cc.cwnd += p->mss;
 		tcp_arm_rexmt(p);
 	} else {
-		tcp_arm_rexmt(p);
+		tcp_arm_data_timer(p);
 	}
 }
 
@@ -365,6 +367,8 @@ static void new_ack(struct tcp_pcb *p, const struct tcp_seg *s)
 	p->snd_una = s->ack;
 	if (seq_lt(p->snd_nxt, p->snd_una))
 		p->snd_nxt = p->snd_una;
+	/* progress ends a probe's episode: the timer armed below may probe */
+	p->tlp_out = false;
 	if (p->in_recovery) {
 		recovery_ack(p, s, acked);
 	} else {
@@ -375,7 +379,6 @@ static void new_ack(struct tcp_pcb *p, const struct tcp_seg *s)
 		if (flight_before >= p->cc.cwnd / 2)
 			cc_on_ack(&p->cc, acked, st->now, p->rtt.srtt);
 	}
-	p->tlp_out = false;
 	p->limited_tx = 0;
 	if (p->snd_una == p->snd_max) {
 		p->tlp_armed = false;

@@ -328,8 +328,12 @@ void tcp_arm_data_timer(struct tcp_pcb *p)
 	 * (RFC 8985 7.2's WCDelAckT; we assume Linux's and our 40 ms) */
 	if (p->snd_max - p->snd_una <= p->mss)
 		pto += 50000;
-	/* only with SACK: the probe's ACK must be able to show the hole */
-	if (!p->sack_ok || p->tlp_out || p->in_recovery || !p->rtt.have_sample ||
+	/* only with SACK: the probe's ACK must be able to show the hole.
+	 * In recovery too (beyond RFC 8985, which probes only outside it):
+	 * a retransmission lost with nothing sent after it can arrive to
+	 * show RACK it is lost (a receiver's full ring at the end of a
+	 * flight) and would otherwise wait for the RTO */
+	if (!p->sack_ok || p->tlp_out || !p->rtt.have_sample ||
 	    p->rtt.backoff || pto >= rto) {
 		tcp_arm_rexmt(p);
 		return;
@@ -420,11 +424,17 @@ static int send_at_nxt(struct tcp_pcb *p, uint32_t usable)
 	return 1;
 }
 
-int tcp_rexmit_lost(struct tcp_pcb *p)
+int tcp_rexmit_lost(struct tcp_pcb *p, uint32_t max)
 {
 	uint32_t s, l;
 
-	if (!rack_next_lost(&p->rack, &p->sack, p->mss, &s, &l))
+	/* with TSO a lost 64 KB segment goes back as one packet, not 44 */
+	if (!p->st->cfg.tso || max < p->mss)
+		max = p->mss;
+	if (max > TCP_TSO_MAX - 80)
+		max = TCP_TSO_MAX - 80;
+	max = max / p->mss * p->mss;
+	if (!rack_next_lost(&p->rack, &p->sack, max, &s, &l))
 		return -1;
 	uint32_t end = sndbuf_end(&p->sb);
 
@@ -489,7 +499,7 @@ static void sack_recovery_output(struct tcp_pcb *p)
 		 * against sent bytes */
 		if (tx_blocked(p))
 			return;
-		int sent = tcp_rexmit_lost(p);
+		int sent = tcp_rexmit_lost(p, budget > UINT32_MAX ? UINT32_MAX : (uint32_t)budget);
 
 		if (sent < 0) {
 			uint32_t wnd_end = p->snd_una + p->snd_wnd;

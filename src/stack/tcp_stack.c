@@ -650,7 +650,12 @@ static void tlp_fire(struct tcp_pcb *p)
 	p->tlp_armed = false;
 	p->tlp_out = true;
 	p->st->stats.tlp_probe++;
-	if (seq_lt(p->snd_nxt, end_d) && usable >= p->mss && p->snd_nxt == p->snd_max) {
+	if (p->in_recovery) {
+		/* the first hole again, as the RTO would but without its
+		 * collapse: once it is ACKed RACK sees the probe delivered
+		 * and everything resent before it still missing as lost */
+		tcp_rexmit_at(p, p->snd_una);
+	} else if (seq_lt(p->snd_nxt, end_d) && usable >= p->mss && p->snd_nxt == p->snd_max) {
 		tcp_output(p);
 	} else {
 		bool fin_out = p->fin_queued && seq_gt(p->snd_max, p->fin_seq);

@@ -424,6 +424,24 @@ static void rack_lost_retransmission(void)
 	CHECK_EQ(s.rto_fired, 0);
 }
 
+/* Three segments near the tail are lost, and so are their
+ * retransmissions; the segments after them arrived (SACKed) and no new
+ * data is left to send.  Nothing sent after the lost retransmissions can
+ * arrive to show RACK they are lost: a probe in recovery (2 SRTT after
+ * the last transmission) must, where before only the RTO did. */
+static void rack_lost_retransmission_tail(void)
+{
+	uint32_t mss = 1448;
+	uint64_t total = 40ull * mss;
+	struct drops d = { .from_off = 30 * mss, .to_off = 33 * mss, .times = 2 };
+	struct tcp_stats s = run_drops(total, &d);
+
+	CHECK_EQ(d.n, 3);
+	CHECK(s.rack_lost >= 2);
+	CHECK(s.tlp_probe >= 1);
+	CHECK_EQ(s.rto_fired, 0);
+}
+
 static void bulk_lossy_no_options(void)
 {
 	struct tcp_cfg c;
@@ -1124,4 +1142,5 @@ KBTEST_MAIN(T(handshake_options), T(small_exchange_and_close),
 	    T(bulk_lossy_no_options), T(rst_rfc5961), T(malformed_counted), T(drops_have_own_counters),
 	    T(syn_flood_backlog), T(syn_cookies), T(rto_backoff_and_timeout), T(zero_window_persist),
 	    T(delayed_ack), T(close_through_loss), T(connect_and_idle_timeouts), T(keepalive_probes),
-	    T(time_wait_reuse), T(rack_lost_tail), T(rack_lost_retransmission), T(tx_backpressure))
+	    T(time_wait_reuse), T(rack_lost_tail), T(rack_lost_retransmission),
+	    T(rack_lost_retransmission_tail), T(tx_backpressure))
