@@ -362,14 +362,17 @@ int addFragsToRing(struct dpdk_core *c, uint8_t *buf, uint16_t hlen,
 		}
 		n = 0;
 	}
-	for (int i = 0; i < n; i++) {
-		struct rte_mbuf *mi = rte_pktmbuf_alloc(dl->ind_pool);
+	struct rte_mbuf *ind[DPDK_MAX_FRAGS];
 
-		if (unlikely(!mi)) {
-			c->st.tx_nobuf++;
-			rte_pktmbuf_free(m);
-			return -1;
-		}
+	/* one mempool call for the whole chain, not one per 2 KB piece */
+	if (n && unlikely(rte_pktmbuf_alloc_bulk(dl->ind_pool, ind, (unsigned)n) != 0)) {
+		c->st.tx_nobuf++;
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		struct rte_mbuf *mi = ind[i];
+
 		/* a reference, not a copy: the send queue's buffer stays
 		 * alive until the port let go of mi */
 		rte_pktmbuf_attach(mi, f[i].mb);
