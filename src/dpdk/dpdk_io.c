@@ -183,6 +183,10 @@ unsigned dl_txq_flush(struct dpdk_layer *dl, struct dl_txq *q)
 	else
 		sent = rte_eth_tx_burst(dl->info.port_id, 0, q->m, n);
 	q->sent += sent;
+	if (sent)
+		q->stall_us = 0;
+	else if (!q->stall_us)
+		q->stall_us = dl_now_us(dl);
 	if (sent < n) {
 		/* keep the rest, in order, for the next flush */
 		q->backlog += !q->full;

@@ -49,6 +49,7 @@ struct dl_txq {
 	struct rte_ring *ring;      /* the sink: a ring, or NULL for the NIC's tx queue */
 	uint16_t n;                 /* m[0..n) waits, in order */
 	bool full;                  /* the sink refused part of the last flush */
+	uint64_t stall_us;          /* since when the sink takes nothing (0: it does) */
 	uint64_t sent;              /* packets the sink took */
 	uint64_t backlog;           /* times the sink filled up and packets waited here */
 	uint64_t dropped;           /* the backlog itself was full: lost */
@@ -160,10 +161,18 @@ static inline bool dl_tx_backlogged(const struct dpdk_layer *dl)
 {
 	return dl->txs.nic->n != 0;
 }
-/* How long a loop holding a backlog waits before it looks again. */
+/* How long a loop holding a backlog waits before it looks again: one
+ * idle_max_us step (50 us) while the switch drains the ring, then a
+ * quarter of the time the port has taken nothing, up to 128 steps (6.4
+ * ms): a switch that is gone (restarting) must not cost each VM a wake-up
+ * every 50 us. */
 static inline uint32_t dl_tx_step_us(const struct dpdk_layer *dl)
 {
-	return dl->cfg.idle_max_us ? dl->cfg.idle_max_us : KB_IDLE_DEFAULT_MAX_SLEEP_US;
+	uint32_t base = dl->cfg.idle_max_us ? dl->cfg.idle_max_us : KB_IDLE_DEFAULT_MAX_SLEEP_US;
+	uint64_t since = __atomic_load_n(&dl->txs.nic->stall_us, __ATOMIC_RELAXED);
+	uint64_t t = since ? (dl_now_us(dl) - since) / 4 : 0;
+
+	return t <= base ? base : t >= 128ull * base ? 128 * base : (uint32_t)t;
 }
 /* Tx side: a packet whose next hop was unresolved; send or hold it. */
 void dl_tx_unresolved(struct dpdk_layer *dl, struct rte_mbuf *m, uint64_t now_us);
