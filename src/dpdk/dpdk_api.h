@@ -50,6 +50,8 @@ extern "C" {
 #define DPDK_MAX_FRAGS     64     /* pieces of one packet (64 KB in 2 KB mbufs) */
 #define DPDK_TSO_MAX       65535  /* largest L3 packet addFragsToRing() takes (IPv4 total length) */
 #define DPDK_TX_BACKLOG    512    /* packets a core (and the Tx thread) holds behind a full port */
+#define DPDK_SND_BUF       16384  /* bytes of a send-queue buffer (dpdk_sndbuf_alloc) */
+#define DPDK_SND_BUFS      512    /* such buffers per application core (8 MB) */
 
 enum dpdk_mode { DPDK_MODE_SINGLE = 0, DPDK_MODE_1KB = 1, DPDK_MODE_2KB = 2 };
 
@@ -220,6 +222,11 @@ int get_frags_rx(struct dpdk_core *c, struct dpdk_frag *f, int max, unsigned *fl
  * f->room say where to write (f->len = 0).  -1 (tx_nobuf) when the pool is
  * empty. */
 int dpdk_buf_alloc(struct dpdk_core *c, struct dpdk_frag *f);
+/* The same for a send queue's payload: a DPDK_SND_BUF-byte buffer, so a
+ * 64 KB segment is a header and 4-5 pieces (virtio sends chains of fewer
+ * than 8 as one indirect descriptor) instead of 33; a 2 KB one when those
+ * run out. */
+int dpdk_sndbuf_alloc(struct dpdk_core *c, struct dpdk_frag *f);
 void dpdk_buf_free(struct dpdk_core *c, void *mb);
 
 /* Send the IPv4 packet whose headers (hlen bytes) were built in buf (from

@@ -165,6 +165,17 @@ int get_frags_rx(struct dpdk_core *c, struct dpdk_frag *f, int max, unsigned *fl
 	return 0;
 }
 
+/* m as an empty payload buffer: its whole data room, no headroom */
+static int as_frag(struct rte_mbuf *m, struct dpdk_frag *f)
+{
+	m->data_off = 0;
+	f->mb = m;
+	f->data = m->buf_addr;
+	f->len = 0;
+	f->room = m->buf_len;
+	return 0;
+}
+
 int dpdk_buf_alloc(struct dpdk_core *c, struct dpdk_frag *f)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(c->dl->pool);
@@ -173,12 +184,14 @@ int dpdk_buf_alloc(struct dpdk_core *c, struct dpdk_frag *f)
 		c->st.tx_nobuf++;
 		return -1;
 	}
-	m->data_off = 0;   /* payload only: no headroom needed */
-	f->mb = m;
-	f->data = m->buf_addr;
-	f->len = 0;
-	f->room = m->buf_len;
-	return 0;
+	return as_frag(m, f);
+}
+
+int dpdk_sndbuf_alloc(struct dpdk_core *c, struct dpdk_frag *f)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(c->dl->snd_pool);
+
+	return m ? as_frag(m, f) : dpdk_buf_alloc(c, f);
 }
 
 void dpdk_buf_free(struct dpdk_core *c, void *mb)

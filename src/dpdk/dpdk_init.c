@@ -278,6 +278,14 @@ static int start(struct dpdk_layer *dl, const char *argv0, struct kb_err *err)
 					       SOCKET_ID_ANY);
 	if (!dl->ind_pool)
 		return kb_err_set(err, "attach pool of %u: %s", cfg->pool_size, rte_strerror(rte_errno));
+	/* the stacks' send queues: big buffers, few pieces per segment */
+	unsigned n_snd = (unsigned)cfg->n_app * DPDK_SND_BUFS - 1;
+
+	/* a small per-lcore cache: 512 big buffers must not strand in others' */
+	dl->snd_pool = rte_pktmbuf_pool_create("kb_snd", n_snd, 32, 0, DPDK_SND_BUF, SOCKET_ID_ANY);
+	if (!dl->snd_pool)
+		return kb_err_set(err, "send-queue pool of %u x %u bytes: %s (mem_mb %u)", n_snd,
+				  DPDK_SND_BUF, rte_strerror(rte_errno), cfg->mem_mb);
 	if (port_setup(dl, err) < 0)
 		return -1;
 	for (int i = 0; i < cfg->n_arp; i++)
@@ -505,6 +513,8 @@ void dpdk_destroy(struct dpdk_layer *dl)
 		rte_mempool_free(dl->pool);
 	if (dl->ind_pool)
 		rte_mempool_free(dl->ind_pool);
+	if (dl->snd_pool)
+		rte_mempool_free(dl->snd_pool);
 	if (dl->tsc_per_us) {   /* EAL came up */
 		char run_dir[PATH_MAX];
 

@@ -121,6 +121,7 @@ struct dpdk_layer {
 	struct dpdk_info info;
 	struct rte_mempool *pool;
 	struct rte_mempool *ind_pool; /* data-less mbufs that attach payload (addFragsToRing) */
+	struct rte_mempool *snd_pool; /* DPDK_SND_BUF-byte send-queue buffers */
 	struct dpdk_core core[DPDK_MAX_CORES];
 	struct dpdk_rxside rxs;
 	struct dpdk_txside txs;

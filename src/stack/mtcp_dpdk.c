@@ -41,6 +41,11 @@ static int be_tx_send_frags(void *core, uint8_t *buf, uint16_t hlen, const struc
 
 static unsigned be_tx_room(void *core) { return dpdk_tx_room(core); }
 
+static int be_sndbuf_alloc(void *core, struct tcp_frag *f)
+{
+	return dpdk_sndbuf_alloc(core, (struct dpdk_frag *)f);
+}
+
 static int attach(struct mtcp_manager *m, int cpu, struct mtcp_backend *be)
 {
 	struct dpdk_core *dc = dpdk_core_attach(m->layer, cpu);
@@ -49,7 +54,7 @@ static int attach(struct mtcp_manager *m, int cpu, struct mtcp_backend *be)
 		return -1;
 	*be = (struct mtcp_backend){ dc, be_rx_count, be_rx_buf, be_tx_buf, be_tx_send,
 				     be_flush, be_wait, be_rx_frags, be_buf_alloc, be_buf_free,
-				     be_tx_send_frags, be_tx_room };
+				     be_tx_send_frags, be_tx_room, be_sndbuf_alloc };
 	return 0;
 }
 

@@ -366,6 +366,13 @@ static int be_tx_send_frags(void *arg, uint8_t *buf, uint16_t hlen, const struct
 	return c->loop.be.tx_send_frags(c->loop.be.core, buf, hlen, f, n, tso_mss);
 }
 
+static int be_sndbuf_alloc(void *arg, struct tcp_frag *f)
+{
+	struct mtcp_context *c = arg;
+
+	return c->loop.be.sndbuf_alloc(c->loop.be.core, f);
+}
+
 static unsigned be_tx_room(void *arg)
 {
 	struct mtcp_context *c = arg;
@@ -408,6 +415,8 @@ mctx_t mtcp_create_context(int cpu)
 	}
 	if (c->loop.be.tx_room)
 		ops.tx_room = be_tx_room;
+	if (c->loop.be.sndbuf_alloc)
+		ops.snd_buf_alloc = be_sndbuf_alloc;
 
 	cfg.ip = m->ip;
 	cfg.seed = (uint32_t)mtcp_now_us() * 2654435761u + (uint32_t)cpu;

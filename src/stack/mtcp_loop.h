@@ -39,6 +39,8 @@ struct mtcp_backend {
 			     int n, uint16_t tso_mss);
 	/* Optional: packets the port takes now (tcp_ops.tx_room). */
 	unsigned (*tx_room)(void *core);
+	/* Optional: send-queue buffers (tcp_ops.snd_buf_alloc). */
+	int (*sndbuf_alloc)(void *core, struct tcp_frag *f);
 };
 
 struct mtcp_loop {

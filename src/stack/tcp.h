@@ -74,6 +74,10 @@ struct tcp_ops {
 	 * drained): the stack builds no data segments, so none is lost
 	 * there, and tries again at the next tcp_flush_output(). */
 	unsigned (*tx_room)(void *arg);
+	/* Optional (NULL: buf_alloc): buffers for the send queue, which may
+	 * be bigger than the receive side's, so a TSO segment takes fewer
+	 * pieces; freed with buf_free. */
+	int (*snd_buf_alloc)(void *arg, struct tcp_frag *f);
 };
 
 struct tcp_cfg {
@@ -211,7 +215,8 @@ struct tcp_pcb {
 struct tcp_stack {
 	struct tcp_cfg cfg;
 	struct tcp_ops ops;
-	struct tcp_bufops bufops; /* ops' buffers, for tcp_sndbuf/tcp_rcvbuf */
+	struct tcp_bufops bufops; /* ops' buffers, for tcp_rcvbuf */
+	struct tcp_bufops sndops; /* and for tcp_sndbuf */
 	uint64_t now;             /* us, as of the last call */
 	struct tcp_pcb **table;
 	uint32_t table_mask;

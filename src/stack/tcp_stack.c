@@ -80,6 +80,9 @@ struct tcp_stack *tcp_stack_create(const struct tcp_cfg *cfg,
 		st->bufops = (struct tcp_bufops){ ops->arg, ops->buf_alloc, ops->buf_free };
 	else
 		st->bufops = (struct tcp_bufops){ NULL, heap_alloc, heap_free };
+	st->sndops = st->bufops;
+	if (ops->buf_alloc && ops->buf_free && ops->snd_buf_alloc)
+		st->sndops.alloc = ops->snd_buf_alloc;
 	if (!ops->tx_send_frags)
 		st->cfg.tso = false;
 	while (n < cfg->max_conns * 2 && n < (1u << 20))
@@ -260,7 +263,8 @@ struct tcp_pcb *tcp_pcb_new(struct tcp_stack *st, uint32_t laddr, uint16_t lport
 	p->iss = make_iss(st, p);
 	/* the pool gave the slot's piece and chunk rings; payload buffers
 	 * come from the ops owner (mbufs) */
-	p->rb.bo = p->sb.bo = &st->bufops;
+	p->rb.bo = &st->bufops;
+	p->sb.bo = &st->sndops;
 	rcvbuf_reset(&p->rb, 0);
 	sndbuf_reset(&p->sb, p->iss + 1);
 	st->n_pcbs++;
