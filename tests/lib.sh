@@ -31,8 +31,20 @@ kb_cleanup() {
 	done
 	for l in "${_kb_links[@]}"; do ip link del "$l" 2>/dev/null || true; done
 	for n in "${_kb_netns[@]}"; do ip netns del "$n" 2>/dev/null || true; done
+	kb_keep_files "$rc"
 	rm -rf "$KB_TMP"
 	exit $rc
+}
+# kb_keep_files RC: after a failure, the test's own logs (*.log, *.err,
+# *.json, *.conf, at most 1 MB each) go to $KB_KEEP_DIR (tests/run sets it
+# beside the test's log), so a failure seen once can still be read
+kb_keep_files() {
+	[[ -n ${KB_KEEP_DIR:-} ]] && (( $1 != 0 || KB_FAILED )) || return 0
+	rm -rf "$KB_KEEP_DIR"
+	mkdir -p "$KB_KEEP_DIR" || return 0
+	find "$KB_TMP" -maxdepth 2 -type f \( -name '*.log' -o -name '*.err' -o -name '*.json' \
+		-o -name '*.conf' \) -size -1M -exec cp -t "$KB_KEEP_DIR" {} + 2>/dev/null
+	return 0
 }
 trap kb_cleanup EXIT
 trap 'exit 143' TERM
