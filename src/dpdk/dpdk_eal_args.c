@@ -5,31 +5,13 @@
 #include <string.h>
 
 #include "dpdk_cfg.h"
+#include "kb_hugepages.h"
 #include "kb_parse.h"
 #include "kb_place.h"
 
 bool dpdk_cfg_hugepages_ok(uint32_t mem_mb)
 {
-	FILE *f = fopen("/proc/mounts", "r");
-	char line[512];
-	bool mounted = false;
-	long free_pages = 0, page_kb = 2048;
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, " hugetlbfs "))
-			mounted = true;
-	fclose(f);
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "HugePages_Free: %ld", &free_pages);
-		sscanf(line, "Hugepagesize: %ld kB", &page_kb);
-	}
-	fclose(f);
-	return mounted && free_pages * page_kb / 1024 >= (long)mem_mb;
+	return kb_hugepages_free_mb(NULL, NULL) >= (long)mem_mb;
 }
 
 int dpdk_cfg_cpus(const struct dpdk_cfg *cfg, const cpu_set_t *allowed)

@@ -14,6 +14,7 @@
 #include <rte_lcore.h>
 
 #include "ctl.h"
+#include "kb_hugepages.h"
 #include "kb_parse.h"
 #include "kb_place.h"
 #include "pipeline.h"
@@ -202,11 +203,13 @@ int main(int argc, char **argv)
 	}
 	char main_opt[32];
 	char **placed = place_default(&eal_argc, argv, main_opt, sizeof(main_opt));
+	char **fit = kb_hugepages_fit("kbswitch", &eal_argc, placed ? placed : argv);
 
-	if (rte_eal_init(eal_argc, placed ? placed : argv) < 0) {
+	if (rte_eal_init(eal_argc, fit ? fit : placed ? placed : argv) < 0) {
 		fprintf(stderr, "kbswitch: EAL init failed: %s\n", rte_strerror(rte_errno));
 		pipeline_free(&pl);
 		free(placed);
+		free(fit);
 		return 1;
 	}
 	pl.core_ok = lcore_ok;
@@ -252,5 +255,6 @@ out_free:
 	pipeline_free(&pl);
 	rte_eal_cleanup();
 	free(placed);
+	free(fit);
 	return rc;
 }

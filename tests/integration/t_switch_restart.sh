@@ -45,24 +45,16 @@ grep -q '^vhost_server = yes' "$KB_TMP/vm1.conf" || { kb_fail "conf/vm1.conf: vh
 
 SWPID=
 NSW=0
-launch_switch() {
+# kbswitch counts the free hugepages again at EAL init and takes --no-huge
+# when others took them after eal-mem.sh counted (src/common/kb_hugepages.h)
+start_switch() {
+	NSW=$((NSW + 1))
 	rm -f "$CTL"
 	kb_bg "$KB_TMP/sw$NSW.log" timeout 140 "$SW" $(kb_eal_mem vhost 128) --no-pci -l 0 \
 		--file-prefix=kbrss$KB_ID -- -f "$KB_ROOT/conf/forward_script.bess" --ctl "$CTL"
 	SWPID=$KB_LAST_PID
 	kb_wait_for 60 bash -c "test -S '$CTL' || ! kill -0 $SWPID"
 	test -S "$CTL"
-}
-start_switch() {
-	NSW=$((NSW + 1))
-	launch_switch && return
-	# the machine's hugepages are shared: other processes may take the free
-	# ones between eal-mem.sh's count and EAL's init; then, as eal-mem.sh
-	# would have chosen, --no-huge (the switch shares no memory with a VM)
-	grep -q 'Cannot get hugepage information' "$KB_TMP/sw$NSW.log" || return 1
-	echo "switch $NSW: no free hugepages left at EAL init: --no-huge"
-	mv "$KB_TMP/sw$NSW.log" "$KB_TMP/sw$NSW.nohuge.log"
-	KB_NO_HUGE=1 launch_switch
 }
 stop_switch() {
 	kill -TERM "$SWPID"

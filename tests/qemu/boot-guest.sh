@@ -150,12 +150,10 @@ if [[ $accel == kvm ]]; then cpu=(-accel kvm -cpu host); else cpu=(-accel tcg -c
 auto_mem=0
 if [[ $backend == auto ]]; then
 	auto_mem=1
-	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-	psz=$(awk '/Hugepagesize/ {print $2}' /proc/meminfo)
 	backend=memfd
 	# keep 128 MB for the switch and the other users of the host's pool
 	if grep -qs ' /dev/hugepages hugetlbfs' /proc/mounts &&
-		(( ${free:-0} * ${psz:-2048} / 1024 >= mem + 128 )); then
+		(( $("$here/../../scripts/eal-mem.sh" --free-mb) >= mem + 128 )); then
 		backend=hugepages
 	fi
 fi

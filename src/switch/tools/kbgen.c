@@ -21,6 +21,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "kb_hugepages.h"
 #include "kb_idle.h"
 #include "kb_parse.h"
 #include "kb_unix.h"
@@ -160,6 +161,10 @@ int main(int argc, char **argv)
 			kb_unix_remove_stale(path);
 		}
 	}
+	char **fit = kb_hugepages_fit("kbgen", &argc, argv);   /* freed at exit */
+
+	if (fit)
+		argv = fit;
 	if ((n = rte_eal_init(argc, argv)) < 0) {
 		fprintf(stderr, "kbgen: EAL init failed\n");
 		return 1;

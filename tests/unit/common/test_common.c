@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include "kb_hugepages.h"
 #include "kb_idle.h"
 #include "kb_parse.h"
 #include "kb_place.h"
@@ -276,8 +277,68 @@ static void placement(void)
 	CHECK_EQ(kb_place_vm_cpus(&s, buf, 3), -1);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL);
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* counted as EAL counts: free less reserved; nothing without hugetlbfs */
+static void hugepages_free_and_fit(void)
+{
+	char mi[] = "/tmp/kbtest_meminfo.XXXXXX", mo[] = "/tmp/kbtest_mounts.XXXXXX";
+	int a = mkstemp(mi), b = mkstemp(mo);
+
+	CHECK(a >= 0 && b >= 0);
+	close(a);
+	close(b);
+	write_file(mi, "MemTotal: 1000 kB\nHugePages_Total: 768\nHugePages_Free: 300\n"
+		   "HugePages_Rsvd: 100\nHugePages_Surp: 0\nHugepagesize: 2048 kB\n");
+	write_file(mo, "proc /proc proc rw 0 0\nnodev /dev/hugepages hugetlbfs rw,pagesize=2M 0 0\n");
+	CHECK_EQ(kb_hugepages_free_mb(mi, mo), 400);
+	write_file(mi, "HugePages_Free: 10\nHugePages_Rsvd: 12\nHugepagesize: 2048 kB\n");
+	CHECK_EQ(kb_hugepages_free_mb(mi, mo), 0);
+	write_file(mo, "proc /proc proc rw 0 0\n");
+	CHECK_EQ(kb_hugepages_free_mb(mi, mo), 0);
+	unlink(mi);
+	unlink(mo);
+
+	char *in[] = { "kbswitch", "--in-memory", "-m", "128", "--no-pci", "--", "-f", "x", NULL };
+	char *out[12];
+	long mb = 0;
+
+	CHECK_EQ(kb_hugepages_fit_args(8, in, out, 12, 128, &mb), 0);   /* enough */
+	CHECK_EQ(mb, 128);
+	CHECK_EQ(kb_hugepages_fit_args(8, in, out, 12, 126, &mb), 9);
+	const char *want[] = { "kbswitch", "--no-huge", "-m", "128", "--no-pci", "--no-shconf",
+			       "--", "-f", "x" };
+	for (int i = 0; i < 9; i++)
+		CHECK_STR(out[i], want[i]);
+	CHECK(out[9] == NULL);
+	CHECK_EQ(kb_hugepages_fit_args(8, in, out, 9, 0, &mb), -1);     /* no room */
+	/* -m256 with no "--"; --no-shconf already there */
+	char *in2[] = { "kbgen", "-m256", "--no-shconf", "--in-memory", NULL };
+	CHECK_EQ(kb_hugepages_fit_args(4, in2, out, 12, 0, &mb), 4);
+	CHECK_EQ(mb, 256);
+	CHECK_STR(out[3], "--no-huge");
+	/* already --no-huge, no --in-memory, no -m, an -m after "--": left alone */
+	char *in3[] = { "x", "--no-huge", "-m", "64", NULL };
+	char *in4[] = { "x", "-m", "64", NULL };
+	char *in5[] = { "x", "--in-memory", NULL };
+	char *in6[] = { "x", "--in-memory", "--", "-m", "64", NULL };
+	CHECK_EQ(kb_hugepages_fit_args(4, in3, out, 12, 0, &mb), 0);
+	CHECK_EQ(kb_hugepages_fit_args(3, in4, out, 12, 0, &mb), 0);
+	CHECK_EQ(kb_hugepages_fit_args(2, in5, out, 12, 0, &mb), 0);
+	CHECK_EQ(kb_hugepages_fit_args(5, in6, out, 12, 0, &mb), 0);
+}
+
 KBTEST_MAIN(T(mac_parse), T(ipv4_and_cidr), T(ints_and_bools),
 	    T(conf_reads_and_claims), T(conf_bad_values_are_positioned),
 	    T(conf_refuses_what_is_not_config),
 	    T(idle_backs_off_and_resets), T(idle_window_then_block),
-	    T(wait_kick_fd_timeout), T(placement))
+	    T(wait_kick_fd_timeout), T(placement), T(hugepages_free_and_fit))
