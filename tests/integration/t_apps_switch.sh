@@ -82,12 +82,14 @@ one_mode() {
 		stop $srv
 	fi
 	if bg_wait "$KB_TMP/perf-$MODE.log" '^kbperf: listening' "$APPS/kbperf" -s -f "$KB_TMP/vm1.conf"; then
-		local srv=$LASTPID t
+		local srv=$LASTPID t rc
 		for t in rr crr; do
 			timeout 60 "$APPS/kbperf" -f "$KB_TMP/vm2.conf" -c 10.0.0.1 -t $t -d 2 --json \
 				>"$KB_TMP/$t.json" 2>"$KB_TMP/$t.err"
-			kb_check "$MODE: kbperf $t through kbswitch: $(cut -c1-200 "$KB_TMP/$t.json")" \
-				python3 -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r['errors']==0 and r['transactions']>10 else 1)" "$KB_TMP/$t.json"
+			rc=$?
+			kb_check "$MODE: kbperf $t through kbswitch (rc=$rc): $(cut -c1-200 "$KB_TMP/$t.json")" \
+				python3 -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r['errors']==0 and r['transactions']>10 and sys.argv[2]=='0' else 1)" "$KB_TMP/$t.json" "$rc"
+			(( rc == 0 )) || grep -v '^EAL' "$KB_TMP/$t.err" | tail -n 10
 		done
 		stop $srv
 	fi
