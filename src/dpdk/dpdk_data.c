@@ -86,7 +86,8 @@ int get_rx_count(struct dpdk_core *c)
 		if (dl->info.rxtx_inline) {
 			if (rte_ring_empty(c->rx_ring))
 				dl_inline_rx(dl, c->id);
-			dl_inline_tx(dl, dl->txs.hold.active);
+			if (dl_inline_tx_due(dl))
+				dl_inline_tx(dl, dl->txs.hold.active);
 		}
 		n = (uint16_t)rte_ring_sc_dequeue_burst(c->rx_ring, (void **)c->rx, DPDK_MAX_BURST, NULL);
 	}
@@ -300,7 +301,8 @@ static bool rx_ready(struct dpdk_core *c)
 			return true;
 		if (!dl->info.rxtx_inline)
 			return false;
-		dl_inline_tx(dl, dl->txs.hold.active);
+		if (dl_inline_tx_due(dl))
+			dl_inline_tx(dl, dl->txs.hold.active);
 		return dl_inline_rx(dl, c->id) < 0 || !rte_ring_empty(c->rx_ring);
 	}
 	if (!c->stash_n)

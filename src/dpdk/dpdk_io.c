@@ -239,7 +239,7 @@ int dl_inline_rx(struct dpdk_layer *dl, int self)
 	rte_spinlock_unlock(&dl->io.rx_lock);
 	/* an ARP reply waits in the ctl ring for the Tx side */
 	if (n && !rte_ring_empty(dl->ctl_ring))
-		dl_inline_tx(dl, false);
+		dl_tx_kick(dl);
 	return (int)n;
 }
 
@@ -262,18 +262,23 @@ void dl_inline_tx(struct dpdk_layer *dl, bool service)
 	/* Flat combining: one core at a time drains every core's rings.  A
 	 * core that finds the lock taken leaves its packets to the holder,
 	 * which sees its tx_req bump after unlocking and drains once more (or
-	 * the bump came after the unlock, and so did that core's trylock). */
+	 * the bump came after the unlock, and so did that core's trylock).
+	 * Nothing new (tx_req == tx_done) and nothing left: two loads. */
 	for (int i = 0; i < INLINE_TX_ROUNDS; i++) {
 		uint32_t seen = __atomic_load_n(&io->tx_req, __ATOMIC_SEQ_CST);
 
-		if ((!service && !dl_tx_pending(dl)) || !rte_spinlock_trylock(&io->tx_lock))
+		if ((!service && seen == __atomic_load_n(&io->tx_done, __ATOMIC_RELAXED) &&
+		     !__atomic_load_n(&io->tx_left, __ATOMIC_RELAXED)) ||
+		    !rte_spinlock_trylock(&io->tx_lock))
 			return;
+		__atomic_store_n(&io->tx_done, seen, __ATOMIC_RELAXED);
 		unsigned moved = dl_tx_drain(dl);
+		bool left = dl_tx_pending(dl);
 
+		__atomic_store_n(&io->tx_left, left, __ATOMIC_RELAXED);
 		rte_spinlock_unlock(&io->tx_lock);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&io->tx_req, __ATOMIC_RELAXED) == seen &&
-		    !(moved && dl_tx_pending(dl)))
+		if (__atomic_load_n(&io->tx_req, __ATOMIC_RELAXED) == seen && !(moved && left))
 			return;
 		service = false;
 	}

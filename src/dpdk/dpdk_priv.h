@@ -111,6 +111,9 @@ struct dpdk_inline {
 	rte_spinlock_t rx_lock;       /* held (trylock) while polling the NIC */
 	rte_spinlock_t tx_lock;       /* held (trylock) while draining to the NIC */
 	uint32_t tx_req;              /* atomic, any core: bumped after queueing tx work */
+	uint32_t tx_done;             /* tx_req when the Tx side last drained (Tx lock holder) */
+	bool tx_left;                 /* the last drain left work: a full port, long rings
+				       * (Tx lock holder) */
 	rte_spinlock_t nic_lock;      /* guards nic_sleepers and the rx interrupt's arm */
 	int nic_sleepers;             /* app cores blocked on the NIC's interrupt */
 } __rte_cache_aligned;
@@ -199,6 +202,13 @@ int dl_inline_rx(struct dpdk_layer *dl, int self);
  * another core is at it (it looks again after us: tx_req).  service: also
  * when only the ARP hold queue waits (its retry timer). */
 void dl_inline_tx(struct dpdk_layer *dl, bool service);
+/* rxtx_inline: tx work may wait (cheap: an app core asks on every poll). */
+static inline bool dl_inline_tx_due(const struct dpdk_layer *dl)
+{
+	return __atomic_load_n(&dl->io.tx_req, __ATOMIC_ACQUIRE) !=
+	       __atomic_load_n(&dl->io.tx_done, __ATOMIC_RELAXED) ||
+	       __atomic_load_n(&dl->io.tx_left, __ATOMIC_RELAXED) || dl->txs.hold.active;
+}
 /* An app core queued tx work: kick the Tx side (threads) or do it (inline). */
 void dl_tx_kick(struct dpdk_layer *dl);
 /* The NIC's rx interrupt for app cores that block on it (single mode,

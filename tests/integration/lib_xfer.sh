@@ -9,10 +9,10 @@
 #   start (reported as a FAIL).
 XFER=$KB_BUILD/tests/unit/stack/kbxfer
 
-# xfer_vm_conf FILE SOCK IP MAC TAG [EXTRA]: a single-mode VM on a virtio-user
-# port serving the vhost-user socket SOCK (kbswitch connects to it, as
+# xfer_vm_conf FILE SOCK IP MAC TAG [EXTRA]: a VM on a virtio-user port
+# serving the vhost-user socket SOCK (kbswitch connects to it, as
 # conf/forward_script.bess does), no hugepages (other tests on a shared host
-# may hold them), EXTRA lines appended.
+# may hold them), EXTRA lines appended; single mode unless EXTRA sets one.
 xfer_vm_conf() {
 	cat >"$1" <<CONF
 # written by ${KB_TEST:-$0}
@@ -20,7 +20,7 @@ port = net_virtio_user0,path=$2
 vhost_server = yes
 ip = $3/24
 mac = $4
-mode = single
+$([[ ${6:-} == *"mode ="* ]] || echo "mode = single")
 file_prefix = $5${KB_ID}$(basename "$1" .conf)
 tcp_timeout = -1
 memory = nohuge

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Overload: a flood into a 1kb VM whose app cores are slow (they sleep after
-# each burst) and whose rx rings are small.  Full rings and a full vNIC must
+# each burst) and whose rx rings are small, with its RxTx thread (rxtx =
+# threads: inline, the slow cores would read the vNIC no faster than they
+# consume, and the vNIC's own ring would overflow instead).  Full rings and a full vNIC must
 # be counted drops, never a hang, and every packet must be accounted for:
 #   receiver: nic_rx = delivered + ring-full + filtered + malformed + non-IP + ARP
 #   sender:   accepted by addBufferToRing = sent by the vNIC + refused (counted)
@@ -12,7 +14,7 @@ source "$(dirname "$0")/lib_dpdk.sh"
 
 ca=$KB_TMP/a.conf cb=$KB_TMP/b.conf la=$KB_TMP/a.log lb=$KB_TMP/b.log
 dl_conf "$ca" "net_vhost0,iface=$SOCK,queues=1" 10.0.0.2 02:00:00:00:00:02 1kb 3 "$PFX_A" \
-	"rx_ring_size = 64"
+	"rx_ring_size = 64" "rxtx = threads"
 dl_conf "$cb" "net_virtio_user0,path=$SOCK,queues=1" 10.0.0.1 02:00:00:00:00:01 single 1 "$PFX_B" \
 	"arp = 10.0.0.2 02:00:00:00:00:02"
 
