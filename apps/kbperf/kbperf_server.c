@@ -22,6 +22,7 @@ struct sconn {
 	bool bulk_forever;
 	bool close_after;      /* crr: close once the response is out */
 	bool want_out;
+	struct sconn *prev, *next;   /* the worker's open connections */
 };
 
 struct sworker {
@@ -31,6 +32,7 @@ struct sworker {
 	int ep, lfd;
 	uint64_t conns, bytes_in, bytes_out, bad, errors;
 	struct kb_netstat ns;
+	struct sconn *open;     /* freed at exit: still open when it stops */
 	bool ok;
 	volatile int started;   /* 1 listening, -1 failed */
 };
@@ -40,6 +42,12 @@ static void sconn_close(struct sworker *w, struct sconn *c)
 	const struct kb_netops *ops = w->o->ops;
 	ops->ep_ctl(w->ctx, w->ep, KB_EP_DEL, c->fd, 0, 0);
 	ops->close(w->ctx, c->fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->open = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	free(c);
 }
 
@@ -192,6 +200,10 @@ static void *sworker_main(void *arg)
 						continue;
 					}
 					c->fd = fd;
+					c->next = w->open;
+					if (w->open)
+						w->open->prev = c;
+					w->open = c;
 					w->conns++;
 					if (w->o->keepalive)
 						ops->keepalive(w->ctx, fd);
@@ -210,7 +222,10 @@ static void *sworker_main(void *arg)
 				sconn_close(w, c);
 		}
 	}
-	/* Connections still open are the client's to end; the process exits. */
+	/* Connections still open when we are stopped (the client, or the
+	 * switch between us, went away too) end with the context. */
+	while (w->open)
+		sconn_close(w, w->open);
 	ops->close(w->ctx, w->lfd);
 	ops->ep_close(w->ctx, w->ep);
 	ops->stat(w->ctx, &w->ns);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_alarm.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_launch.h>
@@ -474,6 +475,62 @@ void dpdk_drain(struct dpdk_layer *dl)
 		rte_delay_us_sleep((unsigned)(until - now));
 }
 
+/* Closing the port races the EAL interrupt thread.  virtio-user in server
+ * mode handles the switch's (dis)connection there: its LSC handler sees the
+ * connection closed and sets an alarm, 1 us later, that unregisters the
+ * handler and registers it again on the listening socket.  A stop from
+ * another thread while the handler runs fails to unregister it (-EAGAIN,
+ * which the driver ignores); a close while the alarm is pending frees the
+ * device under it, or closes the listener it then registers.  Either way
+ * the thread keeps a source whose fd is closed: its next epoll rebuild
+ * panics ("Error adding fd N epoll_ctl, Bad file descriptor"), or the alarm
+ * reads freed memory.  So the port is stopped and closed on the interrupt
+ * thread itself, from an alarm: that thread runs handlers and alarms one at
+ * a time, so the stop cannot meet a running handler; and it goes only once
+ * the link, read there (which is what sets the driver's alarm when the
+ * connection is gone), is up, or after a few steps that let such an alarm
+ * run first: down and past them, the port is listening, with no alarm due. */
+struct port_teardown {
+	struct dpdk_layer *dl;
+	int steps;       /* deferrals left while the link is down */
+	uint32_t done;   /* atomic: the port is closed */
+};
+
+#define TEARDOWN_STEP_US 10000
+
+static void port_close_alarm(void *arg)
+{
+	struct port_teardown *t = arg;
+	uint16_t pid = t->dl->info.port_id;
+	struct rte_eth_link link;
+
+	if (t->steps-- > 0 && rte_eth_link_get_nowait(pid, &link) == 0 && !link.link_status &&
+	    rte_eal_alarm_set(TEARDOWN_STEP_US, port_close_alarm, t) == 0)
+		return;
+	rte_eth_dev_callback_unregister(pid, RTE_ETH_EVENT_INTR_LSC, lsc_event, t->dl);
+	rte_eth_dev_stop(pid);
+	rte_eth_dev_close(pid);
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+}
+
+static void port_teardown(struct dpdk_layer *dl)
+{
+	struct port_teardown t = { .dl = dl, .steps = 3 };
+
+	if (rte_eal_alarm_set(1, port_close_alarm, &t) == 0) {
+		/* bounded: should the interrupt thread never come to it, we
+		 * do it here, as before; cancel waits for a running alarm */
+		for (int i = 0; i < 2000 && !__atomic_load_n(&t.done, __ATOMIC_ACQUIRE); i++)
+			rte_delay_us_sleep(1000);
+		if (rte_eal_alarm_cancel(port_close_alarm, &t) <= 0 &&
+		    __atomic_load_n(&t.done, __ATOMIC_ACQUIRE))
+			return;
+	}
+	rte_eth_dev_callback_unregister(dl->info.port_id, RTE_ETH_EVENT_INTR_LSC, lsc_event, dl);
+	rte_eth_dev_stop(dl->info.port_id);
+	rte_eth_dev_close(dl->info.port_id);
+}
+
 void dpdk_destroy(struct dpdk_layer *dl)
 {
 	if (!dl)
@@ -505,10 +562,8 @@ void dpdk_destroy(struct dpdk_layer *dl)
 	for (unsigned i = 0; i < ARP_HOLD_HOPS; i++)
 		for (unsigned k = 0; k < dl->txs.hold.s[i].n; k++)
 			rte_pktmbuf_free(dl->txs.hold.s[i].pkt[k]);
-	if (dl->port_started) {
-		rte_eth_dev_stop(dl->info.port_id);
-		rte_eth_dev_close(dl->info.port_id);
-	}
+	if (dl->port_started)
+		port_teardown(dl);
 	if (dl->pool)
 		rte_mempool_free(dl->pool);
 	if (dl->ind_pool)
