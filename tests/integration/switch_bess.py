@@ -32,8 +32,8 @@ def l2_switch():
     """3 VMs; frames enter on VM 0: to VM 1, VM 2, broadcast, unknown."""
     fr = [frame(mac(1), 64, 1), frame(mac(2), 300, 2), frame("ff:ff:ff:ff:ff:ff", 80, 3),
           frame("02:00:00:00:00:ee", 90, 4), frame(mac(2), 1500, 5)]
-    bc = fr[2]
-    return {0: fr}, {0: [bc], 1: [fr[0], bc], 2: [fr[1], fr[4], bc]}
+    bcast_fr = fr[2]
+    return {0: fr}, {0: [bcast_fr], 1: [fr[0], bcast_fr], 2: [fr[1], fr[4], bcast_fr]}
 
 
 def flow(i):

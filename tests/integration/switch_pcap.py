@@ -23,22 +23,22 @@ def frame(dst, size, tag):
 def scenario(name):
     """(input frames, {port: expected frames}) with BESS semantics."""
     to_a, to_b = frame(A, 64, 1), frame(B, 1500, 2)
-    bc = frame(BCAST, 60, 3)
+    bcast_fr = frame(BCAST, 60, 3)
     miss = frame(UNKNOWN, 100, 4)
     jumbo = frame(A, 9000, 5)            # multi-segment mbuf chain in the switch
     to_c = frame(C, 80, 6)               # L2 entry to an unconnected gate
     runt = Raw(bytes(range(10)))         # shorter than an Ethernet header
     to_a2 = frame(A, 200, 7)
-    frames = [to_a, to_b, bc, miss, runt, jumbo, to_c, to_a2]
+    frames = [to_a, to_b, bcast_fr, miss, runt, jumbo, to_c, to_a2]
     if name == "forward":
         # A->0 (port a), B->1 (port b), bcast->2->Replicate[0,1], C->5 (unconnected);
         # miss and runt dropped.
         # One rx burst holds every frame; L2Forward groups a burst by gate
         # (arrival order within a gate), Replicate runs after gates 0 and 1.
-        return frames, {"a": [to_a, jumbo, to_a2, bc], "b": [to_b, bc]}
+        return frames, {"a": [to_a, jumbo, to_a2, bcast_fr], "b": [to_b, bcast_fr]}
     if name == "default":
         # delete(A), set_default_gate(1): A's frames and the miss go to b.
-        return frames, {"a": [bc], "b": [to_a, to_b, miss, jumbo, to_a2, bc]}
+        return frames, {"a": [bcast_fr], "b": [to_a, to_b, miss, jumbo, to_a2, bcast_fr]}
     raise SystemExit("unknown scenario " + name)
 
 
