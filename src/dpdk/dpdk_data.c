@@ -59,6 +59,13 @@ unsigned dpdk_tx_room(const struct dpdk_core *c)
 	return (unsigned)(DL_TXQ_SIZE - DL_TXQ_RESERVE - c->tx.n);
 }
 
+/* inline: the Tx side's work, when any waits (held ARP packets too) */
+static inline void inline_tx_poll(struct dpdk_layer *dl)
+{
+	if (dl_inline_tx_due(dl))
+		dl_inline_tx(dl, dl->txs.hold.active);
+}
+
 int get_rx_count(struct dpdk_core *c)
 {
 	if (c->rx_n) {
@@ -86,8 +93,7 @@ int get_rx_count(struct dpdk_core *c)
 		if (dl->info.rxtx_inline) {
 			if (rte_ring_empty(c->rx_ring))
 				dl_inline_rx(dl, c->id);
-			if (dl_inline_tx_due(dl))
-				dl_inline_tx(dl, dl->txs.hold.active);
+			inline_tx_poll(dl);
 		}
 		n = (uint16_t)rte_ring_sc_dequeue_burst(c->rx_ring, (void **)c->rx, DPDK_MAX_BURST, NULL);
 	}
@@ -301,8 +307,7 @@ static bool rx_ready(struct dpdk_core *c)
 			return true;
 		if (!dl->info.rxtx_inline)
 			return false;
-		if (dl_inline_tx_due(dl))
-			dl_inline_tx(dl, dl->txs.hold.active);
+		inline_tx_poll(dl);
 		return dl_inline_rx(dl, c->id) < 0 || !rte_ring_empty(c->rx_ring);
 	}
 	if (!c->stash_n)
@@ -323,8 +328,12 @@ static void core_block(struct dpdk_core *c, uint64_t timeout_us)
 	/* inline, no Tx thread looks again for us: at packets the full port
 	 * held back after a short step, at packets held for ARP after one
 	 * retry period */
-	if (dl->info.rxtx_inline && dl_tx_backlogged(dl) && t > (int64_t)dl_tx_step_us(dl) * 1000)
-		t = (int64_t)dl_tx_step_us(dl) * 1000;
+	if (dl->info.rxtx_inline && dl_tx_backlogged(dl)) {
+		int64_t step = (int64_t)dl_tx_step_us(dl) * 1000;
+
+		if (t > step)
+			t = step;
+	}
 	if (dl->info.rxtx_inline && dl->txs.hold.active && t > (int64_t)dl->cfg.arp_retry_ms * 1000000)
 		t = (int64_t)dl->cfg.arp_retry_ms * 1000000;
 	if (nic)

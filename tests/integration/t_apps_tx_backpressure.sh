@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # t_apps_tx_backpressure: a full transmit ring is backpressure, not loss.
 # epserver (VM 1) serves a 3 MiB file through kbswitch to epwget (VM 2),
-# 24 downloads 8 at a time, with VM 1's virtio-user rings cut to 64 slots:
-# one 64 KB segment in 2 KB buffers takes 34 of them, so tx_burst refuses
+# 24 downloads 8 at a time, with VM 1's virtio-user rings cut to 32 slots:
+# one 64 KB segment in 16 KB send buffers takes 5-6 of them, so tx_burst refuses
 # most bursts until the switch drains the ring.  The DPDK layer keeps what
 # the port refused in its backlog (nic_tx_backlog counts the times the ring
 # was full; the test fails if it never was, so it tests something) and the
@@ -17,7 +17,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib_dl.sh"
 
 dl_switch kbtb
-dl_vm_conf "$KB_TMP/vm1.conf" "$DL_S1,queue_size=64" 10.0.0.1 02:00:00:00:00:01 kbtb "stat_print = yes"
+dl_vm_conf "$KB_TMP/vm1.conf" "$DL_S1,queue_size=32" 10.0.0.1 02:00:00:00:00:01 kbtb "stat_print = yes"
 dl_vm_conf "$KB_TMP/vm2.conf" "$DL_S2" 10.0.0.2 02:00:00:00:00:02 kbtb
 dl_server "$KB_TMP/vm1.conf"
 SRV=$DL_SRV
