@@ -10,8 +10,8 @@
 void tcp_cfg_defaults(struct tcp_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->rcvbuf = 131072;
-	c->sndbuf = 131072;
+	c->rcvbuf = 524288;
+	c->sndbuf = 524288;
 	c->max_conns = 10000;
 	c->mss = TCP_MAX_PKT - 40;
 	c->cc = TCP_CC_CUBIC;

@@ -4,12 +4,14 @@
 #include "pipeline.h"
 #include "port_offload.h"
 #include "port_pmd.h"
+#include "port_rx.h"
 
 struct port_inc {
 	struct module *port;
 	uint16_t pid;
 	uint16_t nq;
 	bool offloads;
+	uint16_t want[RTE_MAX_QUEUES_PER_PORT];   /* per queue (port_rx.h) */
 };
 
 static int pinc_init(struct module *m, const struct script_args *a, struct kb_err *err)
@@ -40,8 +42,7 @@ static unsigned pinc_run(struct worker *w, struct module *m)
 	unsigned n = 0;
 
 	for (uint16_t q = 0; q < p->nq; q++) {
-		b.cnt = rte_eth_rx_burst(p->pid, q, b.pkts, KB_BURST);
-		n += b.cnt;
+		n += port_rx_burst(p->pid, q, &b, &p->want[q]);
 		if (p->offloads)
 			offload_rx_to_tx(b.pkts, b.cnt);
 		module_emit(w, m, 0, &b);

@@ -4,11 +4,13 @@
 #include "pipeline.h"
 #include "port_offload.h"
 #include "port_pmd.h"
+#include "port_rx.h"
 
 struct queue_inc {
 	struct module *port;
 	int64_t qid;
 	uint16_t pid;
+	uint16_t want;   /* next burst's size (port_rx.h) */
 	bool offloads;
 };
 
@@ -39,8 +41,7 @@ static unsigned qinc_run(struct worker *w, struct module *m)
 	struct queue_inc *q = m->priv;
 	struct pkt_batch b;
 
-	b.cnt = rte_eth_rx_burst(q->pid, (uint16_t)q->qid, b.pkts, KB_BURST);
-	if (b.cnt) {
+	if (port_rx_burst(q->pid, (uint16_t)q->qid, &b, &q->want)) {
 		unsigned n = b.cnt;
 
 		if (q->offloads)
