@@ -116,6 +116,7 @@ kbnet_vm1() {
 kbnet_dl() {
 	local mode=$1
 	local log=$TMP/kbnet-eps-$mode.log
+	(( KERNEL )) && kern_dl "$mode"
 	kbnet_vm1 "$mode" dl3m "$log" '^epserver: serving' "$EPS" -p "$WWW" -P 80 || return
 	log "kbnet $mode ($TOPOLOGY) dl3m: $DL_N x 3 MiB, $DL_C at a time"
 	timeout 300 "$EPW" -f "$TMP/vm2-$mode.conf" http://10.204.0.1/f.bin -n "$DL_N" -c "$DL_C" --json \
@@ -144,6 +145,8 @@ kbnet_tests() {
 	shift 2
 	for t in "$@"; do
 		for i in $(seq "$REPS"); do
+			# the kernel's run of the same test, right before (see bench/run)
+			[[ -z $sfx ]] && (( KERNEL )) && kern_test "$t" "$mode"
 			log "kbnet $mode ($TOPOLOGY) $t$sfx ($i/$REPS)"
 			# shellcheck disable=SC2046
 			timeout $((SECS + 60)) "$PERF" -f "$TMP/vm2-$mode.conf" -c 10.204.0.1 --json \
@@ -201,10 +204,12 @@ kbnet_mode() {
 kbnet_run() {
 	if [[ ! -x $PERF ]]; then
 		note kbnet "n/a: $PERF not built"
+		(( KERNEL )) && kern_alone
 		return
 	fi
 	if "$PERF" -c 10.0.0.1 2>&1 | grep -q 'built without libkbnet'; then
 		note kbnet "n/a: kbperf was built without libkbnet (the stack or DPDK layer is missing)"
+		(( KERNEL )) && kern_alone
 		return
 	fi
 	[[ $TOPOLOGY == direct ]] && note kbnet "topology: direct (vhost-user <-> virtio-user, no switch: $([[ -n ${KB_BENCH_DIRECT:-} ]] && echo KB_BENCH_DIRECT set || echo "kbswitch or conf/forward_script.bess missing"))"

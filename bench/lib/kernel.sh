@@ -31,47 +31,61 @@ kern_setup() {
 	return 0
 }
 
-# kern_run: every test, REPS times each, raw JSON lines appended to $RAW
-kern_run() {
+# kern_start: the namespaces and a kbperf server in kbbA, kept for the
+# whole bench so that each kbnet run can have a kernel run next to it (the
+# host's state drifts over minutes: docs/design.md, "Bulk through the
+# switch"); returns 1 (with a note) when they cannot be made
+kern_start() {
 	if ! kern_setup; then
 		note kernel "n/a: cannot create namespaces kbbA/kbbB/kbbR, veths or the bridge"
 		kern_cleanup
-		return
+		return 1
 	fi
-	(( ${#TESTS[@]} )) && kern_tests
-	(( DL )) && kern_dl
+	(( ${#TESTS[@]} )) || return 0
+	ip netns exec kbbA timeout $((SECS * 400 + 600)) "$PERF" --kernel -s >"$TMP/kern-srv.log" 2>&1 &
+	kern_srv=$!
+	local i
+	for i in $(seq 100); do grep -q '^kbperf: listening' "$TMP/kern-srv.log" && break; sleep 0.1; done
+	return 0
+}
+
+# kern_test TEST PAIR: one run of TEST, recorded with pair=PAIR (the kbnet
+# mode it sits next to; empty when run alone)
+kern_test() {
+	log "kernel $1${2:+ (next to $2)}"
+	# shellcheck disable=SC2046
+	ip netns exec kbbB timeout $((SECS + 30)) "$PERF" --kernel -c 10.203.0.1 --json \
+		$(test_args "$1") 2>>"$TMP/kern-cli.err" | record kernel kernel "$1" "$2"
+}
+
+# kern_alone: --kernel-only, or no kbnet side: every test REPS times, then
+# the download test
+kern_alone() {
+	local t i
+	for t in "${TESTS[@]}"; do
+		for i in $(seq "$REPS"); do kern_test "$t" ""; done
+	done
+	(( DL )) && kern_dl ""
+}
+
+# kern_stop: the server and the namespaces
+kern_stop() {
+	[[ -n ${kern_srv:-} ]] && kill -TERM "$kern_srv" 2>/dev/null && wait "$kern_srv" 2>/dev/null
+	kern_srv=
 	kern_cleanup
 }
 
-# kern_tests: kbperf's tests against a kbperf server in kbbA
-kern_tests() {
-	ip netns exec kbbA timeout $((SECS * 40 + 120)) "$PERF" --kernel -s >"$TMP/kern-srv.log" 2>&1 &
-	local spid=$!
-	local i
-	for i in $(seq 100); do grep -q '^kbperf: listening' "$TMP/kern-srv.log" && break; sleep 0.1; done
-	local t
-	for t in "${TESTS[@]}"; do
-		for i in $(seq "$REPS"); do
-			log "kernel $t ($i/$REPS)"
-			# shellcheck disable=SC2046
-			ip netns exec kbbB timeout $((SECS + 30)) "$PERF" --kernel -c 10.203.0.1 --json \
-				$(test_args "$t") 2>>"$TMP/kern-cli.err" | record kernel kernel "$t"
-		done
-	done
-	kill -TERM "$spid" 2>/dev/null
-	wait "$spid" 2>/dev/null
-}
-
-# kern_dl: the 3 MiB download test, epserver --kernel in kbbA, epwget in kbbB
+# kern_dl PAIR: the 3 MiB download test, epserver --kernel in kbbA, epwget
+# in kbbB
 kern_dl() {
 	local log=$TMP/kern-eps.log
 	ip netns exec kbbA timeout 300 "$EPS" --kernel -p "$WWW" -P 80 >"$log" 2>&1 &
 	local spid=$! i
 	for i in $(seq 100); do grep -q '^epserver: serving' "$log" && break; sleep 0.1; done
-	log "kernel dl3m: $DL_N x 3 MiB, $DL_C at a time"
+	log "kernel dl3m: $DL_N x 3 MiB, $DL_C at a time${1:+ (next to $1)}"
 	ip netns exec kbbB timeout 300 "$EPW" --kernel http://10.203.0.1/f.bin -n "$DL_N" -c "$DL_C" \
 		--json >"$TMP/kern-dl.json" 2>>"$TMP/kern-cli.err"
 	kill -INT "$spid" 2>/dev/null
 	wait "$spid" 2>/dev/null
-	record_dl kernel kernel "$TMP/kern-dl.json" "$log"
+	record_dl kernel kernel "$TMP/kern-dl.json" "$log" "$1"
 }

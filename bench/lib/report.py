@@ -74,19 +74,39 @@ def main():
         e = out.get(side, {}).get(test, {})
         return e.get(metric)
 
+    def good(r):
+        return not r.get("failed") and r.get("errors", 0) == 0
+
+    def ratio(side, test, metric):
+        """kbnet/kernel: the median over the pairs (each kbnet run and the
+        kernel run just before it); without pairs, the medians' ratio."""
+        mode = side[len("kbnet-"):]
+        kern = [r for r in raw if r["side"] == "kernel" and r["name"] == test
+                and r.get("pair") == mode]
+        ours = [r for r in raw if r["side"] == side and r["name"] == test]
+        rs = [o[metric] / k[metric] for k, o in zip(kern, ours)
+              if good(k) and good(o) and o.get(metric) is not None and k.get(metric)]
+        if rs:
+            return statistics.median(rs), len(rs)
+        v, k = val(side, test, metric), val("kernel", test, metric)
+        return (v / k if v is not None and k else None), 0
+
     kb_sides = [s for s in sides if s != "kernel"]
     head = ["", "kernel"] + [x for s in kb_sides for x in (s, "ratio")]
-    lines = []
+    lines, ratios = [], {}
     for label, test, metric, unit, _ in ROWS:
         k = val("kernel", test, metric)
         row = [f"{label} ({unit})", fmt(k)]
         for s in kb_sides:
             v = val(s, test, metric)
-            row += [fmt(v), f"{v / k:.2f}x" if v is not None and k else
+            r, _ = ratio(s, test, metric)
+            ratios[(s, test, metric)] = r
+            row += [fmt(v), f"{r:.2f}x" if r is not None else
                     ("n/a" if v is None or k is None else "-")]
         lines.append(row)
     table = render(head, lines)
     shared = render(*sharing_rows(kb_sides, idle, val))
+    versus = render(*mode_rows(kb_sides, ratios, val))
     date = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
     print(f"kbnet bench, {date}, {a.machine}; {a.secs} s x {a.reps}, medians")
     print("kernel: Linux TCP, netns kbbA <-> veth <-> bridge <-> veth <-> kbbB")
@@ -99,6 +119,10 @@ def main():
         print("CPUs shared: the idle CPU of the switch + 2 VMs (/proc, % of one core), and a")
         print("third VM attached to the switch but idle (conf/forward3_script.bess), with / without:")
         print("\n".join(shared))
+    if versus:
+        print("Each mode against single mode (1.00 = as good; below 1 worse), from their")
+        print("kernel ratios (the ratio of the two ratios), or their medians without a kernel:")
+        print("\n".join(versus))
     for n in notes:
         print(f"note: {n['side']}: {n['note']}")
     for side in sides:
@@ -110,7 +134,8 @@ def main():
            "topology": {"kernel": "netns + veth + bridge",
                         "kbnet": topo},
            "notes": notes, "results": out, "idle": idle, "rr64_hist_ns": hist,
-           "table": table, "sharing_table": shared}
+           "ratios": {f"{s}/{t}/{m}": r for (s, t, m), r in ratios.items()},
+           "table": table, "sharing_table": shared, "modes_table": versus}
     with open(a.out, "w") as f:
         json.dump(doc, f, indent=1)
     return 0
@@ -154,6 +179,34 @@ def sharing_rows(kb_sides, idle, val):
         if any_v:
             lines.append(row)
     return head, lines
+
+
+def mode_rows(kb_sides, ratios, val):
+    """Each non-single mode as a fraction of single mode's performance:
+    1.00 is as good, 0.80 is 20% worse (latency inverted so that higher is
+    better on every row)."""
+    if "kbnet-single" not in kb_sides:
+        return [], []
+    others = [s for s in kb_sides if s != "kbnet-single"]
+    head = [""] + others
+    lines = []
+    for label, test, metric, unit, higher in ROWS:
+        if test == "dl3m" and metric in ("tail", "rto_per_gb"):
+            continue
+        row, any_v = [label], False
+        for s in others:
+            a, b = ratios.get((s, test, metric)), ratios.get(("kbnet-single", test, metric))
+            if a is None or not b:
+                a, b = val(s, test, metric), val("kbnet-single", test, metric)
+            if a is None or not b or not a:
+                row.append("n/a")
+                continue
+            q = a / b if higher else b / a
+            any_v = True
+            row.append(f"{q:.2f}")
+        if any_v:
+            lines.append(row)
+    return (head, lines) if others else ([], [])
 
 
 def fmt(v):
