@@ -176,19 +176,30 @@ print(json.dumps({"side":"kbnet-"+sys.argv[1],"mode":sys.argv[1],"name":"idle","
 "total_pct":None if None in (s,a,b) else round(s+a+b,2)}))' "$mode" "$out" >>"$RAW"
 }
 
-# kbnet_third MODE: bulk 1 flow and rr 64 B on forward3_script.bess, without
-# and then with a third VM attached and idle (recorded as TEST_2vm, TEST_3vm)
+# kbnet_third MODE: bulk 1 flow and rr 64 B on forward3_script.bess,
+# without and with a third VM attached and idle (recorded as TEST_2vm,
+# TEST_3vm), in pairs: per repetition a run without it, then the third VM
+# starts, a run with it, and it stops again, so each pair sees one host
 kbnet_third() {
-	local mode=$1
+	local mode=$1 t i vm3
 	KBNET_SCRIPT=$SCRIPT3 KBNET_TAG=$mode-3vm kbnet_vm1 "$mode" third "$TMP/kbnet-srv3-$mode.log" \
 		'^kbperf: listening' "$PERF" -s || return
-	kbnet_tests "$mode" "_2vm" bulk1 rr64
-	if kbnet_server "$TMP/vm3-$mode.conf" "$TMP/kbnet-idle3-$mode.log"; then
-		sleep 2   # the switch connects to it
-		kbnet_tests "$mode" "_3vm" bulk1 rr64
-	else
-		note "kbnet-$mode" "third VM: n/a, its server did not start: $(tail -n 1 "$TMP/kbnet-idle3-$mode.log")"
-	fi
+	for t in bulk1 rr64; do
+		for i in $(seq "$REPS"); do
+			REPS=1 kbnet_tests "$mode" "_2vm" "$t"
+			if ! kbnet_server "$TMP/vm3-$mode.conf" "$TMP/kbnet-idle3-$mode.log"; then
+				note "kbnet-$mode" "third VM: n/a, its server did not start: $(tail -n 1 "$TMP/kbnet-idle3-$mode.log")"
+				kbnet_cleanup
+				return
+			fi
+			vm3=$KBNET_LAST
+			sleep 2   # the switch connects to it, ARP settles
+			REPS=1 kbnet_tests "$mode" "_3vm" "$t"
+			kill -TERM "$vm3"
+			for _ in $(seq 50); do kill -0 "$vm3" 2>/dev/null || break; sleep 0.1; done
+			sleep 0.5   # the switch notices the port going down
+		done
+	done
 	kbnet_cleanup
 }
 

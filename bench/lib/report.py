@@ -20,6 +20,7 @@ ROWS = [
     ("3 MiB download p99/p50", "dl3m", "tail", "x", False),
     ("3 MiB download RTOs per GB", "dl3m", "rto_per_gb", "/GB", False),
 ]
+RAW = []   # every run's line, for the paired ratios
 METRICS = ["gbps", "rate", "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "errors",
            "p50_ms", "p99_ms", "tail", "rto_per_gb", "rto", "server_rto"]
 
@@ -42,6 +43,7 @@ def main():
     raw, notes = load(a.raw), load(a.notes)
     idle = {r["side"]: r for r in raw if r.get("name") == "idle"}
     raw = [r for r in raw if r.get("name") != "idle"]
+    RAW.extend(raw)
 
     res, hist, sides = {}, {}, []
     for r in raw:
@@ -153,6 +155,17 @@ def render(head, lines):
     return table
 
 
+def third_ratio(side, test, metric):
+    """with/without the third VM: the median over the pairs (each run with
+    it and the run without it just before)."""
+    wo = [r for r in RAW if r["side"] == side and r["name"] == test + "_2vm"]
+    w = [r for r in RAW if r["side"] == side and r["name"] == test + "_3vm"]
+    rs = [a[metric] / b[metric] for a, b in zip(w, wo)
+          if not a.get("failed") and not b.get("failed") and a.get(metric) is not None
+          and b.get(metric)]
+    return statistics.median(rs) if rs else None
+
+
 def sharing_rows(kb_sides, idle, val):
     """Idle CPU and the third-idle-VM ratios, one column per kbnet side."""
     head = [""] + kb_sides
@@ -174,7 +187,8 @@ def sharing_rows(kb_sides, idle, val):
         for s in kb_sides:
             w, wo = val(s, test + "_3vm", metric), val(s, test + "_2vm", metric)
             any_v |= w is not None or wo is not None
-            row.append(f"{fmt(w)} / {fmt(wo)} = {w / wo:.2f}x" if w is not None and wo
+            q = third_ratio(s, test, metric)
+            row.append(f"{fmt(w)} / {fmt(wo)} = {q:.2f}x" if q is not None
                        else f"{fmt(w)} / {fmt(wo)}")
         if any_v:
             lines.append(row)
