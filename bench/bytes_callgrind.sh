@@ -37,7 +37,12 @@ CG="valgrind --tool=callgrind --collect-atstart=no"
 vm_conf() { xfer_vm_conf "$1" "$2" "$3" "$4" kbcg "$EXTRA"; }   # FILE SOCK IP MAC
 
 # run WHO: one transfer with WHO (switch|sender|receiver) under callgrind;
-# prints its instructions per byte
+# prints its instructions per byte.  The switch's line splits its worker's
+# figure: "forwarding" is the vhost dequeue (rte_vhost_dequeue_burst, with
+# its copy) plus L2Forward -> QueueOut -> vhost enqueue (l2_process,
+# inclusive); the rest is polling queues that had nothing (the ACK
+# direction's, mostly), which depends on how fast the VMs run under
+# callgrind and so varies from run to run.
 run() {
 	local who=$1 d=$KB_TMP/$1
 	mkdir -p "$d"
@@ -66,7 +71,20 @@ run() {
 	n=$(sed -n 's/^kbxfer: recv \([0-9]*\) .*/\1/p' "$d/srv.log")
 	[[ -n $n && -s $d/cg.out ]] || { echo "$who: no result" >&2; tail "$d/srv.log" "$d/cli.log" >&2; return 1; }
 	[[ -z $KEEP ]] || { mkdir -p "$KEEP" && cp "$d/cg.out" "$KEEP/$who.out"; }
-	awk -v n="$n" '/^(summary|totals):/ { printf "%.2f\n", $2 / n; exit }' "$d/cg.out"
+	local total
+	total=$(awk '/^(summary|totals):/ { print $2; exit }' "$d/cg.out")
+	if [[ $who != switch ]]; then
+		awk -v t="$total" -v n="$n" 'BEGIN { printf "%.2f\n", t / n }'
+		return
+	fi
+	callgrind_annotate --inclusive=yes "$d/cg.out" 2>/dev/null | tr -d , |
+		awk -v t="$total" -v n="$n" '
+			# a function is listed once per source file it has code
+			# from (inlined headers): its own line is the largest
+			/:rte_vhost_dequeue_burst / { if ($1 > d) d = $1 }
+			/:l2_process( |$)/ { if ($1 > l) l = $1 }
+			END { f = d + l
+			      printf "%.2f (forwarding %.2f, empty polls %.2f)\n", t / n, f / n, (t - f) / n }'
 }
 
 echo "instructions per byte, $BYTES bulk, kbswitch between two VM processes (callgrind)"
