@@ -205,6 +205,7 @@ kbnet_third() {
 
 kbnet_mode() {
 	local mode=$1
+	host_probe "before $mode"
 	kbnet_vm1 "$mode" kbperf "$TMP/kbnet-srv-$mode.log" '^kbperf: listening' "$PERF" -s || return
 	kbnet_idle "$mode"
 	kbnet_tests "$mode" "" "${TESTS[@]}"
