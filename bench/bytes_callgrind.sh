@@ -39,10 +39,11 @@ vm_conf() { xfer_vm_conf "$1" "$2" "$3" "$4" kbcg "$EXTRA"; }   # FILE SOCK IP M
 # run WHO: one transfer with WHO (switch|sender|receiver) under callgrind;
 # prints its instructions per byte.  The switch's line splits its worker's
 # figure: "forwarding" is the vhost dequeue (rte_vhost_dequeue_burst, with
-# its copy) plus L2Forward -> QueueOut -> vhost enqueue (l2_process,
-# inclusive); the rest is polling queues that had nothing (the ACK
-# direction's, mostly), which depends on how fast the VMs run under
-# callgrind and so varies from run to run.
+# its copy, and also its calls on empty rings) plus L2Forward -> QueueOut
+# -> vhost enqueue (l2_process, inclusive); the rest is the PMD's and our
+# polling of queues that had nothing (the ACK direction's, mostly), which
+# depends on how fast the VMs run under callgrind and so varies from run to
+# run (6-100 per byte).
 run() {
 	local who=$1 d=$KB_TMP/$1
 	mkdir -p "$d"
