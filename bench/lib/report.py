@@ -122,8 +122,8 @@ def main():
         print("third VM attached to the switch but idle (conf/forward3_script.bess), with / without:")
         print("\n".join(shared))
     if versus:
-        print("Each mode against single mode (1.00 = as good; below 1 worse), from their")
-        print("kernel ratios (the ratio of the two ratios), or their medians without a kernel:")
+        print("Each mode against single mode, from their medians (1.00 = as good; below 1")
+        print("worse; the host notes below say whether the host changed speed in between):")
         print("\n".join(versus))
     for n in notes:
         print(f"note: {n['side']}: {n['note']}")
@@ -196,9 +196,9 @@ def sharing_rows(kb_sides, idle, val):
 
 
 def mode_rows(kb_sides, ratios, val):
-    """Each non-single mode as a fraction of single mode's performance:
-    1.00 is as good, 0.80 is 20% worse (latency inverted so that higher is
-    better on every row)."""
+    """Each non-single mode as a fraction of single mode's performance
+    (their medians): 1.00 is as good, 0.80 is 20% worse (latency inverted
+    so that higher is better on every row)."""
     if "kbnet-single" not in kb_sides:
         return [], []
     others = [s for s in kb_sides if s != "kbnet-single"]
@@ -209,9 +209,9 @@ def mode_rows(kb_sides, ratios, val):
             continue
         row, any_v = [label], False
         for s in others:
-            a, b = ratios.get((s, test, metric)), ratios.get(("kbnet-single", test, metric))
-            if a is None or not b:
-                a, b = val(s, test, metric), val("kbnet-single", test, metric)
+            # the medians themselves: the kernel's rr and crr vary by 2x
+            # from run to run here, which its ratios would carry over
+            a, b = val(s, test, metric), val("kbnet-single", test, metric)
             if a is None or not b or not a:
                 row.append("n/a")
                 continue
