@@ -108,7 +108,7 @@ def main():
         lines.append(row)
     table = render(head, lines)
     shared = render(*sharing_rows(kb_sides, idle, val))
-    versus = render(*mode_rows(kb_sides, ratios, val))
+    versus = render(*mode_rows(kb_sides, val))
     date = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
     print(f"kbnet bench, {date}, {a.machine}; {a.secs} s x {a.reps}, medians")
     print("kernel: Linux TCP, netns kbbA <-> veth <-> bridge <-> veth <-> kbbB")
@@ -195,7 +195,7 @@ def sharing_rows(kb_sides, idle, val):
     return head, lines
 
 
-def mode_rows(kb_sides, ratios, val):
+def mode_rows(kb_sides, val):
     """Each non-single mode as a fraction of single mode's performance
     (their medians): 1.00 is as good, 0.80 is 20% worse (latency inverted
     so that higher is better on every row)."""
