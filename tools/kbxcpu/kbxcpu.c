@@ -44,35 +44,31 @@ static int pin(int cpu)
 	return pthread_setaffinity_np(pthread_self(), sizeof(s), &s);
 }
 
-static void *side_a(void *arg)
-{
-	struct xcpu *x = arg;
+/* One side of the hand-off: side 0 (on cpu[0]) copies src into mid, side
+ * 1 (on cpu[1]) copies mid into dst and counts a round; each waits for its
+ * turn. */
+struct side {
+	struct xcpu *x;
+	int id;
+};
 
-	if (pin(x->cpu[0]))
+static void *side_main(void *arg)
+{
+	const struct side *sd = arg;
+	struct xcpu *x = sd->x;
+	char *to = sd->id ? x->dst : x->mid;
+	const char *from = sd->id ? x->mid : x->src;
+
+	if (pin(x->cpu[sd->id]))
 		return (void *)1;
 	while (!atomic_load(&x->stop)) {
-		while (atomic_load(&x->turn) != 0)
+		while (atomic_load(&x->turn) != sd->id)
 			if (atomic_load(&x->stop))
 				return NULL;
-		memcpy(x->mid, x->src, BUF_SZ);
-		atomic_store(&x->turn, 1);
-	}
-	return NULL;
-}
-
-static void *side_b(void *arg)
-{
-	struct xcpu *x = arg;
-
-	if (pin(x->cpu[1]))
-		return (void *)1;
-	while (!atomic_load(&x->stop)) {
-		while (atomic_load(&x->turn) != 1)
-			if (atomic_load(&x->stop))
-				return NULL;
-		memcpy(x->dst, x->mid, BUF_SZ);
-		atomic_fetch_add(&x->rounds, 1);
-		atomic_store(&x->turn, 0);
+		memcpy(to, from, BUF_SZ);
+		if (sd->id)
+			atomic_fetch_add(&x->rounds, 1);
+		atomic_store(&x->turn, !sd->id);
 	}
 	return NULL;
 }
@@ -83,15 +79,16 @@ static int measure(struct xcpu *x, double secs)
 {
 	pthread_t ta, tb;
 	void *ra = NULL, *rb = NULL;
+	struct side a = { x, 0 }, b = { x, 1 };
 
 	memset(x->src, 1, BUF_SZ);
 	memset(x->mid, 0, BUF_SZ);
 	memset(x->dst, 0, BUF_SZ);
-	if (pthread_create(&ta, NULL, side_a, x)) {
+	if (pthread_create(&ta, NULL, side_main, &a)) {
 		fprintf(stderr, "kbxcpu: cannot start a thread\n");
 		return 1;
 	}
-	if (pthread_create(&tb, NULL, side_b, x)) {
+	if (pthread_create(&tb, NULL, side_main, &b)) {
 		atomic_store(&x->stop, 1);
 		pthread_join(ta, NULL);
 		fprintf(stderr, "kbxcpu: cannot start a thread\n");
