@@ -194,7 +194,7 @@ struct tcp_pcb {
 	uint32_t prr_delivered, prr_out, prr_recover_fs, prr_last;
 	int nrexmt;
 	bool tlp_armed;           /* t_rexmt is the tail-loss probe timer now */
-	bool tlp_out;             /* a probe was sent this flight */
+	uint8_t tlp_out;          /* probes sent this flight (at most TCP_TLP_MAX) */
 	uint64_t last_rx;         /* for the idle timeout and keep-alive */
 	bool keepalive;           /* SO_KEEPALIVE */
 	uint8_t ka_sent;          /* probes unanswered */

@@ -119,8 +119,13 @@ void tcp_send_synack_for(struct tcp_stack *st, const struct tcp_seg *s, uint32_t
 			 const struct tcp_synopts *so);
 void tcp_send_rst(struct tcp_pcb *p);
 void tcp_arm_rexmt(struct tcp_pcb *p);
-/* Data in flight: arm the tail-loss probe (2 SRTT) if one is due this
- * flight, else the RTO. */
+/* Tail-loss probes (tcp_arm_data_timer): the first after 2 SRTT, at least
+ * TCP_PTO_MIN_US (Linux and FreeBSD's RACK: 10 ms of timer slack), a
+ * second after twice that, then the RTO. */
+#define TCP_PTO_MIN_US 10000u
+#define TCP_TLP_MAX 2
+/* Data in flight: arm the tail-loss probe if one is due this flight, else
+ * the RTO. */
 void tcp_arm_data_timer(struct tcp_pcb *p);
 uint32_t tcp_rcv_window(const struct tcp_pcb *p);
 /* After the application read: ACK at once if the window opened enough. */

@@ -231,7 +231,7 @@ static void enter_recovery(struct tcp_pcb *p)
 		st->stats.sack_recovery++;
 		tcp_rexmit_lost(p, p->mss);
 		/* a new episode: a probe sent before it did its job */
-		p->tlp_out = false;
+		p->tlp_out = 0;
 		tcp_arm_data_timer(p);
 		return;
 	}
@@ -368,7 +368,7 @@ static void new_ack(struct tcp_pcb *p, const struct tcp_seg *s)
 	if (seq_lt(p->snd_nxt, p->snd_una))
 		p->snd_nxt = p->snd_una;
 	/* progress ends a probe's episode: the timer armed below may probe */
-	p->tlp_out = false;
+	p->tlp_out = 0;
 	if (p->in_recovery) {
 		recovery_ack(p, s, acked);
 	} else {
@@ -442,7 +442,10 @@ static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
 	uint32_t una0 = p->snd_una;
 	uint32_t sacked0 = p->sack.n ? sack_bytes_above(&p->sack, una0) : 0;
 
-	if (p->sack_ok && s->n_sack)
+	/* an ACK without blocks still prunes what it covers: stale ranges
+	 * below SND.UNA would count as SACKed bytes (RACK's reordering
+	 * window: 0 past three segments' worth) and keep RACK scanning */
+	if (p->sack_ok && (s->n_sack || p->sack.n))
 		sack_update(&p->sack, s->ack, p->snd_max, (const uint32_t (*)[2])s->sack, s->n_sack);
 
 	uint32_t old_wnd = p->snd_wnd;
@@ -461,7 +464,8 @@ static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
 		p->prr_delivered += p->prr_last;
 	}
 	if (p->sack_ok && p->state != TCP_SYN_RCVD && p->rack.n) {
-		rack_on_ack(&p->rack, p->snd_una, &p->sack, p->st->now);
+		rack_on_ack(&p->rack, p->snd_una, &p->sack, p->st->now,
+			    p->rtt.srtt + 4 * p->rtt.rttvar);
 		/* with nothing SACKed and nothing resent, no range can have
 		 * been overtaken: skip the scan (the common bulk ACK) */
 		if (p->sack.n || p->in_recovery || p->tlp_out || p->t_rack.armed)

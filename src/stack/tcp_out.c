@@ -314,6 +314,18 @@ void tcp_arm_rexmt(struct tcp_pcb *p)
 	tw_arm(&p->st->tw, &p->t_rexmt, p->st->now, rtt_timeout(&p->rtt));
 }
 
+/* RFC 6298 5.3 as Linux reads it (tcp_rearm_rto): once a probe went
+ * unanswered, the RTO counts from when the oldest outstanding bytes were
+ * sent, not from the probe, which only adds its own wait to the stall. */
+static void arm_rto_after_probe(struct tcp_pcb *p)
+{
+	uint64_t rto = rtt_timeout(&p->rtt);
+	uint64_t age = p->rack.n ? p->st->now - p->rack.run[0].xmit_us : 0;
+
+	p->tlp_armed = false;
+	tw_arm(&p->st->tw, &p->t_rexmt, p->st->now, age < rto ? rto - age : 1);
+}
+
 void tcp_arm_data_timer(struct tcp_pcb *p)
 {
 	/* RFC 8985 section 7: a loss at the tail of a flight leaves too few
@@ -322,20 +334,34 @@ void tcp_arm_data_timer(struct tcp_pcb *p)
 	uint32_t rto = rtt_timeout(&p->rtt);
 	uint32_t pto = 2 * p->rtt.srtt;
 
-	if (pto < 10000)
-		pto = 10000;
+	if (pto < TCP_PTO_MIN_US)
+		pto = TCP_PTO_MIN_US;
 	/* one segment in flight: the peer may be holding a delayed ACK
 	 * (RFC 8985 7.2's WCDelAckT; we assume Linux's and our 40 ms) */
 	if (p->snd_max - p->snd_una <= p->mss)
 		pto += 50000;
+	/* a second probe when the first went unanswered, after twice the
+	 * wait (FreeBSD's RACK stack: rack_tlp_limit = 2).  RFC 8985 sends
+	 * one; but a full receive ring that dropped the flight drops a probe
+	 * sent while it is still full (a receiver descheduled, or stopped,
+	 * for longer than the PTO), and one lost packet then costs the
+	 * 200 ms RTO and a collapsed window.  The second probe is one
+	 * segment, and the RTO still follows it */
+	pto <<= p->tlp_out;
 	/* only with SACK: the probe's ACK must be able to show the hole.
 	 * In recovery too (beyond RFC 8985, which probes only outside it):
 	 * a retransmission lost with nothing sent after it can arrive to
 	 * show RACK it is lost (a receiver's full ring at the end of a
 	 * flight) and would otherwise wait for the RTO */
-	if (!p->sack_ok || p->tlp_out || !p->rtt.have_sample ||
-	    p->rtt.backoff || pto >= rto) {
+	if (!p->sack_ok || !p->rtt.have_sample || p->rtt.backoff) {
 		tcp_arm_rexmt(p);
+		return;
+	}
+	if (p->tlp_out >= TCP_TLP_MAX || pto >= rto) {
+		if (p->tlp_out)
+			arm_rto_after_probe(p);
+		else
+			tcp_arm_rexmt(p);
 		return;
 	}
 	p->tlp_armed = true;

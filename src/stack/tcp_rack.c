@@ -64,7 +64,7 @@ void rack_on_xmit(struct tcp_rack *r, uint32_t seq, uint32_t end, uint64_t now_u
 
 	if (!t || seq_geq(seq, t->end)) {
 		/* new data (or resent data nobody tracks, after an RTO) */
-		if (t && t->end == seq && t->xmit_us == now_us && t->flags == f) {
+		if (t && t->end == seq && t->xmit_us == now_us && t->flags == f && !t->prev_us) {
 			t->end = end;
 			return;
 		}
@@ -76,7 +76,7 @@ void rack_on_xmit(struct tcp_rack *r, uint32_t seq, uint32_t end, uint64_t now_u
 			t->flags = (uint8_t)(t->flags & ~RACK_LOST);
 			return;
 		}
-		r->run[r->n++] = (struct rack_run){ seq, end, now_us, f };
+		r->run[r->n++] = (struct rack_run){ seq, end, now_us, 0, f };
 		return;
 	}
 	/* a retransmission inside the tracked space: its bytes become one
@@ -100,7 +100,14 @@ void rack_on_xmit(struct tcp_rack *r, uint32_t seq, uint32_t end, uint64_t now_u
 	if (first < 0)
 		return;
 	/* merge [first, last] into one run (when the list was full, the
-	 * edges were not split: the whole runs count as resent) */
+	 * edges were not split: the whole runs count as resent); it
+	 * remembers the latest earlier transmission of its bytes */
+	uint64_t prev = 0;
+
+	for (int i = first; i <= last; i++)
+		if (r->run[i].xmit_us > prev)
+			prev = r->run[i].xmit_us;
+	r->run[first].prev_us = prev;
 	r->run[first].end = r->run[last].end;
 	r->run[first].xmit_us = now_us;
 	r->run[first].flags = RACK_RETRANS;
@@ -115,7 +122,8 @@ static bool sent_after(uint64_t t1, uint32_t e1, uint64_t t2, uint32_t e2)
 	return t1 > t2 || (t1 == t2 && seq_gt(e1, e2));
 }
 
-static void delivered(struct tcp_rack *r, struct rack_run *x, uint64_t now_us)
+static void delivered(struct tcp_rack *r, struct rack_run *x, uint64_t now_us,
+		      uint32_t stale_us)
 {
 	uint32_t rtt = (uint32_t)(now_us - x->xmit_us);
 
@@ -131,8 +139,14 @@ static void delivered(struct tcp_rack *r, struct rack_run *x, uint64_t now_us)
 		r->have_fack = true;
 	}
 	/* step 2: a retransmission's ACK faster than any RTT may be for the
-	 * original; do not let it date the newest delivery */
-	if ((x->flags & RACK_RETRANS) && rtt < r->min_rtt_us)
+	 * original; do not let it date the newest delivery.  Unless the
+	 * original is older than the RTO's estimate: then it was lost (it
+	 * is what the probe or the retransmission was for), and a small
+	 * resend is simply quicker than the 64 KB TSO runs that set the
+	 * minimum.  Ignoring it left a tail-loss probe's SACK unused: the
+	 * hole below it waited for the RTO (docs/stack.md) */
+	if ((x->flags & RACK_RETRANS) && rtt < r->min_rtt_us &&
+	    now_us - x->prev_us <= stale_us)
 		return;
 	r->rtt_us = rtt;
 	if (rtt < r->min_rtt_us)
@@ -144,23 +158,29 @@ static void delivered(struct tcp_rack *r, struct rack_run *x, uint64_t now_us)
 }
 
 void rack_on_ack(struct tcp_rack *r, uint32_t una, const struct tcp_scoreboard *sb,
-		 uint64_t now_us)
+		 uint64_t now_us, uint32_t stale_us)
 {
 	int drop = 0;
+
+	/* a run's SACKed and unSACKed bytes become runs of their own (a full
+	 * list keeps them together: RACK then waits for a later run) */
+	for (int k = 0; k < sb->n; k++)
+		if (!split_at(r, sb->r[k].s) || !split_at(r, sb->r[k].e))
+			break;
 
 	for (int i = 0; i < r->n; i++) {
 		struct rack_run *x = &r->run[i];
 
 		if (seq_leq(x->end, una)) {
 			if (!(x->flags & RACK_DELIVERED))
-				delivered(r, x, now_us);
+				delivered(r, x, now_us, stale_us);
 			drop = i + 1;
 			continue;
 		}
 		bool some = seq_lt(x->seq, una) || (sb->n && sacked_in(sb, x->seq, x->end));
 
 		if (some && !(x->flags & RACK_DELIVERED))
-			delivered(r, x, now_us);
+			delivered(r, x, now_us, stale_us);
 		if (!sb->n && seq_geq(x->seq, una))
 			break;   /* nothing SACKed: nothing further delivered */
 	}

@@ -28,6 +28,9 @@ enum { RACK_RETRANS = 1, RACK_LOST = 2, RACK_DELIVERED = 4 };
 struct rack_run {
 	uint32_t seq, end;
 	uint64_t xmit_us;
+	/* a retransmission: when its bytes were sent before (the latest
+	 * earlier transmission; 0 when unknown, after an RTO) */
+	uint64_t prev_us;
 	uint8_t flags;
 };
 
@@ -51,9 +54,14 @@ void rack_on_xmit(struct tcp_rack *r, uint32_t seq, uint32_t end, uint64_t now_u
 		  bool retrans);
 /* An ACK moved SND.UNA to una and/or the scoreboard grew: note newly
  * delivered runs (RTT, the newest delivered transmit time, reordering)
- * and drop acknowledged ones. */
+ * and drop acknowledged ones.  Runs are cut at the SACK blocks' edges, so
+ * the unSACKed bytes of a run sent in one pass are ordered below its
+ * SACKed ones, as RFC 8985's per-segment (time, end sequence) order has
+ * it.  stale_us: an earlier transmission older than this (the RTO's
+ * estimate, srtt + 4 rttvar, before its floor) is taken as lost, not as
+ * what a retransmission's ACK acknowledges (see delivered()). */
 void rack_on_ack(struct tcp_rack *r, uint32_t una, const struct tcp_scoreboard *sb,
-		 uint64_t now_us);
+		 uint64_t now_us, uint32_t stale_us);
 /* RFC 8985 6.2 step 4: the reordering window. */
 uint32_t rack_reo_wnd(const struct tcp_rack *r, const struct tcp_scoreboard *sb,
 		      uint32_t srtt_us, uint32_t mss, bool in_recovery);

@@ -643,7 +643,8 @@ static void small_window_fire(struct tcp_pcb *p)
 }
 
 /* Tail-loss probe (RFC 8985 section 7.3): new data if the window allows,
- * else the last segment again; then the real RTO. */
+ * else the last segment again; then a second probe or the real RTO
+ * (tcp_arm_data_timer). */
 static void tlp_fire(struct tcp_pcb *p)
 {
 	uint32_t wnd = p->cc.cwnd < p->snd_wnd ? p->cc.cwnd : p->snd_wnd;
@@ -652,7 +653,7 @@ static void tlp_fire(struct tcp_pcb *p)
 	uint32_t end_d = sndbuf_end(&p->sb);
 
 	p->tlp_armed = false;
-	p->tlp_out = true;
+	p->tlp_out++;
 	p->st->stats.tlp_probe++;
 	if (p->in_recovery) {
 		/* the first hole again, as the RTO would but without its
@@ -670,7 +671,7 @@ static void tlp_fire(struct tcp_pcb *p)
 			last = p->mss;
 		tcp_rexmit_at(p, top - last);
 	}
-	tcp_arm_rexmt(p);
+	tcp_arm_data_timer(p);   /* the second probe, or the RTO */
 }
 
 /* The retransmission timeout (RFC 6298 5.4-5.7): back off, collapse the

@@ -552,7 +552,7 @@ static void rack_runs_and_loss(void)
 	uint32_t blk[1][2] = { { base + 3000, base + 4000 } };
 
 	sack_update(&sb, base + 1000, base + 4000, (const uint32_t (*)[2])blk, 1);
-	rack_on_ack(&r, base + 1000, &sb, 1200);   /* the first 1000 acked too */
+	rack_on_ack(&r, base + 1000, &sb, 1200, 1000);   /* the first 1000 acked too */
 	CHECK_EQ(r.rtt_us, 1000);
 	/* with a 500 us reordering window: not yet, the timer is due at
 	 * 100 (sent) + 1000 (rtt) + 500 */
@@ -577,17 +577,95 @@ static void rack_runs_and_loss(void)
 	uint32_t blk2[1][2] = { { base + 3000, base + 5000 } };
 
 	sack_update(&sb, base + 1000, base + 5000, (const uint32_t (*)[2])blk2, 1);
-	rack_on_ack(&r, base + 1000, &sb, 2400);
+	rack_on_ack(&r, base + 1000, &sb, 2400, 1000);
 	CHECK(rack_detect_loss(&r, &sb, 2400 + 1000, 0, &wait) >= 1);
 	CHECK(rack_next_lost(&r, &sb, 600, &s, &l));
 	CHECK_EQ(s, base + 1000);
 	/* a cumulative ACK past everything empties the list */
-	rack_on_ack(&r, base + 5000, &sb, 3500);
+	rack_on_ack(&r, base + 5000, &sb, 3500, 1000);
 	CHECK_EQ(r.n, 0);
 	CHECK(!r.reord);
+}
+
+/* A tail-loss probe's SACK dates the newest delivery even when the probe
+ * (one small segment) came back faster than the minimum RTT, which the
+ * 64 KB TSO runs set: its original is older than the RTO's estimate, so
+ * it cannot be what arrived.  Ignoring it (RFC 8985 6.2 step 2 read
+ * without the original's age) left the hole below for the RTO. */
+static void rack_probe_faster_than_min_rtt(void)
+{
+	struct tcp_rack r;
+	struct tcp_scoreboard sb = { 0 };
+	uint32_t wait, s, l;
+
+	rack_init(&r);
+	/* a 64 KB run, ACKed after 300 us: the minimum RTT */
+	rack_on_xmit(&r, 0, 65000, 1000, false);
+	rack_on_ack(&r, 65000, &sb, 1300, 1000);
+	CHECK_EQ(r.min_rtt_us, 300);
+	/* the tail: two runs sent at 2000, both lost */
+	rack_on_xmit(&r, 65000, 130000, 2000, false);
+	rack_on_xmit(&r, 130000, 131448, 2000, false);
+	/* the probe resends the last 1448 bytes 10 ms later; its SACK is
+	 * back after 50 us */
+	rack_on_xmit(&r, 130000, 131448, 12000, true);
+	uint32_t blk[1][2] = { { 130000, 131448 } };
+
+	sack_update(&sb, 65000, 131448, (const uint32_t (*)[2])blk, 1);
+	rack_on_ack(&r, 65000, &sb, 12050, 1000);
+	CHECK_EQ(r.xmit_us, 12000);
+	CHECK_EQ(rack_detect_loss(&r, &sb, 12050, 0, &wait), 1);
+	CHECK(rack_next_lost(&r, &sb, 1448, &s, &l));
+	CHECK_EQ(s, 65000);
+	/* but a resend whose original left 500 us ago (within the RTO's
+	 * estimate) and is SACKed faster than any RTT is ambiguous: the
+	 * original may be what arrived */
+	rack_init(&r);
+	sack_clear(&sb);
+	rack_on_xmit(&r, 0, 65000, 1000, false);
+	rack_on_ack(&r, 65000, &sb, 1300, 1000);
+	rack_on_xmit(&r, 65000, 66448, 2000, false);
+	rack_on_xmit(&r, 66448, 67896, 2400, false);
+	rack_on_xmit(&r, 66448, 67896, 2500, true);
+	uint32_t blk2[1][2] = { { 66448, 67896 } };
+
+	sack_update(&sb, 65000, 67896, (const uint32_t (*)[2])blk2, 1);
+	rack_on_ack(&r, 65000, &sb, 2550, 1000);
+	CHECK_EQ(r.xmit_us, 1000);   /* still the first run's */
+}
+
+/* Segments sent in one pass share a run; when the receiver SACKs its top
+ * and not its bottom, the bottom is ordered before the SACKed bytes (RFC
+ * 8985's per-segment (time, end sequence) order) and becomes lost once
+ * the RTT and reordering window pass, without a probe. */
+static void rack_one_pass_hole(void)
+{
+	struct tcp_rack r;
+	struct tcp_scoreboard sb = { 0 };
+	uint32_t wait, s, l;
+
+	rack_init(&r);
+	rack_on_xmit(&r, 0, 1000, 100, false);
+	rack_on_xmit(&r, 1000, 2000, 100, false);
+	rack_on_xmit(&r, 2000, 3000, 100, false);
+	CHECK_EQ(r.n, 1);
+	uint32_t blk[1][2] = { { 2000, 3000 } };
+
+	sack_update(&sb, 0, 3000, (const uint32_t (*)[2])blk, 1);
+	rack_on_ack(&r, 0, &sb, 600, 1000);
+	CHECK_EQ(r.n, 2);            /* cut at the SACK's edge */
+	CHECK_EQ(r.end_seq, 3000);
+	CHECK_EQ(rack_detect_loss(&r, &sb, 600, 100, &wait), 0);
+	CHECK_EQ(wait, 100);         /* sent at 100, + rtt 500 + 100 */
+	CHECK_EQ(rack_detect_loss(&r, &sb, 700, 100, &wait), 1);
+	CHECK(rack_next_lost(&r, &sb, 5000, &s, &l));
+	CHECK_EQ(s, 0);
+	CHECK_EQ(l, 2000);
+	CHECK_EQ(rack_pipe(&r, &sb), 0);
 }
 
 KBTEST_MAIN(T(seq_wraparound), T(cksum_full_and_incremental),
 	    T(reassembly_in_order_and_ooo), T(reassembly_range_limit), T(reassembly_by_reference),
 	    T(reassembly_slot_limit), T(sndbuf_ring), T(sndbuf_by_reference), T(sack_scoreboard),
-	    T(rtt_estimator), T(reno_window), T(cubic_window), T(timer_wheel), T(rack_runs_and_loss))
+	    T(rtt_estimator), T(reno_window), T(cubic_window), T(timer_wheel), T(rack_runs_and_loss),
+	    T(rack_probe_faster_than_min_rtt), T(rack_one_pass_hole))

@@ -363,17 +363,15 @@ static bool drop_chosen(struct net *n, int from, const uint8_t *pkt, uint16_t le
 	return d->times < 1;
 }
 
-/* Sends total bytes client -> server through the drops; returns the
- * client's counters. */
-static struct tcp_stats run_drops(uint64_t total, struct drops *d)
+/* Sends total bytes client -> server through the drops, both ends
+ * configured as c; returns the client's counters. */
+static struct tcp_stats run_drops_cfg(uint64_t total, struct drops *d, const struct tcp_cfg *c)
 {
-	struct tcp_cfg c;
 	struct conn_pair cp;
 	struct bulk b = { &cp, total, 0, 0, 0, 0, 0, false };
 	struct tcp_stats out = { 0 };
 
-	tcp_cfg_defaults(&c);
-	pair_open(&cp, &c, &c);
+	pair_open(&cp, c, c);
 	CHECK(cp.a != NULL);
 	if (!cp.a)
 		return out;
@@ -389,6 +387,14 @@ static struct tcp_stats run_drops(uint64_t total, struct drops *d)
 	pair_close_both(&cp);
 	net_free(&cp.net);
 	return out;
+}
+
+static struct tcp_stats run_drops(uint64_t total, struct drops *d)
+{
+	struct tcp_cfg c;
+
+	tcp_cfg_defaults(&c);
+	return run_drops_cfg(total, d, &c);
 }
 
 /* The last three segments of a transfer are lost: too few follow them for
@@ -439,6 +445,47 @@ static void rack_lost_retransmission_tail(void)
 	CHECK_EQ(d.n, 3);
 	CHECK(s.rack_lost >= 2);
 	CHECK(s.tlp_probe >= 1);
+	CHECK_EQ(s.rto_fired, 0);
+}
+
+/* The last segment is lost, and so is the tail-loss probe that resends
+ * it (a receiver's ring still full when the probe comes, 2 SRTT later).
+ * A second probe, after twice the wait, repairs it: no RTO.  The receiver
+ * ACKs every segment, so no delayed ACK arriving between the probes
+ * starts a new episode (which would allow a probe anyway). */
+static void tlp_second_probe(void)
+{
+	uint32_t mss = 1448;
+	uint64_t total = 40ull * mss;
+	struct drops d = { .from_off = (uint32_t)(total - mss), .to_off = (uint32_t)total,
+			   .times = 2 };
+	struct tcp_cfg c;
+
+	tcp_cfg_defaults(&c);
+	c.delayed_ack = false;
+	struct tcp_stats s = run_drops_cfg(total, &d, &c);
+
+	CHECK_EQ(d.n, 1);
+	CHECK_EQ(d.seen_n[0], 3);   /* sent, probed (lost), probed again */
+	CHECK_EQ(s.tlp_probe, 2);
+	CHECK_EQ(s.rto_fired, 0);
+}
+
+/* Two segments of the last flight are lost and the segment after them,
+ * sent in the same pass, arrives.  Its SACK orders them before it (RFC
+ * 8985 compares send time, then sequence): RACK declares them lost after
+ * its reordering window, with no probe and no RTO. */
+static void rack_hole_in_one_pass(void)
+{
+	uint32_t mss = 1448;
+	uint64_t total = 40ull * mss;
+	struct drops d = { .from_off = (uint32_t)(total - 3 * mss),
+			   .to_off = (uint32_t)(total - mss), .times = 1 };
+	struct tcp_stats s = run_drops(total, &d);
+
+	CHECK_EQ(d.n, 2);
+	CHECK(s.rack_lost >= 1);
+	CHECK_EQ(s.tlp_probe, 0);
 	CHECK_EQ(s.rto_fired, 0);
 }
 
@@ -879,13 +926,19 @@ static void rto_backoff_and_timeout(void)
 	cp.net.filter_arg = times;
 	CHECK_EQ(tcp_send(cp.c, "0123456789", 10), 10);
 	net_run_until(&cp.net, 200000000ull, NULL, NULL);
-	/* original, one tail-loss probe (2 SRTT + delayed-ACK allowance),
-	 * then 5 RTO retransmissions, each interval double the last */
-	CHECK_EQ(times[0], 7);
+	/* original, a tail-loss probe (2 SRTT + delayed-ACK allowance), a
+	 * second one after twice that, then the RTO, counted from when the
+	 * oldest bytes were last sent (the probe resent them: one segment),
+	 * then 4 more RTO retransmissions, each interval double the last */
+	CHECK_EQ(times[0], 8);
 	CHECK(times[2] - times[1] < TCP_RTO_MIN_US);
-	CHECK_EQ(cp.net.st[1]->stats.tlp_probe, 1);
-	CHECK(times[3] - times[2] >= TCP_RTO_MIN_US);
-	for (int i = 3; i < 7; i++) {
+	CHECK_EQ(cp.net.st[1]->stats.tlp_probe, 2);
+	CHECK(times[3] - times[2] >= 2 * (times[2] - times[1]) - 1000);
+	CHECK(times[3] - times[2] <= 2 * (times[2] - times[1]) + 1000);
+	CHECK(times[4] - times[3] >= TCP_RTO_MIN_US);
+	CHECK(times[4] - times[3] <= TCP_RTO_MIN_US + 1000);
+	CHECK_EQ(cp.net.st[1]->stats.rto_fired, 5);
+	for (int i = 5; i < 8; i++) {
 		uint64_t d1 = times[i] - times[i - 1], d2 = times[i + 1] - times[i];
 
 		CHECK(d2 >= 2 * d1 - 2000 && d2 <= 2 * d1 + 2000);
@@ -1143,4 +1196,5 @@ KBTEST_MAIN(T(handshake_options), T(small_exchange_and_close),
 	    T(syn_flood_backlog), T(syn_cookies), T(rto_backoff_and_timeout), T(zero_window_persist),
 	    T(delayed_ack), T(close_through_loss), T(connect_and_idle_timeouts), T(keepalive_probes),
 	    T(time_wait_reuse), T(rack_lost_tail), T(rack_lost_retransmission),
-	    T(rack_lost_retransmission_tail), T(tx_backpressure))
+	    T(rack_lost_retransmission_tail), T(tlp_second_probe), T(rack_hole_in_one_pass),
+	    T(tx_backpressure))
