@@ -185,6 +185,8 @@ struct tcp_pcb {
 	uint64_t rtt_start;
 	struct tcp_cc cc;
 	bool in_recovery;
+	bool rec_no_cut;          /* this recovery repairs the episode an RTO or an
+				   * earlier recovery answered: no second cut */
 	uint32_t recover;
 	int dupacks;
 	uint8_t limited_tx;       /* RFC 3042: segments allowed past cwnd */

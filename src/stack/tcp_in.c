@@ -215,16 +215,20 @@ static bool seq_acceptable(const struct tcp_pcb *p, const struct tcp_seg *s, uin
 	return seq_geq(s->seq + seglen, nxt) && seq_leq(s->seq, nxt + wnd);
 }
 
-static void enter_recovery(struct tcp_pcb *p)
+/* cut: a new congestion episode (RFC 6582: not for data sent before the
+ * last recovery or RTO ended, whose losses were answered once) */
+static void enter_recovery(struct tcp_pcb *p, bool cut)
 {
 	struct tcp_stack *st = p->st;
 
 	p->in_recovery = true;
+	p->rec_no_cut = !cut;
 	p->limited_tx = 0;
 	p->recover = p->snd_max;
 	p->prr_delivered = p->prr_out = p->prr_last = 0;
 	p->prr_recover_fs = p->snd_max - p->snd_una;
-	cc_on_loss(&p->cc, p->snd_max - p->snd_una);
+	if (cut)
+		cc_on_loss(&p->cc, p->snd_max - p->snd_una);
 	if (p->sack_ok) {
 		/* the first lost range goes now (RFC 6675 4.3); the rest as
 		 * the pipe allows (tcp_output) */
@@ -252,10 +256,14 @@ void tcp_rack_detect(struct tcp_pcb *p)
 		tw_arm(&st->tw, &p->t_rack, st->now, wait);
 	else
 		tw_cancel(&st->tw, &p->t_rack);
-	/* RFC 6582: not again for data sent before the last recovery or RTO
-	 * ended */
-	if (!p->in_recovery && rack_any_lost(&p->rack) && seq_geq(p->snd_una, p->recover))
-		enter_recovery(p);
+	/* What RACK finds lost is resent, also below `recover`: after an RTO
+	 * the go-back-N resends it tracks can be lost again (a receiver's
+	 * ring still full), and nothing but the next RTO resent them (three
+	 * RTOs in a row for one connection).  Linux's Loss state resends
+	 * them as well.  RFC 6582's rule stays for the window: the episode
+	 * was answered, so no second cut */
+	if (!p->in_recovery && rack_any_lost(&p->rack))
+		enter_recovery(p, seq_geq(p->snd_una, p->recover));
 }
 
 /* RFC 5961 5.2: an ACK for data never sent, or far below SND.UNA, is
@@ -333,7 +341,10 @@ static void recovery_ack(struct tcp_pcb *p, const struct tcp_seg *s, uint32_t ac
 		uint32_t flight = p->snd_max - p->snd_una;
 
 		p->in_recovery = false;
-		p->cc.cwnd = p->cc.ssthresh;
+		/* after an uncut recovery the window (slow start after an
+		 * RTO) goes on from where it was */
+		if (!p->rec_no_cut)
+			p->cc.cwnd = p->cc.ssthresh;
 		if (!p->sack_ok && flight + p->mss < p->cc.cwnd)
 			p->cc.cwnd = flight + p->mss;
 		p->dupacks = 0;
@@ -403,7 +414,7 @@ static void dup_ack(struct tcp_pcb *p, const struct tcp_seg *s)
 		/* RFC 6582: not again for data sent before the last recovery
 		 * or RTO ended */
 		if (p->dupacks >= TCP_DUPTHRESH && seq_geq(s->ack, p->recover))
-			enter_recovery(p);
+			enter_recovery(p, true);
 	} else if (!p->sack_ok) {
 		p->cc.cwnd += p->mss;   /* NewReno inflation */
 	}

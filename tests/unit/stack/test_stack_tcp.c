@@ -489,6 +489,81 @@ static void rack_hole_in_one_pass(void)
 	CHECK_EQ(s.rto_fired, 0);
 }
 
+/* A receiver's ring full for 50 ms: the flight in flight then and both
+ * probes are lost, and the RTO (after the stall) goes back N.  One of the
+ * go-back-N resends is lost as well while the segments after it arrive.
+ * RACK declares it lost and it is resent at once, without reducing the
+ * window a second time for the same episode; before, nothing resent data
+ * below `recover` but the next RTO. */
+struct stall {
+	uint32_t at_off;        /* the stall starts at the first data past it */
+	uint64_t until;
+	bool started, after_rto, dropped_again;
+	uint32_t rto_off;       /* the first data sent after the RTO */
+	struct conn_pair *cp;
+};
+
+static bool stall_filter(struct net *n, int from, const uint8_t *pkt, uint16_t len)
+{
+	struct stall *st = n->filter_arg;
+	const struct kb_iphdr *ip = (const struct kb_iphdr *)pkt;
+	const struct kb_tcphdr *th = (const struct kb_tcphdr *)(pkt + 20);
+	uint32_t plen = ntohs(ip->tot_len) - 20u - (th->doff >> 4) * 4u;
+
+	(void)len;
+	if (from != 1 || !plen || !st->cp->c)
+		return true;
+	uint32_t off = ntohl(th->seq) - st->cp->c->iss - 1;
+
+	if (!st->started && off >= st->at_off) {
+		st->started = true;
+		st->until = n->now + 50000;
+	}
+	if (st->started && n->now < st->until)
+		return false;
+	if (!n->st[1]->stats.rto_fired)
+		return true;
+	if (!st->after_rto) {
+		st->after_rto = true;
+		st->rto_off = off;
+	}
+	if (!st->dropped_again && off == st->rto_off + 2 * 1448u) {
+		st->dropped_again = true;
+		return false;
+	}
+	return true;
+}
+
+static void rack_after_rto(void)
+{
+	struct tcp_cfg c;
+	struct conn_pair cp;
+	uint64_t total = 200ull * 1448;
+	struct bulk b = { &cp, total, 0, 0, 0, 0, 0, false };
+	struct stall st = { .at_off = 100 * 1448, .cp = &cp };
+
+	tcp_cfg_defaults(&c);
+	pair_open(&cp, &c, &c);
+	CHECK(cp.a != NULL);
+	if (!cp.a)
+		return;
+	cp.net.filter = stall_filter;
+	cp.net.filter_arg = &st;
+	CHECK(net_run_until(&cp.net, 60000000ull, bulk_done, &b));
+	CHECK(!b.bad);
+	CHECK_EQ(b.recv_a, total);
+	const struct tcp_stats *s = &cp.net.st[1]->stats;
+
+	tcp_stats_print(cp.net.st[1], stdout);
+	CHECK(st.dropped_again);
+	CHECK(s->tlp_probe >= 2);      /* both lost in the stall */
+	CHECK_EQ(s->rto_fired, 1);     /* the go-back-N loss took none */
+	CHECK(s->rack_lost >= 1);
+	cp.net.filter = NULL;
+	pair_close_both(&cp);
+	net_free(&cp.net);
+}
+
 static void bulk_lossy_no_options(void)
 {
 	struct tcp_cfg c;
@@ -1197,4 +1272,5 @@ KBTEST_MAIN(T(handshake_options), T(small_exchange_and_close),
 	    T(delayed_ack), T(close_through_loss), T(connect_and_idle_timeouts), T(keepalive_probes),
 	    T(time_wait_reuse), T(rack_lost_tail), T(rack_lost_retransmission),
 	    T(rack_lost_retransmission_tail), T(tlp_second_probe), T(rack_hole_in_one_pass),
+	    T(rack_after_rto),
 	    T(tx_backpressure))
