@@ -120,10 +120,11 @@ void tcp_send_synack_for(struct tcp_stack *st, const struct tcp_seg *s, uint32_t
 void tcp_send_rst(struct tcp_pcb *p);
 void tcp_arm_rexmt(struct tcp_pcb *p);
 /* Tail-loss probes (tcp_arm_data_timer): the first after 2 SRTT, at least
- * TCP_PTO_MIN_US (Linux and FreeBSD's RACK: 10 ms of timer slack), a
- * second after twice that, then the RTO. */
+ * TCP_PTO_MIN_US (Linux and FreeBSD's RACK: 10 ms of timer slack), each
+ * next one after twice the last wait, at most TCP_TLP_MAX while sooner
+ * than the RTO, then the RTO. */
 #define TCP_PTO_MIN_US 10000u
-#define TCP_TLP_MAX 2
+#define TCP_TLP_MAX 3
 /* Data in flight: arm the tail-loss probe if one is due this flight, else
  * the RTO. */
 void tcp_arm_data_timer(struct tcp_pcb *p);

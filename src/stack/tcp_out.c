@@ -340,13 +340,15 @@ void tcp_arm_data_timer(struct tcp_pcb *p)
 	 * (RFC 8985 7.2's WCDelAckT; we assume Linux's and our 40 ms) */
 	if (p->snd_max - p->snd_una <= p->mss)
 		pto += 50000;
-	/* a second probe when the first went unanswered, after twice the
-	 * wait (FreeBSD's RACK stack: rack_tlp_limit = 2).  RFC 8985 sends
-	 * one; but a full receive ring that dropped the flight drops a probe
-	 * sent while it is still full (a receiver descheduled, or stopped,
-	 * for longer than the PTO), and one lost packet then costs the
-	 * 200 ms RTO and a collapsed window.  The second probe is one
-	 * segment, and the RTO still follows it */
+	/* more probes while they go unanswered, each after twice the wait
+	 * (PTO, 2 PTO, 4 PTO: 10, 30 and 70 ms after the flight with the
+	 * floor), as long as that is sooner than the RTO.  RFC 8985 sends
+	 * one; FreeBSD's RACK stack two (rack_tlp_limit), but its RTO floor
+	 * is 30 ms where ours is Linux's 200 ms.  A full receive ring that
+	 * dropped the flight drops probes sent while it is still full (a
+	 * receiver descheduled on a loaded host, or stopped), and one lost
+	 * probe then cost the 200 ms RTO and a collapsed window.  Each probe
+	 * is one segment, and the RTO still follows them */
 	pto <<= p->tlp_out;
 	/* only with SACK: the probe's ACK must be able to show the hole.
 	 * In recovery too (beyond RFC 8985, which probes only outside it):

@@ -643,7 +643,7 @@ static void small_window_fire(struct tcp_pcb *p)
 }
 
 /* Tail-loss probe (RFC 8985 section 7.3): new data if the window allows,
- * else the last segment again; then a second probe or the real RTO
+ * else the last segment again; then another probe or the real RTO
  * (tcp_arm_data_timer). */
 static void tlp_fire(struct tcp_pcb *p)
 {
@@ -671,7 +671,7 @@ static void tlp_fire(struct tcp_pcb *p)
 			last = p->mss;
 		tcp_rexmit_at(p, top - last);
 	}
-	tcp_arm_data_timer(p);   /* the second probe, or the RTO */
+	tcp_arm_data_timer(p);   /* the next probe, or the RTO */
 }
 
 /* The retransmission timeout (RFC 6298 5.4-5.7): back off, collapse the

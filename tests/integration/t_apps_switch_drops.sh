@@ -10,9 +10,9 @@
 #      before, 47 per GB: RACK ignored a tail-loss probe's SACK).
 #   2. A stalled receiver: 100 downloads while the test stops and resumes
 #      epwget every 20 ms (longer than the first probe's 10 ms timeout).
-#      The second probe (after 30 ms) mostly reaches it once it runs
-#      again: at most one RTO per stop, and the server moves less than
-#      twice the bytes fetched.
+#      The second or third probe (30 or 70 ms after the flight) mostly
+#      reaches it once it runs again: at most one RTO per stop, and the
+#      server moves less than twice the bytes fetched.
 # In both, every download completes and the first body's SHA-256 is the
 # file's.  The server's counters come from its stat_print (SIGUSR1).
 # timeout: 120

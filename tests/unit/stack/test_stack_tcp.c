@@ -335,9 +335,15 @@ struct drops {
 	struct conn_pair *cp;
 	uint32_t from_off, to_off;   /* drop data starting in [from, to) */
 	int times;                   /* ... its first `times` transmissions */
+	int last_times;              /* > 0: the last segment's (to - MSS), instead */
 	uint32_t seen_off[64];
 	int seen_n[64], n;
 };
+
+static int drop_times(const struct drops *d, uint32_t off)
+{
+	return d->last_times > 0 && off == d->to_off - 1448u ? d->last_times : d->times;
+}
 
 static bool drop_chosen(struct net *n, int from, const uint8_t *pkt, uint16_t len)
 {
@@ -355,12 +361,12 @@ static bool drop_chosen(struct net *n, int from, const uint8_t *pkt, uint16_t le
 		return true;
 	for (int i = 0; i < d->n; i++)
 		if (d->seen_off[i] == off)
-			return ++d->seen_n[i] > d->times;
+			return ++d->seen_n[i] > drop_times(d, off);
 	if (d->n == 64)
 		return true;
 	d->seen_off[d->n] = off;
 	d->seen_n[d->n++] = 1;
-	return d->times < 1;
+	return drop_times(d, off) < 1;
 }
 
 /* Sends total bytes client -> server through the drops, both ends
@@ -471,6 +477,27 @@ static void tlp_second_probe(void)
 	CHECK_EQ(s.rto_fired, 0);
 }
 
+/* The last two segments are lost, and so are the first two probes (a
+ * receiver stalled for 30 ms): the third, 70 ms after the flight, gets
+ * through, its SACK shows the other one lost, and no RTO fires. */
+static void tlp_third_probe(void)
+{
+	uint32_t mss = 1448;
+	uint64_t total = 40ull * mss;
+	struct drops d = { .from_off = (uint32_t)(total - 2 * mss), .to_off = (uint32_t)total,
+			   .times = 1, .last_times = 3 };
+	struct tcp_cfg c;
+
+	tcp_cfg_defaults(&c);
+	c.delayed_ack = false;
+	struct tcp_stats s = run_drops_cfg(total, &d, &c);
+
+	CHECK_EQ(d.n, 2);
+	CHECK_EQ(s.tlp_probe, 3);
+	CHECK(s.rack_lost >= 1);
+	CHECK_EQ(s.rto_fired, 0);
+}
+
 /* Two segments of the last flight are lost and the segment after them,
  * sent in the same pass, arrives.  Its SACK orders them before it (RFC
  * 8985 compares send time, then sequence): RACK declares them lost after
@@ -489,8 +516,8 @@ static void rack_hole_in_one_pass(void)
 	CHECK_EQ(s.rto_fired, 0);
 }
 
-/* A receiver's ring full for 50 ms: the flight in flight then and both
- * probes are lost, and the RTO (after the stall) goes back N.  One of the
+/* A receiver's ring full for 100 ms: the flight in flight then and the
+ * three probes are lost, and the RTO (after the stall) goes back N.  One of the
  * go-back-N resends is lost as well while the segments after it arrive.
  * RACK declares it lost and it is resent at once, without reducing the
  * window a second time for the same episode; before, nothing resent data
@@ -517,7 +544,7 @@ static bool stall_filter(struct net *n, int from, const uint8_t *pkt, uint16_t l
 
 	if (!st->started && off >= st->at_off) {
 		st->started = true;
-		st->until = n->now + 50000;
+		st->until = n->now + 100000;
 	}
 	if (st->started && n->now < st->until)
 		return false;
@@ -556,7 +583,7 @@ static void rack_after_rto(void)
 
 	tcp_stats_print(cp.net.st[1], stdout);
 	CHECK(st.dropped_again);
-	CHECK(s->tlp_probe >= 2);      /* both lost in the stall */
+	CHECK(s->tlp_probe >= 3);      /* all lost in the stall */
 	CHECK_EQ(s->rto_fired, 1);     /* the go-back-N loss took none */
 	CHECK(s->rack_lost >= 1);
 	cp.net.filter = NULL;
@@ -1271,6 +1298,6 @@ KBTEST_MAIN(T(handshake_options), T(small_exchange_and_close),
 	    T(syn_flood_backlog), T(syn_cookies), T(rto_backoff_and_timeout), T(zero_window_persist),
 	    T(delayed_ack), T(close_through_loss), T(connect_and_idle_timeouts), T(keepalive_probes),
 	    T(time_wait_reuse), T(rack_lost_tail), T(rack_lost_retransmission),
-	    T(rack_lost_retransmission_tail), T(tlp_second_probe), T(rack_hole_in_one_pass),
+	    T(rack_lost_retransmission_tail), T(tlp_second_probe), T(tlp_third_probe), T(rack_hole_in_one_pass),
 	    T(rack_after_rto),
 	    T(tx_backpressure))
