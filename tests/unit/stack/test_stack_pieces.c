@@ -587,51 +587,55 @@ static void rack_runs_and_loss(void)
 	CHECK(!r.reord);
 }
 
+/* The receiver SACKs [s, e) with SND.UNA at una (sent up to max), at now;
+ * RACK's stale bound is 1 ms. */
+static void rack_sack_at(struct tcp_rack *r, struct tcp_scoreboard *sb, uint32_t una,
+			 uint32_t s, uint32_t e, uint32_t max, uint64_t now)
+{
+	uint32_t blk[1][2] = { { s, e } };
+
+	sack_update(sb, una, max, (const uint32_t (*)[2])blk, 1);
+	rack_on_ack(r, una, sb, now, 1000);
+}
+
 /* A tail-loss probe's SACK dates the newest delivery even when the probe
  * (one small segment) came back faster than the minimum RTT, which the
  * 64 KB TSO runs set: its original is older than the RTO's estimate, so
  * it cannot be what arrived.  Ignoring it (RFC 8985 6.2 step 2 read
- * without the original's age) left the hole below for the RTO. */
+ * without the original's age) left the hole below for the RTO.  But a
+ * resend whose original is recent stays ambiguous. */
 static void rack_probe_faster_than_min_rtt(void)
 {
 	struct tcp_rack r;
 	struct tcp_scoreboard sb = { 0 };
 	uint32_t wait, s, l;
 
-	rack_init(&r);
-	/* a 64 KB run, ACKed after 300 us: the minimum RTT */
-	rack_on_xmit(&r, 0, 65000, 1000, false);
-	rack_on_ack(&r, 65000, &sb, 1300, 1000);
-	CHECK_EQ(r.min_rtt_us, 300);
-	/* the tail: two runs sent at 2000, both lost */
-	rack_on_xmit(&r, 65000, 130000, 2000, false);
-	rack_on_xmit(&r, 130000, 131448, 2000, false);
-	/* the probe resends the last 1448 bytes 10 ms later; its SACK is
-	 * back after 50 us */
-	rack_on_xmit(&r, 130000, 131448, 12000, true);
-	uint32_t blk[1][2] = { { 130000, 131448 } };
+	for (int recent = 0; recent < 2; recent++) {
+		rack_init(&r);
+		sack_clear(&sb);
+		/* a 64 KB run, ACKed after 300 us: the minimum RTT */
+		rack_on_xmit(&r, 0, 65000, 1000, false);
+		rack_on_ack(&r, 65000, &sb, 1300, 1000);
+		CHECK_EQ(r.min_rtt_us, 300);
+		/* the tail: two runs sent at 2000, both lost; the probe
+		 * resends the last 1448 bytes 10 ms later (or, recent, 500 us
+		 * later: within the RTO's estimate, so the original may be
+		 * what arrives), and its SACK is back after 50 us */
+		uint64_t probe = recent ? 2500 : 12000;
 
-	sack_update(&sb, 65000, 131448, (const uint32_t (*)[2])blk, 1);
-	rack_on_ack(&r, 65000, &sb, 12050, 1000);
-	CHECK_EQ(r.xmit_us, 12000);
-	CHECK_EQ(rack_detect_loss(&r, &sb, 12050, 0, &wait), 1);
-	CHECK(rack_next_lost(&r, &sb, 1448, &s, &l));
-	CHECK_EQ(s, 65000);
-	/* but a resend whose original left 500 us ago (within the RTO's
-	 * estimate) and is SACKed faster than any RTT is ambiguous: the
-	 * original may be what arrived */
-	rack_init(&r);
-	sack_clear(&sb);
-	rack_on_xmit(&r, 0, 65000, 1000, false);
-	rack_on_ack(&r, 65000, &sb, 1300, 1000);
-	rack_on_xmit(&r, 65000, 66448, 2000, false);
-	rack_on_xmit(&r, 66448, 67896, 2400, false);
-	rack_on_xmit(&r, 66448, 67896, 2500, true);
-	uint32_t blk2[1][2] = { { 66448, 67896 } };
-
-	sack_update(&sb, 65000, 67896, (const uint32_t (*)[2])blk2, 1);
-	rack_on_ack(&r, 65000, &sb, 2550, 1000);
-	CHECK_EQ(r.xmit_us, 1000);   /* still the first run's */
+		rack_on_xmit(&r, 65000, 130000, 2000, false);
+		rack_on_xmit(&r, 130000, 131448, 2000, false);
+		rack_on_xmit(&r, 130000, 131448, probe, true);
+		rack_sack_at(&r, &sb, 65000, 130000, 131448, 131448, probe + 50);
+		if (recent) {
+			CHECK_EQ(r.xmit_us, 1000);   /* still the first run's */
+			continue;
+		}
+		CHECK_EQ(r.xmit_us, 12000);
+		CHECK_EQ(rack_detect_loss(&r, &sb, 12050, 0, &wait), 1);
+		CHECK(rack_next_lost(&r, &sb, 1448, &s, &l));
+		CHECK_EQ(s, 65000);
+	}
 }
 
 /* Segments sent in one pass share a run; when the receiver SACKs its top
@@ -645,14 +649,10 @@ static void rack_one_pass_hole(void)
 	uint32_t wait, s, l;
 
 	rack_init(&r);
-	rack_on_xmit(&r, 0, 1000, 100, false);
-	rack_on_xmit(&r, 1000, 2000, 100, false);
-	rack_on_xmit(&r, 2000, 3000, 100, false);
+	for (uint32_t i = 0; i < 3; i++)
+		rack_on_xmit(&r, i * 1000, (i + 1) * 1000, 100, false);
 	CHECK_EQ(r.n, 1);
-	uint32_t blk[1][2] = { { 2000, 3000 } };
-
-	sack_update(&sb, 0, 3000, (const uint32_t (*)[2])blk, 1);
-	rack_on_ack(&r, 0, &sb, 600, 1000);
+	rack_sack_at(&r, &sb, 0, 2000, 3000, 3000, 600);
 	CHECK_EQ(r.n, 2);            /* cut at the SACK's edge */
 	CHECK_EQ(r.end_seq, 3000);
 	CHECK_EQ(rack_detect_loss(&r, &sb, 600, 100, &wait), 0);

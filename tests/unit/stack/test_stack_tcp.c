@@ -345,18 +345,28 @@ static int drop_times(const struct drops *d, uint32_t off)
 	return d->last_times > 0 && off == d->to_off - 1448u ? d->last_times : d->times;
 }
 
-static bool drop_chosen(struct net *n, int from, const uint8_t *pkt, uint16_t len)
+/* A data segment from the client (stack 1) of cp: its offset in the
+ * stream.  False for anything else. */
+static bool client_data(const struct conn_pair *cp, int from, const uint8_t *pkt, uint32_t *off)
 {
-	struct drops *d = n->filter_arg;
 	const struct kb_iphdr *ip = (const struct kb_iphdr *)pkt;
 	const struct kb_tcphdr *th = (const struct kb_tcphdr *)(pkt + 20);
 	uint32_t plen = ntohs(ip->tot_len) - 20u - (th->doff >> 4) * 4u;
 
-	(void)len;
-	if (from != 1 || !plen || !d->cp->c)
-		return true;
-	uint32_t off = ntohl(th->seq) - d->cp->c->iss - 1;
+	if (from != 1 || !plen || !cp->c)
+		return false;
+	*off = ntohl(th->seq) - cp->c->iss - 1;
+	return true;
+}
 
+static bool drop_chosen(struct net *n, int from, const uint8_t *pkt, uint16_t len)
+{
+	struct drops *d = n->filter_arg;
+	uint32_t off;
+
+	(void)len;
+	if (!client_data(d->cp, from, pkt, &off))
+		return true;
 	if (off < d->from_off || off >= d->to_off)
 		return true;
 	for (int i = 0; i < d->n; i++)
@@ -533,15 +543,11 @@ struct stall {
 static bool stall_filter(struct net *n, int from, const uint8_t *pkt, uint16_t len)
 {
 	struct stall *st = n->filter_arg;
-	const struct kb_iphdr *ip = (const struct kb_iphdr *)pkt;
-	const struct kb_tcphdr *th = (const struct kb_tcphdr *)(pkt + 20);
-	uint32_t plen = ntohs(ip->tot_len) - 20u - (th->doff >> 4) * 4u;
+	uint32_t off;
 
 	(void)len;
-	if (from != 1 || !plen || !st->cp->c)
+	if (!client_data(st->cp, from, pkt, &off))
 		return true;
-	uint32_t off = ntohl(th->seq) - st->cp->c->iss - 1;
-
 	if (!st->started && off >= st->at_off) {
 		st->started = true;
 		st->until = n->now + 100000;
