@@ -46,6 +46,10 @@ vm_conf() { xfer_vm_conf "$1" "$2" "$3" "$4" kbcg "$EXTRA"; }   # FILE SOCK IP M
 # run (6-100 per byte).
 run() {
 	local who=$1 d=$KB_TMP/$1
+	# run is called in $(...): a subshell, whose processes tests/lib.sh's
+	# EXIT trap (in the parent) does not know; a run that fails half-way
+	# must not leave its switch or VM running (a valgrind'd switch spins)
+	trap 'kill -TERM "${_kb_pids[@]}" 2>/dev/null' EXIT
 	mkdir -p "$d"
 	vm_conf "$d/vm1.conf" "$d/vm1.sock" 10.0.0.1 02:00:00:00:00:01
 	vm_conf "$d/vm2.conf" "$d/vm2.sock" 10.0.0.2 02:00:00:00:00:02

@@ -69,8 +69,23 @@ int kb_wait_block(struct kb_wait *w, int64_t timeout_ns, int *ready, int max)
 		tp = &ts;
 	}
 	__atomic_fetch_add(&w->blocks, 1, __ATOMIC_RELAXED);
-	/* epoll_pwait2: a nanosecond timeout (epoll_wait's is in ms) */
-	int n = epoll_pwait2(w->epfd, ev, 16, tp, NULL);
+	/* epoll_pwait2: a nanosecond timeout (epoll_wait's is in ms).  Where
+	 * it is missing (kernels before 5.11, valgrind 3.19, seccomp profiles
+	 * that predate it) epoll_wait with the timeout rounded up to a ms:
+	 * otherwise every block would return at once and the loop spin */
+	static int no_pwait2;
+	int n = -1;
+
+	if (!__atomic_load_n(&no_pwait2, __ATOMIC_RELAXED)) {
+		n = epoll_pwait2(w->epfd, ev, 16, tp, NULL);
+		if (n < 0 && errno == ENOSYS)
+			__atomic_store_n(&no_pwait2, 1, __ATOMIC_RELAXED);
+	}
+	if (__atomic_load_n(&no_pwait2, __ATOMIC_RELAXED)) {
+		int64_t ms = timeout_ns < 0 ? -1 : (timeout_ns + 999999) / 1000000;
+
+		n = epoll_wait(w->epfd, ev, 16, ms > INT32_MAX ? INT32_MAX : (int)ms);
+	}
 	int k = 0;
 
 	if (n <= 0)
