@@ -41,9 +41,9 @@ vm_conf() { xfer_vm_conf "$1" "$2" "$3" "$4" kbcg "$EXTRA"; }   # FILE SOCK IP M
 # figure: "forwarding" is the vhost dequeue (rte_vhost_dequeue_burst, with
 # its copy, and also its calls on empty rings) plus L2Forward -> QueueOut
 # -> vhost enqueue (l2_process, inclusive); the rest is the PMD's and our
-# polling of queues that had nothing (the ACK direction's, mostly), which
-# depends on how fast the VMs run under callgrind and so varies from run to
-# run (6-100 per byte).
+# polling of queues that had nothing (the ACK direction's, mostly) before
+# the worker blocks, which depends on how fast the VMs run under callgrind
+# (0.2-0.3 per byte).
 run() {
 	local who=$1 d=$KB_TMP/$1
 	# run is called in $(...): a subshell, whose processes tests/lib.sh's
