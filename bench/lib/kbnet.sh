@@ -127,6 +127,13 @@ kbnet_dl() {
 	kbnet_cleanup
 }
 
+# kbnet_stop PID: SIGTERM, then up to 5 s for it to exit (the rest is
+# kbnet_cleanup's)
+kbnet_stop() {
+	kill -TERM "$1" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+}
+
 # kbnet_server CONF LOG: one more idle kbperf server VM; KBNET_LAST its pid
 # (not timeout's)
 kbnet_server() {
@@ -169,8 +176,7 @@ kbnet_idle() {
 	log "kbnet $mode: idle CPU of the switch and 2 VMs over ${IDLE_SECS}s"
 	out=$("$ROOT/scripts/cpu-pct.sh" "$IDLE_SECS" "$(pgrep -P "$KBNET_SWITCH_PID" | head -n 1)" \
 		"$KBNET_VM1_PID" "$vm2" | awk '{print $2}' | paste -sd' ')
-	kill -TERM "$vm2"
-	for _ in $(seq 50); do kill -0 "$vm2" 2>/dev/null || break; sleep 0.1; done
+	kbnet_stop "$vm2"
 	python3 -c 'import json,sys; s,a,b=(float(x) if x != "gone" else None for x in sys.argv[2].split());
 print(json.dumps({"side":"kbnet-"+sys.argv[1],"mode":sys.argv[1],"name":"idle","switch_pct":s,"vm1_pct":a,"vm2_pct":b,
 "total_pct":None if None in (s,a,b) else round(s+a+b,2)}))' "$mode" "$out" >>"$RAW"
@@ -195,8 +201,7 @@ kbnet_third() {
 			vm3=$KBNET_LAST
 			sleep 2   # the switch connects to it, ARP settles
 			REPS=1 kbnet_tests "$mode" "_3vm" "$t"
-			kill -TERM "$vm3"
-			for _ in $(seq 50); do kill -0 "$vm3" 2>/dev/null || break; sleep 0.1; done
+			kbnet_stop "$vm3"
 			sleep 0.5   # the switch notices the port going down
 		done
 	done

@@ -20,7 +20,6 @@ ROWS = [
     ("3 MiB download p99/p50", "dl3m", "tail", "x", False),
     ("3 MiB download RTOs per GB", "dl3m", "rto_per_gb", "/GB", False),
 ]
-RAW = []   # every run's line, for the paired ratios
 METRICS = ["gbps", "rate", "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "errors",
            "p50_ms", "p99_ms", "tail", "rto_per_gb", "rto", "server_rto"]
 
@@ -43,7 +42,6 @@ def main():
     raw, notes = load(a.raw), load(a.notes)
     idle = {r["side"]: r for r in raw if r.get("name") == "idle"}
     raw = [r for r in raw if r.get("name") != "idle"]
-    RAW.extend(raw)
 
     res, hist, sides = {}, {}, []
     for r in raw:
@@ -76,22 +74,17 @@ def main():
         e = out.get(side, {}).get(test, {})
         return e.get(metric)
 
-    def good(r):
-        return not r.get("failed") and r.get("errors", 0) == 0
-
     def ratio(side, test, metric):
         """kbnet/kernel: the median over the pairs (each kbnet run and the
         kernel run just before it); without pairs, the medians' ratio."""
         mode = side[len("kbnet-"):]
-        kern = [r for r in raw if r["side"] == "kernel" and r["name"] == test
-                and r.get("pair") == mode]
-        ours = [r for r in raw if r["side"] == side and r["name"] == test]
-        rs = [o[metric] / k[metric] for k, o in zip(kern, ours)
-              if good(k) and good(o) and o.get(metric) is not None and k.get(metric)]
-        if rs:
-            return statistics.median(rs), len(rs)
+        r = paired_ratio(runs_of(raw, side, test),
+                         [k for k in runs_of(raw, "kernel", test) if k.get("pair") == mode],
+                         metric)
+        if r is not None:
+            return r
         v, k = val(side, test, metric), val("kernel", test, metric)
-        return (v / k if v is not None and k else None), 0
+        return v / k if v is not None and k else None
 
     kb_sides = [s for s in sides if s != "kernel"]
     head = ["", "kernel"] + [x for s in kb_sides for x in (s, "ratio")]
@@ -101,13 +94,13 @@ def main():
         row = [f"{label} ({unit})", fmt(k)]
         for s in kb_sides:
             v = val(s, test, metric)
-            r, _ = ratio(s, test, metric)
+            r = ratio(s, test, metric)
             ratios[(s, test, metric)] = r
             row += [fmt(v), f"{r:.2f}x" if r is not None else
                     ("n/a" if v is None or k is None else "-")]
         lines.append(row)
     table = render(head, lines)
-    shared = render(*sharing_rows(kb_sides, idle, val))
+    shared = render(*sharing_rows(kb_sides, idle, val, raw))
     versus = render(*mode_rows(kb_sides, val))
     date = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
     print(f"kbnet bench, {date}, {a.machine}; {a.secs} s x {a.reps}, medians")
@@ -155,18 +148,22 @@ def render(head, lines):
     return table
 
 
-def third_ratio(side, test, metric):
-    """with/without the third VM: the median over the pairs (each run with
-    it and the run without it just before)."""
-    wo = [r for r in RAW if r["side"] == side and r["name"] == test + "_2vm"]
-    w = [r for r in RAW if r["side"] == side and r["name"] == test + "_3vm"]
-    rs = [a[metric] / b[metric] for a, b in zip(w, wo)
-          if not a.get("failed") and not b.get("failed") and a.get(metric) is not None
-          and b.get(metric)]
+def runs_of(raw, side, name):
+    return [r for r in raw if r["side"] == side and r["name"] == name]
+
+
+def paired_ratio(num, den, metric):
+    """The median of num[i]/den[i] over the pairs where both runs are good
+    (each num run came right after its den run); None without one."""
+    def good(r):
+        return not r.get("failed") and r.get("errors", 0) == 0
+
+    rs = [a[metric] / b[metric] for a, b in zip(num, den)
+          if good(a) and good(b) and a.get(metric) is not None and b.get(metric)]
     return statistics.median(rs) if rs else None
 
 
-def sharing_rows(kb_sides, idle, val):
+def sharing_rows(kb_sides, idle, val, raw):
     """Idle CPU and the third-idle-VM ratios, one column per kbnet side."""
     head = [""] + kb_sides
     lines = []
@@ -187,7 +184,8 @@ def sharing_rows(kb_sides, idle, val):
         for s in kb_sides:
             w, wo = val(s, test + "_3vm", metric), val(s, test + "_2vm", metric)
             any_v |= w is not None or wo is not None
-            q = third_ratio(s, test, metric)
+            # with/without the third VM, each with-run right after its without-run
+            q = paired_ratio(runs_of(raw, s, test + "_3vm"), runs_of(raw, s, test + "_2vm"), metric)
             row.append(f"{fmt(w)} / {fmt(wo)} = {q:.2f}x" if q is not None
                        else f"{fmt(w)} / {fmt(wo)}")
         if any_v:
