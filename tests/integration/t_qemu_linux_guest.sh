@@ -164,8 +164,12 @@ recv=$(xfer_hash_of "$KB_TMP/up1.log" recv)
 kb_check "up tso: kbxfer read 4 MB from the guest intact (rc=$rc, got '$recv', want '$BYTES $up_sha')" \
 	test "$rc" = 0 -a "$recv" = "$BYTES $up_sha"
 pf=$(per_frame tx "$st0" "$st1")
-kb_check "up tso: the guest sent GSO frames ($pf bytes per frame out of its virtio_net)" \
-	test "$pf" -gt 3000
+# a frame at MTU 1500 is at most 1514 bytes with its Ethernet header, so a
+# mean above that proves frames bigger than the MTU.  The mean itself varies
+# from run to run (2.2 to 38 KB seen on 2026-11-30: how much the TCG guest's
+# TCP has queued when it may send), so it is no threshold of its own
+kb_check "up tso: the guest sent GSO frames ($pf bytes per frame out of its virtio_net, above 1514)" \
+	test "$pf" -gt 1514
 kb_check "up tso: our stack took them whole, multi-segment (rx_big_segs=$(vm_stat "$KB_TMP/up1.log" rx_big_segs))" \
 	test "$(vm_stat "$KB_TMP/up1.log" rx_big_segs)" -gt 0
 kb_check "up tso: with the guest's partial checksums trusted (cksum_offloaded=$(vm_stat "$KB_TMP/up1.log" cksum_offloaded) bad_cksum=$(vm_stat "$KB_TMP/up1.log" bad_cksum))" \
