@@ -32,3 +32,18 @@ int kb_place_vm_cpus(const cpu_set_t *allowed, char *buf, size_t len)
 	}
 	return n;
 }
+
+int kb_place_vm_cpu(const cpu_set_t *allowed, int core)
+{
+	int sw = kb_place_switch_cpu(allowed), n = CPU_COUNT(allowed) - (sw >= 0);
+
+	if (core < 0 || n <= 0)
+		return -1;
+	for (int i = 0, k = core % n; i < CPU_SETSIZE; i++) {
+		if (!CPU_ISSET(i, allowed) || i == sw)
+			continue;
+		if (k-- == 0)
+			return i;
+	}
+	return -1;
+}

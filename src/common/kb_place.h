@@ -22,4 +22,10 @@ int kb_place_switch_cpu(const cpu_set_t *allowed);
  * number of CPUs, or -1 when buf is too small. */
 int kb_place_vm_cpus(const cpu_set_t *allowed, char *buf, size_t len);
 
+/* The CPU of a VM's application core `core` when no core_list pins it: the
+ * (core mod n)-th of the n CPUs kb_place_vm_cpus() lists, so thread i of
+ * an mTCP application (mtcp_core_affinitize(i)) never lands on the
+ * switch's CPU.  -1 when allowed is empty or core is negative. */
+int kb_place_vm_cpu(const cpu_set_t *allowed, int core);
+
 #endif

@@ -78,6 +78,9 @@ struct dpdk_info {
 	bool lro;               /* received packets may be larger than the MTU */
 	bool multi_seg;         /* the port sends chained mbufs (payload by reference) */
 	uint16_t mtu;           /* largest L3 packet on the wire (conf key mtu) */
+	int app_cpu[DPDK_MAX_CORES]; /* the CPU of app core i, where mtcp_core_affinitize(i)
+				 * binds a thread: core_list's, else one that kb_place
+				 * leaves to VMs (-1: unknown, do not pin) */
 	bool rxtx_inline;       /* 1kb/2kb: no Rx/Tx threads run; the app cores do their
 				 * work in get_rx_count()/dpdk_flush_tx() (conf key rxtx;
 				 * by default when the VM has fewer CPUs than threads) */

@@ -79,6 +79,18 @@ bool dpdk_cfg_hugepages_ok(uint32_t mem_mb);
  * else those of allowed that kb_place leaves to VMs. */
 int dpdk_cfg_cpus(const struct dpdk_cfg *cfg, const cpu_set_t *allowed);
 
+/* The CPU application core `core` (0..n_app-1) runs on, which is where
+ * mtcp_core_affinitize(core) binds its thread: core_list's entry, else
+ * kb_place_vm_cpu() (never the switch's CPU when there is a choice).  -1
+ * when core is out of range or allowed is empty. */
+int dpdk_cfg_app_cpu(const struct dpdk_cfg *cfg, const cpu_set_t *allowed, int core);
+
+/* Every CPU the VM's threads use, as a set: core_list's, else allowed minus
+ * the CPU kb_place gives kbswitch's worker.  The process narrows itself to
+ * it before EAL starts, so that EAL's control threads (which take the CPUs
+ * the lcores leave) stay off the switch's CPU too. */
+void dpdk_cfg_vm_cpuset(const struct dpdk_cfg *cfg, const cpu_set_t *allowed, cpu_set_t *out);
+
 /* 1kb/2kb: whether the app cores do the Rx/Tx threads' work themselves
  * (rxtx = inline, or auto with fewer CPUs than threads: a dedicated thread
  * could not run beside the app cores, so every packet would cost two

@@ -33,6 +33,30 @@ int dpdk_cfg_cpus(const struct dpdk_cfg *cfg, const cpu_set_t *allowed)
 	return n > 0 ? n : 1;
 }
 
+int dpdk_cfg_app_cpu(const struct dpdk_cfg *cfg, const cpu_set_t *allowed, int core)
+{
+	if (core < 0 || core >= cfg->n_app)
+		return -1;
+	if (cfg->cpu[0] >= 0)
+		return cfg->cpu[core];
+	return kb_place_vm_cpu(allowed, core);
+}
+
+void dpdk_cfg_vm_cpuset(const struct dpdk_cfg *cfg, const cpu_set_t *allowed, cpu_set_t *out)
+{
+	CPU_ZERO(out);
+	if (cfg->cpu[0] >= 0) {
+		for (int i = 0; i < cfg->num_cores; i++)
+			CPU_SET(cfg->cpu[i], out);
+		return;
+	}
+	int sw = kb_place_switch_cpu(allowed);
+
+	CPU_OR(out, out, allowed);
+	if (sw >= 0)
+		CPU_CLR(sw, out);
+}
+
 bool dpdk_cfg_rxtx_inline(const struct dpdk_cfg *cfg, int cpus)
 {
 	if (cfg->mode == DPDK_MODE_SINGLE || cfg->rxtx == DPDK_RXTX_THREADS)

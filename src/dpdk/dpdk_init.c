@@ -233,9 +233,22 @@ static int start(struct dpdk_layer *dl, const char *argv0, struct kb_err *err)
 	cpu_set_t allowed;
 	int cpus = 1;
 
+	for (int i = 0; i < DPDK_MAX_CORES; i++)
+		dl->info.app_cpu[i] = -1;
 	/* where the threads may run: before EAL pins this thread (lcore 0) */
-	if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
 		cpus = dpdk_cfg_cpus(cfg, &allowed);
+		for (int i = 0; i < cfg->n_app && i < DPDK_MAX_CORES; i++)
+			dl->info.app_cpu[i] = dpdk_cfg_app_cpu(cfg, &allowed, i);
+		cpu_set_t vm;
+
+		/* EAL gives its control threads (interrupts, vhost messages)
+		 * the CPUs the lcores leave, which would be the switch's: a
+		 * refusal here only leaves them there */
+		dpdk_cfg_vm_cpuset(cfg, &allowed, &vm);
+		if (CPU_COUNT(&vm) > 0)
+			(void)sched_setaffinity(0, sizeof(vm), &vm);
+	}
 	dl->info.rxtx_inline = dpdk_cfg_rxtx_inline(cfg, cpus);
 	fprintf(stderr, "kbdpdk: memory: %s (%u MB), mode %s, %d app core(s)%s\n",
 		huge ? "hugepages --in-memory" : "--no-huge", cfg->mem_mb,

@@ -98,6 +98,10 @@ struct mtcp_manager {
 	uint32_t drain_us;        /* tx_drain_us */
 	void *layer;              /* struct dpdk_layer * */
 	int n_app_cores;
+	/* where mtcp_core_affinitize(i) binds thread i: the layer's placement
+	 * of app core i (core_list, or a CPU kbswitch's worker does not take);
+	 * without a layer that knows (-1), CPU i as in mTCP */
+	int app_cpu[MTCP_MAX_CORES];
 	uint32_t ip;
 	pthread_mutex_t lock;
 	struct mtcp_context *ctx[MTCP_MAX_CORES];

@@ -108,6 +108,8 @@ int mtcp_dpdk_setup(struct mtcp_manager *m, struct kb_conf *c, struct kb_err *er
 	m->layer = dl;
 	m->ip = info->ip;
 	m->n_app_cores = info->n_app_cores;
+	for (int i = 0; i < MTCP_MAX_CORES; i++)
+		m->app_cpu[i] = i < info->n_app_cores && i < DPDK_MAX_CORES ? info->app_cpu[i] : -1;
 	m->tcp.rx_cksum_offload = info->rx_cksum_offload;
 	m->tcp.tx_cksum_offload = info->tx_cksum_offload;
 	m->tcp.tso = info->tso;

@@ -191,6 +191,8 @@ int mtcp_init_custom(const char *conf_text, uint32_t ip, int n_cores,
 	kb_conf_free(&c);
 	m->ip = ip;
 	m->n_app_cores = n_cores;
+	for (int i = 0; i < MTCP_MAX_CORES; i++)
+		m->app_cpu[i] = -1;
 	m->attach = attach;
 	m->rss_core = NULL;
 	m->destroy_layer = NULL;
@@ -252,6 +254,10 @@ int mtcp_setconf(const struct mtcp_conf *conf)
 	return 0;
 }
 
+/* mTCP binds thread i to CPU i.  Here application core i has a CPU of its
+ * own choosing (core_list, or the default placement that keeps VMs off
+ * kbswitch's CPU), and thread i goes there: on a 2-CPU host CPU i would put
+ * thread 1 on the switch's CPU, and core_list would be ignored. */
 int mtcp_core_affinitize(int cpu)
 {
 	cpu_set_t set;
@@ -261,8 +267,15 @@ int mtcp_core_affinitize(int cpu)
 		errno = EINVAL;
 		return -1;
 	}
+	int to = (int)(cpu % n);
+
+	pthread_mutex_lock(&g_mtcp.lock);
+	if (g_mtcp.inited && cpu < g_mtcp.n_app_cores && cpu < MTCP_MAX_CORES &&
+	    g_mtcp.app_cpu[cpu] >= 0)
+		to = g_mtcp.app_cpu[cpu];
+	pthread_mutex_unlock(&g_mtcp.lock);
 	CPU_ZERO(&set);
-	CPU_SET(cpu % n, &set);
+	CPU_SET(to, &set);
 	return sched_setaffinity(0, sizeof(set), &set);
 }
 

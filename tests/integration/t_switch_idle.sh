@@ -2,12 +2,14 @@
 # Idle costs nothing and the first packet after idle gets through: kbswitch
 # (product defaults: no -l, so its worker takes the last CPU) with three
 # VMs on conf/forward3_script.bess -- epserver in single mode, epserver in
-# 2kb mode (Rx and Tx threads), and, later, kbping.  Idle, the switch and
+# 2kb mode with two application cores (Rx and Tx threads, -N 2:
+# mtcp_core_affinitize(0) and (1)), and, later, kbping.  Idle, the switch and
 # each VM use under 5% of one core over 5 s (/proc/PID/stat; spinning would
 # be ~100% each) and the switch's worker has blocked; then kbping, started
 # after the 5 s, gets its first echo answered by each sleeping VM through the
 # sleeping switch, which woke on the VMs' kicks (ARP, then ICMP).  The VMs
-# avoid the switch's CPU.
+# avoid the switch's CPU: every thread of VM 2, the app threads included
+# (mTCP's own mtcp_core_affinitize(1) would put thread 1 on CPU 1).
 # timeout: 120
 # asan: yes
 source "$(dirname "$0")/../lib.sh"
@@ -22,7 +24,7 @@ export KB_VM1_MAC=02:00:00:7a:00:01 KB_VM2_MAC=02:00:00:7a:00:02 KB_VM3_MAC=02:0
 # vmconf N MODE: VM N's config
 vmconf() {
 	local cores=1
-	[[ $2 == 2kb ]] && cores=3
+	[[ $2 == 2kb ]] && cores=4
 	cat >"$KB_TMP/vm$1.conf" <<CONF
 port = net_virtio_user0,path=$KB_TMP/vm$1.sock
 ip = 10.122.0.$1/24
@@ -47,7 +49,7 @@ vmconf 2 2kb
 vmconf 3 single
 kb_bg "$KB_TMP/vm1.log" timeout 100 "$SRV" -p "$KB_TMP/www" -f "$KB_TMP/vm1.conf" -P 8080
 vm1=$KB_LAST_PID
-kb_bg "$KB_TMP/vm2.log" timeout 100 "$SRV" -p "$KB_TMP/www" -f "$KB_TMP/vm2.conf" -P 8080
+kb_bg "$KB_TMP/vm2.log" timeout 100 "$SRV" -p "$KB_TMP/www" -f "$KB_TMP/vm2.conf" -P 8080 -N 2
 vm2=$KB_LAST_PID
 for l in vm1 vm2; do
 	kb_wait_log 60 "$KB_TMP/$l.log" "^epserver: serving" ||
@@ -76,6 +78,13 @@ if (( ncpu >= 2 )); then
 	vm1cpus=$(cpus "$(awk '/^Cpus_allowed_list/ {print $2}' "/proc/$(child "$vm1")/status")")
 	kb_check "default placement: VM1 avoids CPU $last (runs on: $vm1cpus)" \
 		bash -c "[[ ' $vm1cpus' != *' $last '* ]]"
+	on_last=""
+	for st in /proc/"$(child "$vm2")"/task/*/status; do
+		tcpus=$(cpus "$(awk '/^Cpus_allowed_list/ {print $2}' "$st")")
+		[[ " $tcpus" == *" $last "* ]] && on_last+=" $(awk '/^Name/ {print $2}' "$st")"
+	done
+	kb_check "default placement: no thread of VM2 (2kb, 2 app cores) may run on CPU $last${on_last:+ (but:$on_last)}" \
+		test -z "$on_last"
 fi
 for ip in 10.122.0.1 10.122.0.2; do
 	for try in 1 2 3; do

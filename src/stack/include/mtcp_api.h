@@ -51,6 +51,10 @@ void mtcp_destroy(void);
 int mtcp_getconf(struct mtcp_conf *conf);
 int mtcp_setconf(const struct mtcp_conf *conf);
 
+/* Binds the calling thread to application core `cpu`'s CPU: the config's
+ * core_list entry, else a CPU the default placement leaves to VMs (never
+ * kbswitch's when there is a choice).  mTCP binds to CPU `cpu` itself,
+ * which is what happens before mtcp_init() or past the app cores. */
 int mtcp_core_affinitize(int cpu);
 
 mctx_t mtcp_create_context(int cpu);

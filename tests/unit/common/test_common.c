@@ -333,6 +333,19 @@ static void placement(void)
 	CHECK_EQ(kb_place_vm_cpus(&s, buf, sizeof(buf)), 2);
 	CHECK_STR(buf, "2,5");
 	CHECK_EQ(kb_place_vm_cpus(&s, buf, 3), -1);
+	/* app core i: the i-th VM CPU, round robin, never the switch's 7 */
+	CHECK_EQ(kb_place_vm_cpu(&s, 0), 2);
+	CHECK_EQ(kb_place_vm_cpu(&s, 1), 5);
+	CHECK_EQ(kb_place_vm_cpu(&s, 2), 2);
+	CHECK_EQ(kb_place_vm_cpu(&s, -1), -1);
+	CPU_ZERO(&s);
+	CPU_SET(0, &s);
+	CPU_SET(1, &s);
+	CHECK_EQ(kb_place_vm_cpu(&s, 1), 0);   /* 2 CPUs: CPU 1 is the switch's */
+	CPU_CLR(1, &s);
+	CHECK_EQ(kb_place_vm_cpu(&s, 3), 0);   /* one CPU: everything shares it */
+	CPU_ZERO(&s);
+	CHECK_EQ(kb_place_vm_cpu(&s, 0), -1);
 }
 
 static void write_file(const char *path, const char *text)

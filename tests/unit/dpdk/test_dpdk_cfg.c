@@ -204,4 +204,45 @@ static void rxtx_placement(void)
 		  "vm.conf:4:8: rxtx: expected auto, threads or inline, got 'fast'");
 }
 
-KBTEST_MAIN(T(routes), T(rxtx_placement), T(minimal_and_defaults), T(full_config), T(errors_have_positions), T(eal_args))
+/* where mtcp_core_affinitize(i) binds app thread i */
+static void app_cpus(void)
+{
+	static struct dpdk_cfg c;
+	cpu_set_t s;
+
+	/* no core_list, 2 CPUs: both app cores on CPU 0, off the switch's 1 */
+	CHECK(parse(BASE "mode = 1kb\nnum_cores = 3\n", &c) == NULL);
+	set_cpus(&s, 2);
+	CHECK_EQ(dpdk_cfg_app_cpu(&c, &s, 0), 0);
+	CHECK_EQ(dpdk_cfg_app_cpu(&c, &s, 1), 0);
+	CHECK_EQ(dpdk_cfg_app_cpu(&c, &s, 2), -1);    /* the RxTx core, not an app core */
+	CHECK_EQ(dpdk_cfg_app_cpu(&c, &s, -1), -1);
+	set_cpus(&s, 4);                               /* CPU 3 is the switch's */
+	CHECK_EQ(dpdk_cfg_app_cpu(&c, &s, 1), 1);
+	/* core_list: its entries, in order */
+	CHECK(parse(BASE "mode = 1kb\nnum_cores = 3\ncore_list = 1,0,1\n", &c) == NULL);
+	CHECK_EQ(dpdk_cfg_app_cpu(&c, &s, 0), 1);
+	CHECK_EQ(dpdk_cfg_app_cpu(&c, &s, 1), 0);
+	CHECK_EQ(dpdk_cfg_app_cpu(&c, &s, 2), -1);
+	/* single mode: one app core, whatever num_cores says */
+	CHECK(parse(BASE "num_cores = 2\ncore_list = 1,0\n", &c) == NULL);
+	CHECK_EQ(dpdk_cfg_app_cpu(&c, &s, 0), 1);
+	CHECK_EQ(dpdk_cfg_app_cpu(&c, &s, 1), -1);
+	/* the process's set: core_list's CPUs, else all but the switch's */
+	cpu_set_t vm;
+
+	dpdk_cfg_vm_cpuset(&c, &s, &vm);
+	CHECK_EQ(CPU_COUNT(&vm), 2);
+	CHECK(CPU_ISSET(0, &vm) && CPU_ISSET(1, &vm));
+	CHECK(parse(BASE "mode = 1kb\nnum_cores = 3\n", &c) == NULL);
+	set_cpus(&s, 2);
+	dpdk_cfg_vm_cpuset(&c, &s, &vm);
+	CHECK_EQ(CPU_COUNT(&vm), 1);
+	CHECK(CPU_ISSET(0, &vm));
+	set_cpus(&s, 1);                               /* one CPU: all of it */
+	dpdk_cfg_vm_cpuset(&c, &s, &vm);
+	CHECK_EQ(CPU_COUNT(&vm), 1);
+	CHECK(CPU_ISSET(0, &vm));
+}
+
+KBTEST_MAIN(T(routes), T(rxtx_placement), T(app_cpus), T(minimal_and_defaults), T(full_config), T(errors_have_positions), T(eal_args))
