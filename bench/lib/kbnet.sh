@@ -150,14 +150,23 @@ kbnet_server() {
 kbnet_tests() {
 	local mode=$1 sfx=$2 t i
 	shift 2
+	local x0 x1
 	for t in "$@"; do
 		for i in $(seq "$REPS"); do
+			# bulk pairs carry the host's hand-off speed before and after
+			# (report.py splits their ratios by the host's spell)
+			x0=
+			[[ -z $sfx && $t == bulk* ]] && x0=$(xcpu_gbs 0.2)
 			# the kernel's run of the same test, right before (see bench/run)
 			[[ -z $sfx ]] && (( KERNEL )) && kern_test "$t" "$mode"
 			log "kbnet $mode ($TOPOLOGY) $t$sfx ($i/$REPS)"
 			# shellcheck disable=SC2046
 			timeout $((SECS + 60)) "$PERF" -f "$TMP/vm2-$mode.conf" -c 10.204.0.1 --json \
-				$(test_args "$t") 2>>"$TMP/kbnet-cli-$mode.err" | record "kbnet-$mode" "$mode" "$t$sfx"
+				$(test_args "$t") 2>>"$TMP/kbnet-cli-$mode.err" >"$TMP/kbnet-run.json"
+			x1=
+			[[ -n $x0 ]] && x1=$(xcpu_gbs 0.2)
+			REC_EXTRA=$([[ -n $x0 && -n $x1 ]] && echo "{\"xcpu_before\":$x0,\"xcpu_after\":$x1}") \
+				record "kbnet-$mode" "$mode" "$t$sfx" <"$TMP/kbnet-run.json"
 		done
 	done
 }

@@ -102,6 +102,7 @@ def main():
     table = render(head, lines)
     shared = render(*sharing_rows(kb_sides, idle, val, raw))
     versus = render(*mode_rows(kb_sides, val, raw))
+    spells = render(*spell_rows(kb_sides, raw))
     date = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
     print(f"kbnet bench, {date}, {a.machine}; {a.secs} s x {a.reps}, medians")
     print("kernel: Linux TCP, netns kbbA <-> veth <-> bridge <-> veth <-> kbbB")
@@ -110,6 +111,10 @@ def main():
             "ports wired directly (vhost-user <-> virtio-user; no kbswitch)")
     print("kbnet: two VM processes, kbperf on the stack, " + topo)
     print("\n".join(table))
+    if spells:
+        print("Bulk by the host's spell (kbxcpu before the kernel run and after the kbnet run of")
+        print(f"a pair both below {SLOW_GBS:.0f} GB/s: slow; both above: fast): kbnet/kernel (pairs):")
+        print("\n".join(spells))
     if shared:
         print("CPUs shared: the idle CPU of the switch + 2 VMs (/proc, % of one core), and a")
         print("third VM attached to the switch but idle (conf/forward3_script.bess), with / without:")
@@ -131,7 +136,8 @@ def main():
                         "kbnet": topo},
            "notes": notes, "results": out, "idle": idle, "rr64_hist_ns": hist,
            "ratios": {f"{s}/{t}/{m}": r for (s, t, m), r in ratios.items()},
-           "table": table, "sharing_table": shared, "modes_table": versus}
+           "table": table, "sharing_table": shared, "modes_table": versus,
+           "spells_table": spells}
     with open(a.out, "w") as f:
         json.dump(doc, f, indent=1)
     return 0
@@ -192,6 +198,40 @@ def sharing_rows(kb_sides, idle, val, raw):
         if any_v:
             lines.append(row)
     return head, lines
+
+
+# kbxcpu's GB/s below which the host is in its slow spell (docs/design.md:
+# ~19-20 GB/s slow, ~44-45 fast on the VMs measured)
+SLOW_GBS = 30.0
+
+
+def spell_rows(kb_sides, raw):
+    """Bulk ratios (kbnet/kernel) split by the host's spell: a pair counts
+    as slow or fast when kbxcpu said so both before its kernel run and after
+    its kbnet run, else as mixed; each cell is the median ratio and the
+    number of pairs."""
+    head = [""] + kb_sides
+    lines = []
+    for label, test in (("throughput, 1 flow", "bulk1"), ("throughput, 4 flows", "bulk4")):
+        for spell in ("slow", "fast", "mixed"):
+            row, any_v = [f"{label}, {spell} spell"], False
+            for s in kb_sides:
+                mode = s[len("kbnet-"):]
+                kern = [k for k in runs_of(raw, "kernel", test) if k.get("pair") == mode]
+                pairs = [(a, b) for a, b in zip(runs_of(raw, s, test), kern)
+                         if a.get("xcpu_before") is not None and a.get("xcpu_after") is not None]
+                sel = [(a, b) for a, b in pairs if spell_of(a) == spell]
+                r = paired_ratio([a for a, _ in sel], [b for _, b in sel], "gbps")
+                any_v |= r is not None
+                row.append(f"{r:.2f}x ({len(sel)})" if r is not None else "-")
+            if any_v:
+                lines.append(row)
+    return head, lines
+
+
+def spell_of(run):
+    slow = [g < SLOW_GBS for g in (run["xcpu_before"], run["xcpu_after"])]
+    return "slow" if all(slow) else ("fast" if not any(slow) else "mixed")
 
 
 def mode_rows(kb_sides, val, raw):
