@@ -120,9 +120,9 @@ def main():
         print("third VM attached to the switch but idle (conf/forward3_script.bess), with / without:")
         print("\n".join(shared))
     if versus:
-        print("Each mode against single mode, from their medians (downloads: round by round,")
-        print("the modes taking turns; 1.00 = as good, below 1 worse; the host notes below")
-        print("say whether the host changed speed in between):")
+        print("Each mode against single mode (1.00 = as good, below 1 worse): bulk from their")
+        print("kernel ratios within one host spell, downloads round by round (the modes take")
+        print("turns), the rest from their medians:")
         print("\n".join(versus))
     for n in notes:
         print(f"note: {n['side']}: {n['note']}")
@@ -205,6 +205,21 @@ def sharing_rows(kb_sides, idle, val, raw):
 SLOW_GBS = 30.0
 
 
+def spell_pairs(raw, side, test):
+    """{spell: [kbnet/kernel ratio of each pair]} for a kbnet side's test,
+    from the pairs that carry kbxcpu probes (bulk tests)."""
+    mode = side[len("kbnet-"):]
+    kern = [k for k in runs_of(raw, "kernel", test) if k.get("pair") == mode]
+    out = {}
+    for a, b in zip(runs_of(raw, side, test), kern):
+        if a.get("xcpu_before") is None or a.get("xcpu_after") is None:
+            continue
+        r = paired_ratio([a], [b], "gbps")
+        if r is not None:
+            out.setdefault(spell_of(a), []).append(r)
+    return out
+
+
 def spell_rows(kb_sides, raw):
     """Bulk ratios (kbnet/kernel) split by the host's spell: a pair counts
     as slow or fast when kbxcpu said so both before its kernel run and after
@@ -213,18 +228,13 @@ def spell_rows(kb_sides, raw):
     head = [""] + kb_sides
     lines = []
     for label, test in (("throughput, 1 flow", "bulk1"), ("throughput, 4 flows", "bulk4")):
+        by_side = {s: spell_pairs(raw, s, test) for s in kb_sides}
         for spell in ("slow", "fast", "mixed"):
-            row, any_v = [f"{label}, {spell} spell"], False
+            row = [f"{label}, {spell} spell"]
             for s in kb_sides:
-                mode = s[len("kbnet-"):]
-                kern = [k for k in runs_of(raw, "kernel", test) if k.get("pair") == mode]
-                pairs = [(a, b) for a, b in zip(runs_of(raw, s, test), kern)
-                         if a.get("xcpu_before") is not None and a.get("xcpu_after") is not None]
-                sel = [(a, b) for a, b in pairs if spell_of(a) == spell]
-                r = paired_ratio([a for a, _ in sel], [b for _, b in sel], "gbps")
-                any_v |= r is not None
-                row.append(f"{r:.2f}x ({len(sel)})" if r is not None else "-")
-            if any_v:
+                rs = by_side[s].get(spell, [])
+                row.append(f"{statistics.median(rs):.2f}x ({len(rs)})" if rs else "-")
+            if any(by_side[s].get(spell) for s in kb_sides):
                 lines.append(row)
     return head, lines
 
@@ -234,11 +244,26 @@ def spell_of(run):
     return "slow" if all(slow) else ("fast" if not any(slow) else "mixed")
 
 
+def same_spell_ratio(raw, side, test):
+    """side against single mode on a bulk test, within one host spell: the
+    ratio of their median kbnet/kernel ratios in the slow or fast spell
+    where both have the most pairs; (ratio, spell) or None."""
+    mine, single = spell_pairs(raw, side, test), spell_pairs(raw, "kbnet-single", test)
+    both = [(min(len(mine[sp]), len(single[sp])), sp) for sp in ("slow", "fast")
+            if mine.get(sp) and single.get(sp)]
+    if not both:
+        return None
+    sp = max(both)[1]
+    return statistics.median(mine[sp]) / statistics.median(single[sp]), sp
+
+
 def mode_rows(kb_sides, val, raw):
     """Each non-single mode as a fraction of single mode's performance:
     1.00 is as good, 0.80 is 20% worse (latency inverted so that higher is
-    better on every row).  Downloads, whose rounds the modes take in turns,
-    by the median of round-by-round ratios; the rest by their medians."""
+    better on every row).  Bulk within one host spell (same_spell_ratio:
+    the kernel's ratio carries the spell out); downloads, whose rounds the
+    modes take in turns, by the median of round-by-round ratios; the rest
+    by their medians."""
     if "kbnet-single" not in kb_sides:
         return [], []
     others = [s for s in kb_sides if s != "kbnet-single"]
@@ -255,14 +280,18 @@ def mode_rows(kb_sides, val, raw):
             if a is None or not b or not a:
                 row.append("n/a")
                 continue
-            q = a / b if higher else b / a
+            q, cell = (a / b if higher else b / a), None
+            if test.startswith("bulk"):
+                ss = same_spell_ratio(raw, s, test)
+                if ss is not None:
+                    q, cell = ss[0], f"{ss[0]:.2f} ({ss[1]} spell)"
             if test == "dl3m":
                 mine, single = runs_of(raw, s, test), runs_of(raw, "kbnet-single", test)
                 p = (paired_ratio(mine, single, metric) if higher
                      else paired_ratio(single, mine, metric))
                 q = p if p is not None else q
             any_v = True
-            row.append(f"{q:.2f}")
+            row.append(cell or f"{q:.2f}")
         if any_v:
             lines.append(row)
     return (head, lines) if others else ([], [])
