@@ -124,6 +124,7 @@ struct tcp_stats {
 	uint64_t syncookies_sent, syncookies_recv, syncookies_failed, syncookies_acc_full,
 		 syncookies_no_pcb;
 	uint64_t rcv_no_range, rcv_ooo, rcv_dup;
+	uint64_t dsack_tx, dsack_rx;  /* D-SACKs sent (data that came twice), received */
 	uint64_t fast_rexmt, sack_recovery, rto_fired, persist_probe, syn_rexmt, tlp_probe;
 	uint64_t keepalive_probe, keepalive_timeout;
 	uint64_t rack_lost, rack_timer;   /* runs RACK declared lost; its timer fired */
@@ -177,6 +178,10 @@ struct tcp_pcb {
 	uint32_t ts_recent;
 	uint8_t unacked_segs;     /* delayed ACK */
 	bool ack_now;
+	/* RFC 2883: the next ACK's first SACK block reports [dsack_s,
+	 * dsack_e), data that arrived twice */
+	bool dsack;
+	uint32_t dsack_s, dsack_e;
 
 	/* timing, congestion, recovery */
 	struct tcp_rtt rtt;

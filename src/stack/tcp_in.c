@@ -456,6 +456,11 @@ static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
 	/* an ACK without blocks still prunes what it covers: stale ranges
 	 * below SND.UNA would count as SACKed bytes (RACK's reordering
 	 * window: 0 past three segments' worth) and keep RACK scanning */
+	bool dsack = p->sack_ok && sack_is_dsack(s->ack, (const uint32_t (*)[2])s->sack, s->n_sack);
+	bool was_in_recovery = p->in_recovery;
+
+	if (dsack)
+		p->st->stats.dsack_rx++;
 	if (p->sack_ok && (s->n_sack || p->sack.n))
 		sack_update(&p->sack, s->ack, p->snd_max, (const uint32_t (*)[2])s->sack, s->n_sack);
 
@@ -474,6 +479,9 @@ static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
 		p->prr_last = d > 0 ? (uint32_t)d : 0;
 		p->prr_delivered += p->prr_last;
 	}
+	if (p->sack_ok)
+		rack_update_reo_wnd(&p->rack, p->snd_una, p->snd_nxt, dsack,
+				    was_in_recovery && !p->in_recovery);
 	if (p->sack_ok && p->state != TCP_SYN_RCVD && p->rack.n) {
 		rack_on_ack(&p->rack, p->snd_una, &p->sack, p->st->now,
 			    p->rtt.srtt + 4 * p->rtt.rttvar);
@@ -516,6 +524,17 @@ static bool fin_input(struct tcp_pcb *p)
 	return true;
 }
 
+/* Data [s, e) arrived a second time: the next ACK says so (RFC 2883), so
+ * the sender can tell a resend it did not need. */
+static void note_dsack(struct tcp_pcb *p, uint32_t s, uint32_t e)
+{
+	if (!p->sack_ok || !seq_lt(s, e))
+		return;
+	p->dsack = true;
+	p->dsack_s = s;
+	p->dsack_e = e;
+}
+
 /* Returns false when p was freed. */
 static bool data_input(struct tcp_pcb *p, const struct tcp_seg *s)
 {
@@ -553,7 +572,9 @@ static bool data_input(struct tcp_pcb *p, const struct tcp_seg *s)
 			p->ack_now = true;
 			break;
 		case RCV_OLD:
+			/* every byte already held out of order */
 			st->stats.rcv_dup++;
+			note_dsack(p, s->seq, s->seq + s->len);
 			p->ack_now = true;
 			break;
 		}
@@ -594,6 +615,10 @@ static void established_input(struct tcp_pcb *p, struct tcp_seg *s)
 	}
 	if (!seq_acceptable(p, s, seglen)) {
 		st->stats.out_of_window++;
+		/* data wholly below RCV.NXT: a resend of what we have */
+		if (s->len && !(s->flags & TH_RST) && seq_leq(s->seq + s->len, p->rb.nxt) &&
+		    seq_geq(s->seq + s->len, p->rb.nxt - p->rb.cap))
+			note_dsack(p, s->seq, s->seq + s->len);
 		if (!(s->flags & TH_RST))
 			tcp_send_ack(p);
 		return;
@@ -646,10 +671,12 @@ static void established_input(struct tcp_pcb *p, struct tcp_seg *s)
 			 * still counts, so keep the segment's end */
 			p->ack_now = true;
 			st->stats.rcv_dup++;
+			note_dsack(p, s->seq, s->seq + s->len);
 			s->seq += s->len;
 			s->len = 0;
 		} else {
 			/* the pieces stay: rcvbuf_insert_frags() trims them */
+			note_dsack(p, s->seq, p->rb.nxt);
 			s->len -= skip;
 			s->seq = p->rb.nxt;
 		}

@@ -86,10 +86,29 @@ static size_t put_opts(const struct tcp_pcb *p, uint8_t *o, uint32_t ts)
 		memcpy(o + n + 4, &e, 4);
 		n += 8;
 	}
-	if (p->sack_ok && p->rb.n_ooo) {
+	if (p->sack_ok && (p->rb.n_ooo || p->dsack)) {
 		uint32_t blk[4][2];
-		int max = (int)((40 - n - 4) / 8);
-		int nb = rcvbuf_sack_blocks(&p->rb, blk, max > 4 ? 4 : max);
+		int max = (int)((40 - n - 4) / 8), nb = 0;
+
+		if (max > 4)
+			max = 4;
+		if (p->dsack) {
+			/* RFC 2883: the duplicate first, then the block
+			 * holding it, if any, then the others */
+			blk[nb][0] = p->dsack_s;
+			blk[nb++][1] = p->dsack_e;
+		}
+		nb += rcvbuf_sack_blocks(&p->rb, blk + nb, max - nb);
+		for (int i = 2; p->dsack && i < nb; i++)
+			if (seq_leq(blk[i][0], p->dsack_s) && seq_leq(p->dsack_e, blk[i][1])) {
+				uint32_t t0 = blk[1][0], t1 = blk[1][1];
+
+				blk[1][0] = blk[i][0];
+				blk[1][1] = blk[i][1];
+				blk[i][0] = t0;
+				blk[i][1] = t1;
+				break;
+			}
 
 		o[n++] = TCP_OPT_NOP;
 		o[n++] = TCP_OPT_NOP;
@@ -149,6 +168,11 @@ int tcp_xmit(struct tcp_pcb *p, uint32_t seq, uint32_t len, uint8_t flags)
 	uint8_t *opt = (uint8_t *)(th + 1);
 	uint32_t ts = tcp_ts_now(st);
 	size_t olen = (flags & TH_SYN) ? put_syn_opts(p, opt, ts) : put_opts(p, opt, ts);
+
+	if (p->dsack && p->sack_ok && !(flags & TH_SYN)) {
+		p->dsack = false;   /* reported once (RFC 2883) */
+		st->stats.dsack_tx++;
+	}
 	/* per wire segment: what the MSS leaves after these options (SACK
 	 * blocks can outgrow the timestamp's allowance) */
 	uint32_t seg_room = tcp_room(p, olen, false);

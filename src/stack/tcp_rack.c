@@ -9,6 +9,7 @@ void rack_init(struct tcp_rack *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->min_rtt_us = UINT32_MAX;
+	r->reo_wnd_mult = 1;
 }
 
 void rack_clear(struct tcp_rack *r)
@@ -190,6 +191,27 @@ void rack_on_ack(struct tcp_rack *r, uint32_t una, const struct tcp_scoreboard *
 		r->run[0].seq = una;
 }
 
+void rack_update_reo_wnd(struct tcp_rack *r, uint32_t una, uint32_t snd_nxt, bool dsack,
+			 bool recovery_ended)
+{
+	if (r->dsack_round_on && seq_geq(una, r->dsack_round))
+		r->dsack_round_on = false;
+	if (dsack && !r->dsack_round_on) {
+		/* at most one widening per round trip: one resend answered
+		 * twice is one piece of evidence, not many */
+		r->dsack_round_on = true;
+		r->dsack_round = snd_nxt;
+		if (r->reo_wnd_mult < UINT8_MAX)
+			r->reo_wnd_mult++;
+		r->reo_wnd_persist = 16;
+		/* a resend that was not needed: the network reorders (or
+		 * delays) rather than loses; keep a window from now on */
+		r->reord = true;
+	} else if (recovery_ended && r->reo_wnd_persist && --r->reo_wnd_persist == 0) {
+		r->reo_wnd_mult = 1;
+	}
+}
+
 uint32_t rack_reo_wnd(const struct tcp_rack *r, const struct tcp_scoreboard *sb,
 		      uint32_t srtt_us, uint32_t mss, bool in_recovery)
 {
@@ -202,9 +224,9 @@ uint32_t rack_reo_wnd(const struct tcp_rack *r, const struct tcp_scoreboard *sb,
 	}
 	if (r->min_rtt_us == UINT32_MAX)
 		return 0;
-	uint32_t w = r->min_rtt_us / 4;
+	uint64_t w = (uint64_t)(r->min_rtt_us / 4) * (r->reo_wnd_mult ? r->reo_wnd_mult : 1);
 
-	return w < srtt_us ? w : srtt_us;
+	return w < srtt_us ? (uint32_t)w : srtt_us;
 }
 
 int rack_detect_loss(struct tcp_rack *r, const struct tcp_scoreboard *sb,

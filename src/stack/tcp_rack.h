@@ -44,6 +44,12 @@ struct tcp_rack {
 	uint32_t fack;           /* highest sequence delivered */
 	bool have_fack;
 	bool reord;              /* reordering seen: keep a reordering window */
+	/* RFC 8985 6.2 step 4: each round trip with a D-SACK (a resend that
+	 * was not needed) widens the window by min_rtt/4, for 16 recoveries */
+	uint8_t reo_wnd_mult;    /* 1.. */
+	uint8_t reo_wnd_persist;
+	bool dsack_round_on;
+	uint32_t dsack_round;    /* SND.NXT when the last widening happened */
 };
 
 void rack_init(struct tcp_rack *r);
@@ -62,6 +68,11 @@ void rack_on_xmit(struct tcp_rack *r, uint32_t seq, uint32_t end, uint64_t now_u
  * what a retransmission's ACK acknowledges (see delivered()). */
 void rack_on_ack(struct tcp_rack *r, uint32_t una, const struct tcp_scoreboard *sb,
 		 uint64_t now_us, uint32_t stale_us);
+/* An ACK that moved SND.UNA to una, with a D-SACK or not (snd_nxt: the
+ * round's end), and whether it ended a loss recovery: RFC 8985 6.2 step 4's
+ * bookkeeping of the window's multiplier. */
+void rack_update_reo_wnd(struct tcp_rack *r, uint32_t una, uint32_t snd_nxt, bool dsack,
+			 bool recovery_ended);
 /* RFC 8985 6.2 step 4: the reordering window. */
 uint32_t rack_reo_wnd(const struct tcp_rack *r, const struct tcp_scoreboard *sb,
 		      uint32_t srtt_us, uint32_t mss, bool in_recovery);

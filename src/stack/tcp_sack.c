@@ -51,6 +51,15 @@ int sack_update(struct tcp_scoreboard *sb, uint32_t una, uint32_t snd_max,
 	return ok;
 }
 
+bool sack_is_dsack(uint32_t ack, const uint32_t (*blk)[2], int nblk)
+{
+	if (nblk < 1 || !seq_lt(blk[0][0], blk[0][1]))
+		return false;
+	if (seq_leq(blk[0][1], ack))
+		return true;
+	return nblk >= 2 && seq_leq(blk[1][0], blk[0][0]) && seq_leq(blk[0][1], blk[1][1]);
+}
+
 bool sack_is_sacked(const struct tcp_scoreboard *sb, uint32_t seq)
 {
 	for (int i = 0; i < sb->n; i++)

@@ -851,6 +851,7 @@ void tcp_stats_print(const struct tcp_stack *st, FILE *f)
 	fprintf(f, "\ntcp events:");
 	P(syncookies_sent); P(syncookies_recv);
 	P(no_pcb_rst_tx); P(bad_ack_rst_tx); P(rst_tx); P(rst_rx); P(challenge_ack); P(rcv_ooo); P(rcv_dup);
+	P(dsack_tx); P(dsack_rx);
 	P(fast_rexmt); P(sack_recovery); P(rack_lost); P(rack_timer); P(rto_fired); P(tlp_probe);
 	P(persist_probe); P(syn_rexmt); P(keepalive_probe); P(keepalive_timeout); P(tx_blocked);
 	/* the tail figure: RTOs per GB sent (retransmissions included) */

@@ -664,8 +664,54 @@ static void rack_one_pass_hole(void)
 	CHECK_EQ(rack_pipe(&r, &sb), 0);
 }
 
+/* RFC 2883 4: which first blocks are D-SACKs */
+static void dsack_detect(void)
+{
+	uint32_t below[2][2] = { { 900, 1000 }, { 3000, 4000 } };
+	uint32_t inside[2][2] = { { 3100, 3200 }, { 3000, 4000 } };
+	uint32_t plain[2][2] = { { 2000, 2500 }, { 3000, 4000 } };
+	uint32_t wrap[1][2] = { { 0xfffffff0u, 0x10 } };   /* below an ACK past the wrap */
+
+	CHECK(sack_is_dsack(1000, (const uint32_t (*)[2])below, 2));
+	CHECK(sack_is_dsack(1000, (const uint32_t (*)[2])below, 1));
+	CHECK(sack_is_dsack(1000, (const uint32_t (*)[2])inside, 2));
+	CHECK(!sack_is_dsack(1000, (const uint32_t (*)[2])inside, 1));
+	CHECK(!sack_is_dsack(1000, (const uint32_t (*)[2])plain, 2));
+	CHECK(!sack_is_dsack(1000, (const uint32_t (*)[2])plain, 0));
+	CHECK(sack_is_dsack(0x20, (const uint32_t (*)[2])wrap, 1));
+	CHECK(!sack_is_dsack(0x08, (const uint32_t (*)[2])wrap, 1));
+}
+
+/* RFC 8985 6.2 step 4: a D-SACK widens the reordering window by min_rtt/4
+ * once per round trip, up to SRTT; 16 recoveries without one shrink it */
+static void rack_dsack_widens_reo_wnd(void)
+{
+	struct tcp_rack r;
+	struct tcp_scoreboard sb = { 0 };
+
+	rack_init(&r);
+	r.min_rtt_us = 400;
+	CHECK_EQ(rack_reo_wnd(&r, &sb, 10000, 1000, true), 0);     /* no reordering yet */
+	rack_update_reo_wnd(&r, 1000, 5000, true, false);
+	CHECK(r.reord);                                            /* a resend not needed */
+	CHECK_EQ(rack_reo_wnd(&r, &sb, 10000, 1000, true), 200);   /* 2 x 400/4 */
+	rack_update_reo_wnd(&r, 2000, 6000, true, false);          /* same round: no more */
+	CHECK_EQ(rack_reo_wnd(&r, &sb, 10000, 1000, true), 200);
+	rack_update_reo_wnd(&r, 5000, 7000, true, false);          /* the round ended */
+	CHECK_EQ(rack_reo_wnd(&r, &sb, 10000, 1000, true), 300);
+	CHECK_EQ(rack_reo_wnd(&r, &sb, 250, 1000, true), 250);     /* at most SRTT */
+	for (int i = 0; i < 15; i++)
+		rack_update_reo_wnd(&r, 8000, 9000, false, true);
+	CHECK_EQ(rack_reo_wnd(&r, &sb, 10000, 1000, true), 300);
+	rack_update_reo_wnd(&r, 8000, 9000, false, false);         /* not a recovery's end */
+	CHECK_EQ(rack_reo_wnd(&r, &sb, 10000, 1000, true), 300);
+	rack_update_reo_wnd(&r, 8000, 9000, false, true);          /* the 16th */
+	CHECK_EQ(rack_reo_wnd(&r, &sb, 10000, 1000, true), 100);
+}
+
 KBTEST_MAIN(T(seq_wraparound), T(cksum_full_and_incremental),
 	    T(reassembly_in_order_and_ooo), T(reassembly_range_limit), T(reassembly_by_reference),
 	    T(reassembly_slot_limit), T(sndbuf_ring), T(sndbuf_by_reference), T(sack_scoreboard),
 	    T(rtt_estimator), T(reno_window), T(cubic_window), T(timer_wheel), T(rack_runs_and_loss),
-	    T(rack_probe_faster_than_min_rtt), T(rack_one_pass_hole))
+	    T(rack_probe_faster_than_min_rtt), T(rack_one_pass_hole), T(dsack_detect),
+	    T(rack_dsack_widens_reo_wnd))
