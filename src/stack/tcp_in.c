@@ -453,14 +453,14 @@ static bool ack_input(struct tcp_pcb *p, const struct tcp_seg *s)
 	uint32_t una0 = p->snd_una;
 	uint32_t sacked0 = p->sack.n ? sack_bytes_above(&p->sack, una0) : 0;
 
-	/* an ACK without blocks still prunes what it covers: stale ranges
-	 * below SND.UNA would count as SACKed bytes (RACK's reordering
-	 * window: 0 past three segments' worth) and keep RACK scanning */
 	bool dsack = p->sack_ok && sack_is_dsack(s->ack, (const uint32_t (*)[2])s->sack, s->n_sack);
 	bool was_in_recovery = p->in_recovery;
 
 	if (dsack)
 		p->st->stats.dsack_rx++;
+	/* an ACK without blocks still prunes what it covers: stale ranges
+	 * below SND.UNA would count as SACKed bytes (RACK's reordering
+	 * window: 0 past three segments' worth) and keep RACK scanning */
 	if (p->sack_ok && (s->n_sack || p->sack.n))
 		sack_update(&p->sack, s->ack, p->snd_max, (const uint32_t (*)[2])s->sack, s->n_sack);
 
