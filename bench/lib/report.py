@@ -285,6 +285,8 @@ def mode_rows(kb_sides, val, raw):
                 ss = same_spell_ratio(raw, s, test)
                 if ss is not None:
                     q, cell = ss[0], f"{ss[0]:.2f} ({ss[1]} spell)"
+                elif spell_pairs(raw, s, test) and spell_pairs(raw, "kbnet-single", test):
+                    cell = f"{q:.2f} (medians: spells differ)"
             if test == "dl3m":
                 mine, single = runs_of(raw, s, test), runs_of(raw, "kbnet-single", test)
                 p = (paired_ratio(mine, single, metric) if higher
