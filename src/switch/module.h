@@ -122,13 +122,22 @@ struct module {
 	void *priv;
 };
 
+/* The bytes of b's frames (whole chains). */
+static inline uint32_t pkt_batch_bytes(const struct pkt_batch *b)
+{
+	uint32_t n = 0;
+
+	for (uint16_t i = 0; i < b->cnt; i++)
+		n += b->pkts[i]->pkt_len;
+	return n;
+}
+
 /* Send b out of ogate; consumes every packet in it. */
 static inline void module_emit(struct worker *w, struct module *m, int og,
 			       struct pkt_batch *b)
 {
 	struct ogate *g;
 	struct capture *cap;
-	uint16_t i;
 
 	if (!b->cnt)
 		return;
@@ -139,8 +148,7 @@ static inline void module_emit(struct worker *w, struct module *m, int og,
 		return;
 	}
 	g->st.pkts += b->cnt;
-	for (i = 0; i < b->cnt; i++)
-		g->st.bytes += b->pkts[i]->pkt_len;
+	g->st.bytes += pkt_batch_bytes(b);
 	cap = __atomic_load_n(&g->cap, __ATOMIC_ACQUIRE);
 	if (unlikely(cap != NULL))
 		capture_burst(cap, b);

@@ -22,13 +22,12 @@
 static inline uint16_t port_rx_burst(uint16_t pid, uint16_t q, struct pkt_batch *b, uint16_t *want)
 {
 	uint16_t n = rte_eth_rx_burst(pid, q, b->pkts, *want ? *want : KB_BURST);
-	uint32_t bytes = 0, next;
+	uint32_t bytes, next;
 
 	b->cnt = n;
 	if (!n)
 		return 0;
-	for (uint16_t i = 0; i < n; i++)
-		bytes += b->pkts[i]->pkt_len;
+	bytes = pkt_batch_bytes(b);
 	/* n * PORT_RX_BYTES / bytes frames of this burst's mean length */
 	next = (uint32_t)((uint64_t)n * PORT_RX_BYTES / (bytes ? bytes : 1));
 	*want = (uint16_t)(next < 1 ? 1 : next > KB_BURST ? KB_BURST : next);

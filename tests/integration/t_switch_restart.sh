@@ -76,11 +76,21 @@ idle_blocked() {
 	done
 	return 1
 }
+# finished_through_this: the download ended, and its rest went to VM 2
+# through this switch: both ports came back (at 70+ Gbit/s the rest of 1 GB
+# takes ~0.1 s, and epwget's exit takes VM 2's port down again before a
+# poll may see both up)
+finished_through_this() { [[ -n ${WGET:-} ]] && ! kb_alive "$WGET" && (( $(to_vm2 || echo 0) > 0 )); }
+came_back() { links_up "$1" || finished_through_this; }
 # restarted WHAT PORTS T0: the ports came back and the saved entry with them
 restarted() {
-	if kb_wait_for 30 links_up "$2"; then
+	if kb_wait_for 30 came_back "$2"; then
 		kb_check "$1: the saved entry is back (kbctl save, KB_L2_SAVED)" saved_back
-		kb_pass "$1: the ports came back by themselves ($(( ($(date +%s%N) - $3) / 1000000 )) ms after the start)"
+		if links_up "$2"; then
+			kb_pass "$1: the ports came back by themselves ($(( ($(date +%s%N) - $3) / 1000000 )) ms after the start)"
+		else
+			kb_pass "$1: the ports came back by themselves: the download's rest ($(( $(to_vm2) >> 20 )) MB) went through this switch"
+		fi
 	elif [[ -n ${WGET:-} ]] && ! kb_alive "$WGET"; then
 		kb_fail "$1: VM 2 (epwget) has exited: the download ended before this restart"
 		return 1
