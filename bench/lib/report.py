@@ -77,10 +77,7 @@ def main():
     def ratio(side, test, metric):
         """kbnet/kernel: the median over the pairs (each kbnet run and the
         kernel run just before it); without pairs, the medians' ratio."""
-        mode = side[len("kbnet-"):]
-        r = paired_ratio(runs_of(raw, side, test),
-                         [k for k in runs_of(raw, "kernel", test) if k.get("pair") == mode],
-                         metric)
+        r = paired_ratio(runs_of(raw, side, test), kernel_pairs(raw, side, test), metric)
         if r is not None:
             return r
         v, k = val(side, test, metric), val("kernel", test, metric)
@@ -159,6 +156,13 @@ def runs_of(raw, side, name):
     return [r for r in raw if r["side"] == side and r["name"] == name]
 
 
+def kernel_pairs(raw, side, name):
+    """The kernel's runs of a test that sat next to a kbnet side's runs,
+    in order: run i pairs with that side's run i."""
+    mode = side[len("kbnet-"):]
+    return [k for k in runs_of(raw, "kernel", name) if k.get("pair") == mode]
+
+
 def paired_ratio(num, den, metric):
     """The median of num[i]/den[i] over the pairs where both runs are good
     (each num run came right after its den run); None without one."""
@@ -208,10 +212,8 @@ SLOW_GBS = 30.0
 def spell_pairs(raw, side, test):
     """{spell: [kbnet/kernel ratio of each pair]} for a kbnet side's test,
     from the pairs that carry kbxcpu probes (bulk tests)."""
-    mode = side[len("kbnet-"):]
-    kern = [k for k in runs_of(raw, "kernel", test) if k.get("pair") == mode]
     out = {}
-    for a, b in zip(runs_of(raw, side, test), kern):
+    for a, b in zip(runs_of(raw, side, test), kernel_pairs(raw, side, test)):
         if a.get("xcpu_before") is None or a.get("xcpu_after") is None:
             continue
         r = paired_ratio([a], [b], "gbps")

@@ -12,16 +12,28 @@ int kb_place_switch_cpu(const cpu_set_t *allowed)
 	return -1;
 }
 
+void kb_place_vm_set(const cpu_set_t *allowed, cpu_set_t *out)
+{
+	int sw = kb_place_switch_cpu(allowed);
+
+	CPU_ZERO(out);
+	CPU_OR(out, out, allowed);
+	if (sw >= 0)
+		CPU_CLR(sw, out);
+}
+
 int kb_place_vm_cpus(const cpu_set_t *allowed, char *buf, size_t len)
 {
-	int sw = kb_place_switch_cpu(allowed), n = 0;
+	cpu_set_t vm;
+	int n = 0;
 	size_t o = 0;
 
 	if (!len)
 		return -1;
+	kb_place_vm_set(allowed, &vm);
 	buf[0] = '\0';
 	for (int i = 0; i < CPU_SETSIZE; i++) {
-		if (!CPU_ISSET(i, allowed) || i == sw)
+		if (!CPU_ISSET(i, &vm))
 			continue;
 		int w = snprintf(buf + o, len - o, "%s%d", n ? "," : "", i);
 
@@ -35,15 +47,13 @@ int kb_place_vm_cpus(const cpu_set_t *allowed, char *buf, size_t len)
 
 int kb_place_vm_cpu(const cpu_set_t *allowed, int core)
 {
-	int sw = kb_place_switch_cpu(allowed), n = CPU_COUNT(allowed) - (sw >= 0);
+	cpu_set_t vm;
 
-	if (core < 0 || n <= 0)
+	kb_place_vm_set(allowed, &vm);
+	if (core < 0 || CPU_COUNT(&vm) == 0)
 		return -1;
-	for (int i = 0, k = core % n; i < CPU_SETSIZE; i++) {
-		if (!CPU_ISSET(i, allowed) || i == sw)
-			continue;
-		if (k-- == 0)
+	for (int i = 0, k = core % CPU_COUNT(&vm); i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &vm) && k-- == 0)
 			return i;
-	}
 	return -1;
 }

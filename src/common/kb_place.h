@@ -17,7 +17,11 @@
  * than 2 CPUs (no choice to make). */
 int kb_place_switch_cpu(const cpu_set_t *allowed);
 
-/* The CPUs a VM floats over, as a list "0,1,2" in buf: allowed minus the
+/* The CPUs a VM floats over: allowed minus the switch's CPU (all of
+ * allowed when it holds fewer than 2).  The functions below read it. */
+void kb_place_vm_set(const cpu_set_t *allowed, cpu_set_t *out);
+
+/* The same CPUs as a list "0,1,2" in buf: allowed minus the
  * switch's CPU (all of allowed when it holds fewer than 2).  Returns the
  * number of CPUs, or -1 when buf is too small. */
 int kb_place_vm_cpus(const cpu_set_t *allowed, char *buf, size_t len);

@@ -16,21 +16,10 @@ bool dpdk_cfg_hugepages_ok(uint32_t mem_mb)
 
 int dpdk_cfg_cpus(const struct dpdk_cfg *cfg, const cpu_set_t *allowed)
 {
-	char buf[1024];
-	int n = 0;
+	cpu_set_t vm;
 
-	if (cfg->cpu[0] >= 0) {
-		for (int i = 0; i < cfg->num_cores; i++) {
-			bool seen = false;
-
-			for (int j = 0; j < i; j++)
-				seen |= cfg->cpu[j] == cfg->cpu[i];
-			n += !seen;
-		}
-		return n;
-	}
-	n = kb_place_vm_cpus(allowed, buf, sizeof(buf));
-	return n > 0 ? n : 1;
+	dpdk_cfg_vm_cpuset(cfg, allowed, &vm);
+	return CPU_COUNT(&vm) > 0 ? CPU_COUNT(&vm) : 1;
 }
 
 int dpdk_cfg_app_cpu(const struct dpdk_cfg *cfg, const cpu_set_t *allowed, int core)
@@ -44,17 +33,13 @@ int dpdk_cfg_app_cpu(const struct dpdk_cfg *cfg, const cpu_set_t *allowed, int c
 
 void dpdk_cfg_vm_cpuset(const struct dpdk_cfg *cfg, const cpu_set_t *allowed, cpu_set_t *out)
 {
-	CPU_ZERO(out);
-	if (cfg->cpu[0] >= 0) {
-		for (int i = 0; i < cfg->num_cores; i++)
-			CPU_SET(cfg->cpu[i], out);
+	if (cfg->cpu[0] < 0) {
+		kb_place_vm_set(allowed, out);
 		return;
 	}
-	int sw = kb_place_switch_cpu(allowed);
-
-	CPU_OR(out, out, allowed);
-	if (sw >= 0)
-		CPU_CLR(sw, out);
+	CPU_ZERO(out);
+	for (int i = 0; i < cfg->num_cores; i++)
+		CPU_SET(cfg->cpu[i], out);
 }
 
 bool dpdk_cfg_rxtx_inline(const struct dpdk_cfg *cfg, int cpus)
