@@ -54,7 +54,10 @@ void kb_rxintr_arm(struct kb_rxintr *q)
 	if (q->fd < 0 || q->armed)
 		return;
 	q->armed = true;
-	rte_eth_dev_rx_intr_enable(q->port, q->queue);
+	if (q->set_notify)
+		q->set_notify(q, true);
+	else
+		rte_eth_dev_rx_intr_enable(q->port, q->queue);
 }
 
 /* The kickfd of the vring our rx queue reads (the guest's tx ring). */
@@ -86,6 +89,10 @@ void kb_rxintr_disarm(struct kb_rxintr *q)
 	if (q->fd < 0 || !q->armed)
 		return;
 	q->armed = false;
+	if (q->set_notify) {
+		q->set_notify(q, false);
+		return;
+	}
 	rte_eth_dev_rx_intr_disable(q->port, q->queue);
 	if (q->vhost)
 		drain_vhost_kick(q);

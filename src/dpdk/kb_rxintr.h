@@ -13,6 +13,9 @@
  *                    drain it here, or it stays readable for ever.
  *   net_virtio_user  the fd is the queue's callfd; enable clears
  *                    VRING_AVAIL_F_NO_INTERRUPT; we drain the eventfd.
+ * A queue that is no ethdev's (kbswitch's own vhost-user port) brings its
+ * own fd and set_notify(), which turns the guest's kicks on and off and
+ * drains the fd.
  * Other drivers get no fd (kb_rxintr.fd == -1) and their pollers sleep in
  * steps as before; so do --pure-poll / pure_poll = yes users.
  *
@@ -33,6 +36,8 @@ struct kb_rxintr {
 	bool vhost;        /* drain the vring's kickfd */
 	bool armed;
 	int kickfd;        /* vhost: the last kickfd seen (made non-blocking) */
+	void (*set_notify)(struct kb_rxintr *q, bool on);   /* not an ethdev's */
+	void *ctx;         /* set_notify's */
 };
 
 /* Before rte_eth_dev_configure(): asks for rx queue interrupts in conf when

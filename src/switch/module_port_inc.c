@@ -2,13 +2,13 @@
 #include <rte_ethdev.h>
 
 #include "pipeline.h"
+#include "port.h"
 #include "port_offload.h"
-#include "port_pmd.h"
 #include "port_rx.h"
 
 struct port_inc {
-	struct module *port;
-	uint16_t pid;
+	struct module *port_mod;
+	struct port_base *port;
 	uint16_t nq;
 	bool offloads;
 	uint16_t want[RTE_MAX_QUEUES_PER_PORT];   /* per queue (port_rx.h) */
@@ -23,15 +23,17 @@ static int pinc_init(struct module *m, const struct script_args *a, struct kb_er
 		return -1;
 	if (!script_args_get(a, "port"))
 		return script_err_at(err, &a->pos, "PortInc: missing argument 'port'");
-	return pmd_port_claim(m, script_args_get(a, "port"), PORT_INC, -1, &p->port, err);
+	if (port_claim(m, script_args_get(a, "port"), PORT_INC, -1, &p->port_mod, err))
+		return -1;
+	p->port = port_base(p->port_mod);
+	return 0;
 }
 
 static int pinc_start(struct module *m, struct kb_err *err)
 {
 	struct port_inc *p = m->priv;
-	p->pid = pmd_port_id(p->port);
-	p->nq = (uint16_t)pmd_port_nb_queues(p->port, PORT_INC);
-	p->offloads = pmd_port_offloads(p->port);
+	p->nq = (uint16_t)p->port->nq[PORT_INC];
+	p->offloads = p->port->offloads;
 	return 0;
 }
 
@@ -42,7 +44,7 @@ static unsigned pinc_run(struct worker *w, struct module *m)
 	unsigned n = 0;
 
 	for (uint16_t q = 0; q < p->nq; q++) {
-		n += port_rx_burst(p->pid, q, &b, &p->want[q]);
+		n += port_rx_burst(p->port, q, &b, &p->want[q]);
 		if (p->offloads)
 			offload_rx_to_tx(b.pkts, b.cnt);
 		module_emit(w, m, 0, &b);
@@ -57,7 +59,7 @@ static int pinc_wakeups(struct module *m, struct kb_rxintr **out, int max)
 	if (p->nq > max)
 		return -1;
 	for (uint16_t q = 0; q < p->nq; q++)
-		if (!(out[q] = pmd_port_rxintr(p->port, q)))
+		if (!(out[q] = port_rxintr(p->port, q)))
 			return -1;
 	return p->nq;
 }
@@ -65,7 +67,7 @@ static int pinc_wakeups(struct module *m, struct kb_rxintr **out, int max)
 static void pinc_describe(const struct module *m, char *buf, size_t len)
 {
 	const struct port_inc *p = m->priv;
-	snprintf(buf, len, "port=%s", p->port->name);
+	snprintf(buf, len, "port=%s", p->port_mod->name);
 }
 
 const struct module_class mod_port_inc = {

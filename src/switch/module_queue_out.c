@@ -1,15 +1,14 @@
 /* QueueOut(port, qid): sends to one tx queue; what it can't take is freed and
  * counted in the module's drops. */
 #include "pipeline.h"
-#include "port_pmd.h"
+#include "port.h"
 #include "port_tx.h"
 
 struct queue_out {
-	struct module *port;
+	struct module *port_mod;
+	struct port_base *port;
 	int64_t qid;
-	uint16_t pid;
 	uint64_t sent;
-	struct port_offload *ol;
 };
 
 static int qout_init(struct module *m, const struct script_args *a, struct kb_err *err)
@@ -22,34 +21,28 @@ static int qout_init(struct module *m, const struct script_args *a, struct kb_er
 		return -1;
 	if (!script_args_get(a, "port"))
 		return script_err_at(err, &a->pos, "QueueOut: missing argument 'port'");
-	return pmd_port_claim(m, script_args_get(a, "port"), PORT_OUT, (int)q->qid,
-			      &q->port, err);
-}
-
-static int qout_start(struct module *m, struct kb_err *err)
-{
-	struct queue_out *q = m->priv;
-	q->pid = pmd_port_id(q->port);
-	q->ol = pmd_port_offload(q->port);
+	if (port_claim(m, script_args_get(a, "port"), PORT_OUT, (int)q->qid, &q->port_mod, err))
+		return -1;
+	q->port = port_base(q->port_mod);
 	return 0;
 }
 
 static void qout_process(struct worker *w, struct module *m, struct pkt_batch *b)
 {
 	struct queue_out *q = m->priv;
-	q->sent += port_tx(m, q->pid, (uint16_t)q->qid, b, q->ol);
+	q->sent += port_tx(m, q->port, (uint16_t)q->qid, b);
 }
 
 static int qout_tx_port(const struct module *m)
 {
 	const struct queue_out *q = m->priv;
-	return pmd_port_id(q->port);
+	return q->port->pid;
 }
 
 static void qout_describe(const struct module *m, char *buf, size_t len)
 {
 	const struct queue_out *q = m->priv;
-	snprintf(buf, len, "port=%s qid=%lld sent=%" PRIu64, q->port->name,
+	snprintf(buf, len, "port=%s qid=%lld sent=%" PRIu64, q->port_mod->name,
 		 (long long)q->qid, q->sent);
 }
 
@@ -59,7 +52,6 @@ const struct module_class mod_queue_out = {
 	.priv_size = sizeof(struct queue_out),
 	.max_igates = 1,
 	.init = qout_init,
-	.start = qout_start,
 	.process = qout_process,
 	.describe = qout_describe,
 	.tx_port = qout_tx_port,

@@ -10,15 +10,15 @@
 #include <rte_mempool.h>
 
 #include "pipeline.h"
-#include "port_pmd.h"
+#include "port.h"
 
-extern const struct module_class mod_pmdport, mod_queue_inc, mod_queue_out,
+extern const struct module_class mod_pmdport, mod_vhostport, mod_queue_inc, mod_queue_out,
 	mod_port_inc, mod_port_out, mod_l2forward, mod_replicate, mod_merge,
 	mod_sink, mod_source, mod_bypass, mod_rewrite, mod_roundrobin,
 	mod_random_update, mod_vlan_push, mod_vlan_pop, mod_port_security;
 
 static const struct module_class *const classes[] = {
-	&mod_pmdport, &mod_queue_inc, &mod_queue_out, &mod_port_inc,
+	&mod_pmdport, &mod_vhostport, &mod_queue_inc, &mod_queue_out, &mod_port_inc,
 	&mod_port_out, &mod_l2forward, &mod_replicate, &mod_merge, &mod_sink,
 	&mod_source, &mod_bypass, &mod_rewrite, &mod_roundrobin, &mod_random_update,
 	&mod_vlan_push, &mod_vlan_pop, &mod_port_security,
@@ -423,7 +423,7 @@ int pipeline_start(struct pipeline *pl, struct kb_err *err)
 
 	for (int i = 0; i < pl->n_mods; i++)
 		if (pl->mods[i]->cls->is_port)
-			n_mbufs += pmd_port_mbufs_needed(pl->mods[i]);
+			n_mbufs += port_mbufs_needed(pl->mods[i]);
 	pl->pool = rte_pktmbuf_pool_create("kbswitch_pool", n_mbufs, 256, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (!pl->pool)

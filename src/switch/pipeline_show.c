@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "port_pmd.h"
+#include "port.h"
 #include "pipeline.h"
 
 static void show_one(const struct module *m, FILE *out)
@@ -66,7 +66,7 @@ void pipeline_stats(struct pipeline *pl, FILE *out)
 		struct port_counters c;
 
 		if (m->cls->is_port) {
-			pmd_port_counters(m, &c);
+			port_counters((struct module *)m, &c);
 			fprintf(out, "port %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
 				" %" PRIu64 "\n", m->name, c.rx_pkts, c.rx_bytes, c.rx_drops,
 				c.tx_pkts, c.tx_bytes, c.tx_drops);

@@ -8,7 +8,7 @@
 #include <rte_vhost.h>
 
 #include "module.h"
-#include "port_offload.h"
+#include "port.h"
 
 #define VIRTIO_GUEST_CSUM (1ULL << 1)    /* VIRTIO_NET_F_GUEST_CSUM */
 #define VIRTIO_GUEST_TSO4 (1ULL << 7)    /* VIRTIO_NET_F_GUEST_TSO4 */
@@ -28,11 +28,13 @@ static struct peer_caps peer_takes(const struct port_offload *ol, uint16_t pid)
 {
 	struct peer_caps c;
 
-	if (ol->vhost) {
+	if (ol->vhost || ol->own_vhost) {
 		uint64_t f = 0;
-		int vid = rte_eth_vhost_get_vid_from_port_id(pid);
+		int vid = ol->vhost ? rte_eth_vhost_get_vid_from_port_id(pid) : -1;
 
-		if (vid < 0 || rte_vhost_get_negotiated_features(vid, &f) != 0)
+		if (ol->own_vhost)
+			f = __atomic_load_n(&ol->guest_features, __ATOMIC_RELAXED);
+		else if (vid < 0 || rte_vhost_get_negotiated_features(vid, &f) != 0)
 			f = 0;
 		c.csum = f & VIRTIO_GUEST_CSUM;
 		c.tso4 = (f & VIRTIO_GUEST_TSO4) && c.csum;
@@ -90,10 +92,10 @@ bool offload_fix_cksums(struct rte_mbuf *m, bool partial)
 	return true;
 }
 
-static uint16_t burst(struct module *m, uint16_t pid, uint16_t q, struct rte_mbuf **pkts,
+static uint16_t burst(struct module *m, struct port_base *pb, uint16_t q, struct rte_mbuf **pkts,
 		      uint16_t n)
 {
-	uint16_t sent = n ? rte_eth_tx_burst(pid, q, pkts, n) : 0;
+	uint16_t sent = n ? port_tx_burst(pb, q, pkts, n) : 0;
 
 	if (sent < n) {
 		m->drops += n - sent;
@@ -102,12 +104,12 @@ static uint16_t burst(struct module *m, uint16_t pid, uint16_t q, struct rte_mbu
 	return sent;
 }
 
-uint16_t port_offload_tx(struct module *m, struct port_offload *ol, uint16_t pid, uint16_t q,
-			 struct pkt_batch *b)
+uint16_t port_offload_tx(struct module *m, struct port_base *pb, uint16_t q, struct pkt_batch *b)
 {
 	struct rte_mbuf *out[KB_BURST], *segs[GSO_MAX_SEGS];
+	struct port_offload *ol = &pb->ol;
 	uint16_t n_out = 0, sent = 0;
-	struct peer_caps pc = peer_takes(ol, pid);
+	struct peer_caps pc = peer_takes(ol, pb->pid);
 
 	for (uint16_t i = 0; i < b->cnt; i++) {
 		struct rte_mbuf *p = b->pkts[i];
@@ -116,7 +118,7 @@ uint16_t port_offload_tx(struct module *m, struct port_offload *ol, uint16_t pid
 
 		if ((f & RTE_MBUF_F_TX_TCP_SEG) && !tso) {
 			/* in order: what came before it leaves first */
-			sent += burst(m, pid, q, out, n_out);
+			sent += burst(m, pb, q, out, n_out);
 			n_out = 0;
 			struct rte_gso_ctx ctx = ol->gso;
 			uint32_t hdr = (uint32_t)p->l2_len + p->l3_len + p->l4_len;
@@ -146,7 +148,7 @@ uint16_t port_offload_tx(struct module *m, struct port_offload *ol, uint16_t pid
 				ol->sw_cksum += offload_fix_cksums(segs[j], pc.csum);
 			}
 			for (int j = 0; j < k; j += KB_BURST)
-				sent += burst(m, pid, q, segs + j,
+				sent += burst(m, pb, q, segs + j,
 					      (uint16_t)(k - j < KB_BURST ? k - j : KB_BURST));
 			continue;
 		}
@@ -154,7 +156,7 @@ uint16_t port_offload_tx(struct module *m, struct port_offload *ol, uint16_t pid
 			ol->sw_cksum += offload_fix_cksums(p, false);
 		out[n_out++] = p;
 	}
-	sent += burst(m, pid, q, out, n_out);
+	sent += burst(m, pb, q, out, n_out);
 	b->cnt = 0;
 	return sent;
 }

@@ -78,9 +78,12 @@ static inline void offload_rx_to_tx(struct rte_mbuf **pkts, unsigned n)
 
 struct module;
 struct pkt_batch;
+struct port_base;
 
 struct port_offload {
-	bool vhost;              /* the far end is a guest: ask its features */
+	bool vhost;              /* the far end is a net_vhost guest: ask its features */
+	bool own_vhost;          /* a VhostPort's guest: guest_features says */
+	uint64_t guest_features; /* VhostPort: its guest's (0 while none is there) */
 	uint64_t tx_offloads;    /* else: what the port was configured with */
 	struct rte_gso_ctx gso;  /* a template: each frame sets its own gso_size */
 	uint64_t gso_frames, gso_segs, sw_cksum;
@@ -91,8 +94,7 @@ struct port_offload {
 
 /* Send a batch some of whose frames ask for offloads (port_tx.h); drops
  * are counted in m->drops.  Returns the frames sent. */
-uint16_t port_offload_tx(struct module *m, struct port_offload *ol, uint16_t pid, uint16_t q,
-			 struct pkt_batch *b);
+uint16_t port_offload_tx(struct module *m, struct port_base *pb, uint16_t q, struct pkt_batch *b);
 
 /* The checksums a frame asked for (TX_IPV4/TX_IPV6, TX_TCP_CKSUM or
  * TX_UDP_CKSUM, l2_len and l3_len set): complete (the flags cleared; true),

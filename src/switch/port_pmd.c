@@ -13,26 +13,30 @@
 #include "port_offload.h"
 #include "port_pmd.h"
 
-#define MAX_Q 16
+#define MAX_Q PORT_MAX_Q
 
 struct pmd_port {
+	struct port_base base;      /* first: port.h */
 	const char *src_key;        /* "vdev", "pci" or "port_id" */
 	char dev[256];              /* the vdev/pci string */
 	int64_t port_id;
-	int64_t nq[2];
 	int64_t qsize[2];
-	struct module *claim[2][MAX_Q];
 	bool probed;                /* we probed it, so we remove it */
 	bool started;
 	bool intr;                  /* rx interrupts configured */
 	bool cb_registered;
-	bool offloads;              /* frames may carry GSO/partial-checksum flags */
-	struct port_offload ol;     /* what to do for a far end that cannot take them */
-	uint16_t pid;
 	struct kb_rxintr rxintr[MAX_Q];
 };
 
-static const char *const dir_name[2] = {"incoming", "outgoing"};
+static struct kb_rxintr *pmd_rxintr(struct port_base *pb, int qid);
+static int pmd_counters(const struct port_base *pb, struct port_counters *c);
+static unsigned pmd_mbufs_needed(const struct port_base *pb);
+
+static const struct port_ops pmd_ops = {
+	.rxintr = pmd_rxintr,
+	.counters = pmd_counters,
+	.mbufs_needed = pmd_mbufs_needed,
+};
 
 static int pmd_init(struct module *m, const struct script_args *a, struct kb_err *err)
 {
@@ -42,15 +46,16 @@ static int pmd_init(struct module *m, const struct script_args *a, struct kb_err
 	const char *vdev = NULL, *pci = NULL;
 	int n = 0;
 
+	p->base.ops = &pmd_ops;
 	p->port_id = -1;
-	p->nq[0] = p->nq[1] = 1;
+	p->base.nq[0] = p->base.nq[1] = 1;
 	p->qsize[0] = p->qsize[1] = 1024;
 	if (script_args_check(a, "PMDPort", allowed, err) ||
 	    script_arg_str(a, "PMDPort", "vdev", 0, &vdev, err) ||
 	    script_arg_str(a, "PMDPort", "pci", 0, &pci, err) ||
 	    script_arg_int(a, "PMDPort", "port_id", 0, 0, RTE_MAX_ETHPORTS - 1, &p->port_id, err) ||
-	    script_arg_int(a, "PMDPort", "num_inc_q", 0, 1, MAX_Q, &p->nq[0], err) ||
-	    script_arg_int(a, "PMDPort", "num_out_q", 0, 1, MAX_Q, &p->nq[1], err) ||
+	    script_arg_int(a, "PMDPort", "num_inc_q", 0, 1, MAX_Q, &p->base.nq[0], err) ||
+	    script_arg_int(a, "PMDPort", "num_out_q", 0, 1, MAX_Q, &p->base.nq[1], err) ||
 	    script_arg_int(a, "PMDPort", "size_inc_q", 0, 64, 16384, &p->qsize[0], err) ||
 	    script_arg_int(a, "PMDPort", "size_out_q", 0, 64, 16384, &p->qsize[1], err))
 		return -1;
@@ -86,71 +91,18 @@ static int pmd_init(struct module *m, const struct script_args *a, struct kb_err
 	return 0;
 }
 
-unsigned pmd_port_mbufs_needed(const struct module *m)
+static unsigned pmd_mbufs_needed(const struct port_base *pb)
 {
-	const struct pmd_port *p = m->priv;
-	return (unsigned)(p->nq[0] * p->qsize[0] + p->nq[1] * p->qsize[1]);
+	return (unsigned)(pb->nq[0] * ((const struct pmd_port *)pb)->qsize[0] +
+			  pb->nq[1] * ((const struct pmd_port *)pb)->qsize[1]);
 }
 
-int pmd_port_claim(struct module *claimer, const struct script_value *v,
-		   enum port_dir dir, int qid, struct module **port, struct kb_err *err)
+static int pmd_counters(const struct port_base *pb, struct port_counters *c)
 {
-	struct module *m;
-	struct pmd_port *p;
-
-	if (!v || (v->type != SV_OBJ && v->type != SV_STR))
-		return script_err_at(err, v ? &v->pos : NULL, "%s: expected port=<a PMDPort>",
-				     claimer->cls->name);
-	m = pipeline_find(claimer->pl, v->s);
-	if (!m)
-		return script_err_at(err, &v->pos, "undefined name '%s'", v->s);
-	if (!m->cls->is_port)
-		return script_err_at(err, &v->pos, "%s: '%s' is a %s, expected a PMDPort",
-				     claimer->cls->name, v->s, m->cls->name);
-	p = m->priv;
-	if (qid >= p->nq[dir])
-		return script_err_at(err, &v->pos, "%s: port '%s' has %lld %s queue(s), no queue %d",
-				     claimer->cls->name, v->s, (long long)p->nq[dir], dir_name[dir], qid);
-	for (int q = 0; q < p->nq[dir]; q++)
-		if ((qid < 0 || q == qid) && p->claim[dir][q])
-			return script_err_at(err, &v->pos,
-					     "%s: %s queue %d of port '%s' is already claimed by '%s'",
-					     claimer->cls->name, dir_name[dir], q, v->s,
-					     p->claim[dir][q]->name);
-	for (int q = 0; q < p->nq[dir]; q++)
-		if (qid < 0 || q == qid)
-			p->claim[dir][q] = claimer;
-	*port = m;
-	return 0;
-}
-
-struct port_offload *pmd_port_offload(struct module *m)
-{
-	return &((struct pmd_port *)m->priv)->ol;
-}
-
-bool pmd_port_offloads(const struct module *m)
-{
-	return ((const struct pmd_port *)m->priv)->offloads;
-}
-
-uint16_t pmd_port_id(const struct module *m)
-{
-	return ((const struct pmd_port *)m->priv)->pid;
-}
-
-int pmd_port_nb_queues(const struct module *m, enum port_dir dir)
-{
-	return (int)((const struct pmd_port *)m->priv)->nq[dir];
-}
-
-int pmd_port_counters(const struct module *m, struct port_counters *c)
-{
-	const struct pmd_port *p = m->priv;
+	const struct pmd_port *p = (const struct pmd_port *)pb;
 	struct rte_eth_stats st;
 
-	memset(c, 0, sizeof(*c));
-	if (!p->started || rte_eth_stats_get(p->pid, &st) != 0)
+	if (!p->started || rte_eth_stats_get(pb->pid, &st) != 0)
 		return -1;
 	c->rx_pkts = st.ipackets;
 	c->rx_bytes = st.ibytes;
@@ -158,15 +110,6 @@ int pmd_port_counters(const struct module *m, struct port_counters *c)
 	c->tx_pkts = st.opackets;
 	c->tx_bytes = st.obytes;
 	c->tx_drops = st.oerrors;
-	/* A PortOut claims every queue: count each sender once. */
-	for (int q = 0; q < p->nq[PORT_OUT]; q++) {
-		const struct module *s = p->claim[PORT_OUT][q];
-		bool seen = false;
-		for (int k = 0; k < q && !seen; k++)
-			seen = p->claim[PORT_OUT][k] == s;
-		if (s && !seen)
-			c->tx_drops += __atomic_load_n(&s->drops, __ATOMIC_RELAXED);
-	}
 	return 0;
 }
 
@@ -178,11 +121,11 @@ static int find_or_probe(struct pmd_port *p, struct kb_err *err)
 	if (p->port_id >= 0) {
 		if (!rte_eth_dev_is_valid_port((uint16_t)p->port_id))
 			return kb_err_set(err, "no DPDK port %lld", (long long)p->port_id);
-		p->pid = (uint16_t)p->port_id;
+		p->base.pid = (uint16_t)p->port_id;
 		return 0;
 	}
 	snprintf(name, sizeof(name), "%.*s", (int)strcspn(p->dev, ","), p->dev);
-	if (rte_eth_dev_get_port_by_name(name, &p->pid) == 0)
+	if (rte_eth_dev_get_port_by_name(name, &p->base.pid) == 0)
 		return 0;   /* probed by EAL (-a / --vdev) */
 	if ((rc = rte_dev_probe(p->dev)) < 0)
 		/* EAL says only "Bad address" when no driver takes the name */
@@ -191,16 +134,16 @@ static int find_or_probe(struct pmd_port *p, struct kb_err *err)
 				  " (a vdev is named for its driver plus a number: net_vhost0, "
 				  "net_virtio_user0, net_tap0, net_pcap0, net_null0, ...)");
 	p->probed = true;
-	if (rte_eth_dev_get_port_by_name(name, &p->pid) != 0)
+	if (rte_eth_dev_get_port_by_name(name, &p->base.pid) != 0)
 		return kb_err_set(err, "'%s' probed but is not an ethdev", p->dev);
 	return 0;
 }
 
-struct kb_rxintr *pmd_port_rxintr(struct module *m, int qid)
+static struct kb_rxintr *pmd_rxintr(struct port_base *pb, int qid)
 {
-	struct pmd_port *p = m->priv;
+	struct pmd_port *p = (struct pmd_port *)pb;
 
-	if (!p->started || qid < 0 || qid >= p->nq[PORT_INC] || p->rxintr[qid].fd < 0)
+	if (!p->started || qid < 0 || qid >= pb->nq[PORT_INC] || p->rxintr[qid].fd < 0)
 		return NULL;
 	return &p->rxintr[qid];
 }
@@ -228,12 +171,12 @@ static int pmd_start(struct module *m, struct kb_err *err)
 
 	if (find_or_probe(p, err) < 0)
 		return -1;
-	if ((rc = rte_eth_dev_info_get(p->pid, &info)) < 0)
+	if ((rc = rte_eth_dev_info_get(p->base.pid, &info)) < 0)
 		return kb_err_set(err, "device info: %s", rte_strerror(-rc));
-	if (p->nq[0] > info.max_rx_queues || p->nq[1] > info.max_tx_queues)
+	if (p->base.nq[0] > info.max_rx_queues || p->base.nq[1] > info.max_tx_queues)
 		return kb_err_set(err, "the device has %u rx / %u tx queues, %lld/%lld asked",
 				  info.max_rx_queues, info.max_tx_queues,
-				  (long long)p->nq[0], (long long)p->nq[1]);
+				  (long long)p->base.nq[0], (long long)p->base.nq[1]);
 	memset(&conf, 0, sizeof(conf));
 	/* Pass big and partially checksummed frames through untouched: take
 	 * them chained (SCATTER), keep their checksums partial on receive
@@ -250,36 +193,36 @@ static int pmd_start(struct module *m, struct kb_err *err)
 	 * layer's negotiate_offloads): port_offload.c does them instead */
 	if (info.driver_name && !strcmp(info.driver_name, "net_tap"))
 		conf.txmode.offloads &= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	p->offloads = (conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_CKSUM) != 0;
-	p->ol.vhost = info.driver_name && !strcmp(info.driver_name, "net_vhost");
-	p->ol.tx_offloads = conf.txmode.offloads;
-	p->ol.gso = (struct rte_gso_ctx){ .direct_pool = m->pl->pool, .indirect_pool = m->pl->pool,
+	p->base.offloads = (conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_CKSUM) != 0;
+	p->base.ol.vhost = info.driver_name && !strcmp(info.driver_name, "net_vhost");
+	p->base.ol.tx_offloads = conf.txmode.offloads;
+	p->base.ol.gso = (struct rte_gso_ctx){ .direct_pool = m->pl->pool, .indirect_pool = m->pl->pool,
 					  .gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO };
 	/* an idle worker blocks on the queues' kicks instead of polling */
-	p->intr = !m->pl->pure_poll && kb_rxintr_configure(p->pid, &conf);
-	if ((rc = rte_eth_dev_configure(p->pid, (uint16_t)p->nq[0], (uint16_t)p->nq[1], &conf)) < 0)
+	p->intr = !m->pl->pure_poll && kb_rxintr_configure(p->base.pid, &conf);
+	if ((rc = rte_eth_dev_configure(p->base.pid, (uint16_t)p->base.nq[0], (uint16_t)p->base.nq[1], &conf)) < 0)
 		return kb_err_set(err, "configure: %s", rte_strerror(-rc));
 	nrx = (uint16_t)p->qsize[0];
 	ntx = (uint16_t)p->qsize[1];
-	if ((rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->pid, &nrx, &ntx)) < 0)
+	if ((rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->base.pid, &nrx, &ntx)) < 0)
 		return kb_err_set(err, "queue sizes: %s", rte_strerror(-rc));
-	for (uint16_t q = 0; q < p->nq[0]; q++)
-		if ((rc = rte_eth_rx_queue_setup(p->pid, q, nrx, rte_eth_dev_socket_id(p->pid),
+	for (uint16_t q = 0; q < p->base.nq[0]; q++)
+		if ((rc = rte_eth_rx_queue_setup(p->base.pid, q, nrx, rte_eth_dev_socket_id(p->base.pid),
 						 NULL, m->pl->pool)) < 0)
 			return kb_err_set(err, "rx queue %u: %s", q, rte_strerror(-rc));
-	for (uint16_t q = 0; q < p->nq[1]; q++)
-		if ((rc = rte_eth_tx_queue_setup(p->pid, q, ntx, rte_eth_dev_socket_id(p->pid),
+	for (uint16_t q = 0; q < p->base.nq[1]; q++)
+		if ((rc = rte_eth_tx_queue_setup(p->base.pid, q, ntx, rte_eth_dev_socket_id(p->base.pid),
 						 NULL)) < 0)
 			return kb_err_set(err, "tx queue %u: %s", q, rte_strerror(-rc));
-	if ((rc = rte_eth_dev_start(p->pid)) < 0)
+	if ((rc = rte_eth_dev_start(p->base.pid)) < 0)
 		return kb_err_set(err, "start: %s", rte_strerror(-rc));
 	p->started = true;
-	rte_eth_promiscuous_enable(p->pid);   /* a switch port sees every MAC */
-	for (uint16_t q = 0; q < p->nq[0]; q++)
-		kb_rxintr_init(&p->rxintr[q], p->pid, q, p->intr);
+	rte_eth_promiscuous_enable(p->base.pid);   /* a switch port sees every MAC */
+	for (uint16_t q = 0; q < p->base.nq[0]; q++)
+		kb_rxintr_init(&p->rxintr[q], p->base.pid, q, p->intr);
 	if (p->intr) {
 		for (size_t i = 0; i < sizeof(kick_events) / sizeof(kick_events[0]); i++)
-			rte_eth_dev_callback_register(p->pid, kick_events[i], on_port_event, m->pl);
+			rte_eth_dev_callback_register(p->base.pid, kick_events[i], on_port_event, m->pl);
 		p->cb_registered = true;
 	}
 	return 0;
@@ -296,12 +239,12 @@ static void pmd_stop(struct module *m)
 	p->started = false;
 	if (p->cb_registered)
 		for (size_t i = 0; i < sizeof(kick_events) / sizeof(kick_events[0]); i++)
-			rte_eth_dev_callback_unregister(p->pid, kick_events[i], on_port_event, m->pl);
+			rte_eth_dev_callback_unregister(p->base.pid, kick_events[i], on_port_event, m->pl);
 	p->cb_registered = false;
-	if (rte_eth_dev_info_get(p->pid, &info) == 0 && info.device)
+	if (rte_eth_dev_info_get(p->base.pid, &info) == 0 && info.device)
 		snprintf(name, sizeof(name), "%s", rte_dev_name(info.device));
-	rte_eth_dev_stop(p->pid);   /* net_pcap flushes its dump files here */
-	rte_eth_dev_close(p->pid);  /* net_vhost removes its socket here */
+	rte_eth_dev_stop(p->base.pid);   /* net_pcap flushes its dump files here */
+	rte_eth_dev_close(p->base.pid);  /* net_vhost removes its socket here */
 	if (p->probed && name[0])
 		rte_eal_hotplug_remove("vdev", name);
 }
@@ -320,18 +263,18 @@ static void pmd_describe(const struct module *m, char *buf, size_t len)
 	}
 	memset(&st, 0, sizeof(st));
 	memset(&link, 0, sizeof(link));
-	rte_eth_stats_get(p->pid, &st);
-	rte_eth_link_get_nowait(p->pid, &link);
-	if (rte_eth_macaddr_get(p->pid, &mac) == 0)
+	rte_eth_stats_get(p->base.pid, &st);
+	rte_eth_link_get_nowait(p->base.pid, &link);
+	if (rte_eth_macaddr_get(p->base.pid, &mac) == 0)
 		rte_ether_format_addr(macs, sizeof(macs), &mac);
 	snprintf(buf, len,
 		 "port_id=%u %s=%s mac=%s link=%s offloads=%s gso_frames=%" PRIu64 " gso_segs=%" PRIu64
 		 " sw_cksum=%" PRIu64 " gso_drops=%" PRIu64 " inc_q=%lld out_q=%lld "
 		 "rx_pkts=%" PRIu64 " rx_bytes=%" PRIu64 " rx_missed=%" PRIu64 " rx_errors=%" PRIu64
 		 " tx_pkts=%" PRIu64 " tx_bytes=%" PRIu64 " tx_errors=%" PRIu64,
-		 p->pid, p->src_key, p->port_id >= 0 ? "" : p->dev, macs,
-		 link.link_status ? "up" : "down", p->offloads ? "on" : "off", p->ol.gso_frames,
-		 p->ol.gso_segs, p->ol.sw_cksum, p->ol.gso_drops, (long long)p->nq[0], (long long)p->nq[1],
+		 p->base.pid, p->src_key, p->port_id >= 0 ? "" : p->dev, macs,
+		 link.link_status ? "up" : "down", p->base.offloads ? "on" : "off", p->base.ol.gso_frames,
+		 p->base.ol.gso_segs, p->base.ol.sw_cksum, p->base.ol.gso_drops, (long long)p->base.nq[0], (long long)p->base.nq[1],
 		 st.ipackets, st.ibytes, st.imissed, st.ierrors, st.opackets, st.obytes,
 		 st.oerrors);
 }

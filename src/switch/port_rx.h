@@ -13,15 +13,14 @@
 #ifndef KB_SWITCH_PORT_RX_H
 #define KB_SWITCH_PORT_RX_H
 
-#include <rte_ethdev.h>
-
-#include "module.h"
+#include "port.h"
 
 #define PORT_RX_BYTES (128u * 1024u)
 
-static inline uint16_t port_rx_burst(uint16_t pid, uint16_t q, struct pkt_batch *b, uint16_t *want)
+static inline uint16_t port_rx_burst(struct port_base *pb, uint16_t q, struct pkt_batch *b,
+				     uint16_t *want)
 {
-	uint16_t n = rte_eth_rx_burst(pid, q, b->pkts, *want ? *want : KB_BURST);
+	uint16_t n = port_rx(pb, q, b->pkts, *want ? *want : KB_BURST);
 	uint32_t bytes, next;
 
 	b->cnt = n;

@@ -4,23 +4,20 @@
 #ifndef KB_SWITCH_PORT_TX_H
 #define KB_SWITCH_PORT_TX_H
 
-#include <rte_ethdev.h>
+#include "port.h"
 
-#include "module.h"
-#include "port_offload.h"
-
-static inline uint16_t port_tx(struct module *m, uint16_t pid, uint16_t q,
-			       struct pkt_batch *b, struct port_offload *ol)
+static inline uint16_t port_tx(struct module *m, struct port_base *pb, uint16_t q,
+			       struct pkt_batch *b)
 {
 	uint64_t f = 0;
 
 	/* one OR per frame: the frames are in cache, L2Forward just read them */
 	for (uint16_t i = 0; i < b->cnt; i++)
 		f |= b->pkts[i]->ol_flags;
-	if (unlikely(f & OFFLOAD_TX_FLAGS) && ol)
-		return port_offload_tx(m, ol, pid, q, b);
+	if (unlikely(f & OFFLOAD_TX_FLAGS))
+		return port_offload_tx(m, pb, q, b);
 
-	uint16_t sent = rte_eth_tx_burst(pid, q, b->pkts, b->cnt);
+	uint16_t sent = port_tx_burst(pb, q, b->pkts, b->cnt);
 
 	if (sent < b->cnt) {
 		m->drops += b->cnt - sent;
