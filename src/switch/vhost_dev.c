@@ -154,6 +154,7 @@ static void tx_done(void *addr, void *opaque)
 	struct vhost_dev *d = t->dev;
 
 	(void)addr;
+	__atomic_store_n(&t->lent, false, __ATOMIC_RELEASE);
 	/* never full: at most one entry per head */
 	rte_ring_mp_enqueue(d->done, (void *)(uintptr_t)t->head);
 	vhost_dev_put(d);
@@ -210,6 +211,11 @@ static bool hdr_to_flags(struct rte_mbuf *m, const struct virtio_net_hdr *h)
 	if (h->csum_start < l2 + 20 || h->csum_start > dl)
 		return false;
 	l3 = h->csum_start - l2;
+	/* the IP header (ihl's length for IPv4) must lie before csum_start,
+	 * and l3 fit mbuf.l3_len: the checksums completed in software
+	 * (port_offload.c) are written where these lengths say */
+	if (l3 > 511 || l3 < (ipv == RTE_MBUF_F_TX_IPV4 ? (p[l2] & 15) * 4u : 40u))
+		return false;
 	if (h->csum_offset == 16) {   /* TCP */
 		if (dl < l2 + l3 + 20)
 			return false;
@@ -225,6 +231,8 @@ static bool hdr_to_flags(struct rte_mbuf *m, const struct virtio_net_hdr *h)
 		}
 	} else if (h->csum_offset == 6 && gso == VIRTIO_NET_HDR_GSO_NONE) {   /* UDP */
 		l4 = 8;
+		if (dl < l2 + l3 + l4)
+			return false;
 		m->ol_flags |= ipv | RTE_MBUF_F_TX_UDP_CKSUM;
 	} else {
 		return false;
@@ -242,7 +250,8 @@ struct piece {
 
 /* One transmit chain as an mbuf chain on the guest's buffers.  Returns 0
  * (*out set), -ENOMEM (left in the ring), -EINVAL (bad chain: the caller
- * returns it unused) or -EPROTO (bad header: already returned). */
+ * returns it unused), -EPROTO (bad header: already returned) or -EBUSY
+ * (a head posted again while lent: it comes back once, when freed). */
 static int take_chain(struct vhost_dev *d, struct vhost_vq *vq, struct rte_mempool *mp,
 		      uint16_t head, struct rte_mbuf **out)
 {
@@ -255,6 +264,9 @@ static int take_chain(struct vhost_dev *d, struct vhost_vq *vq, struct rte_mempo
 	uint32_t hdr_left = d->hdr_len, np = 0, pkt_len = 0;
 	uint16_t idx = head;
 
+	/* its shinfo and reference are in use: reusing them would leak the device */
+	if (__atomic_load_n(&d->tok[head].lent, __ATOMIC_ACQUIRE))
+		return -EBUSY;
 	for (uint32_t hops = 0;; hops++) {
 		struct vring_desc dsc;
 		uint8_t *p;
@@ -269,7 +281,7 @@ static int take_chain(struct vhost_dev *d, struct vhost_vq *vq, struct rte_mempo
 		p = vhost_mem_gpa(d->mem, dsc.addr, len);
 		if (!p && len)
 			return -EINVAL;
-		if (hdr_left) {
+		if (hdr_left && len) {   /* (p is NULL for an empty one) */
 			uint32_t k = len < hdr_left ? len : hdr_left;
 
 			memcpy(hdr.b + (d->hdr_len - hdr_left), p, k);
@@ -301,6 +313,7 @@ static int take_chain(struct vhost_dev *d, struct vhost_vq *vq, struct rte_mempo
 
 	sh->free_cb = tx_done;
 	sh->fcb_opaque = &d->tok[head];
+	__atomic_store_n(&d->tok[head].lent, true, __ATOMIC_RELAXED);
 	rte_mbuf_ext_refcnt_set(sh, (uint16_t)np);
 	vhost_dev_get(d, 1);   /* dropped in tx_done */
 	for (uint32_t i = 0; i < np; i++) {
@@ -407,10 +420,10 @@ static int put_frame(struct vhost_dev *d, struct vhost_vq *vq, const struct rte_
 		uint16_t head, idx;
 		uint32_t written = 0;
 
+		if (nbufs && !mrg)   /* before -ENOBUFS: it would never fit */
+			return -EMSGSIZE;
 		if (la == avail)
 			return -ENOBUFS;
-		if (nbufs && !mrg)
-			return -EMSGSIZE;
 		head = __atomic_load_n(&vq->avail->ring[la & vq->mask], __ATOMIC_RELAXED);
 		la++;
 		idx = head;

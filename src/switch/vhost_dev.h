@@ -72,6 +72,7 @@ struct vhost_stats {
 struct vhost_tok {                 /* a transmit chain lent to the switch */
 	struct vhost_dev *dev;
 	uint16_t head;
+	bool lent;                        /* out now: the guest may not post it again */
 };
 
 struct vhost_dev {

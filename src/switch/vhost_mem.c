@@ -35,6 +35,10 @@ struct vhost_mem *vhost_mem_map(const struct vhost_mem_desc *d, const int *fds, 
 		if (!d[i].size || d[i].gpa + d[i].size < d[i].gpa ||
 		    d[i].mmap_offset + d[i].size < d[i].mmap_offset || fstat(fds[i], &st) < 0)
 			goto bad;
+		/* a file that holds it all: touching a page past its end would
+		 * be SIGBUS in the worker (memfd, hugetlbfs and shm are files) */
+		if (!S_ISREG(st.st_mode) || d[i].mmap_offset + d[i].size > (uint64_t)st.st_size)
+			goto bad;
 		for (uint32_t j = 0; j < i; j++)
 			if (d[i].gpa < m->r[j].gpa + m->r[j].size && m->r[j].gpa < d[i].gpa + d[i].size)
 				goto bad;

@@ -110,26 +110,28 @@ static void unpublish(struct vhost_user *vu)
 	vhost_dev_put(d);
 }
 
-static void try_publish(struct vhost_user *vu)
+/* -1: the guest set up rings that cannot work (the connection ends). */
+static int try_publish(struct vhost_user *vu)
 {
 	struct vhost_vq_setup s[2];
 	const char *why = NULL;
 	struct vhost_dev *d;
 
 	if (vu->dev || !vu->mem)
-		return;
+		return 0;
 	for (int q = 0; q < 2; q++) {
 		if (!vu->ring[q].num_set || !vu->ring[q].addr_set || !vu->ring[q].kick_set)
-			return;
+			return 0;
 		s[q] = vu->ring[q].s;
 	}
 	if (!(d = vhost_dev_new(vu->mem, vu->features, vu->cfg.port_id, s, &why))) {
 		set_error(vu, "device not started: %s", why);
-		return;
+		return -1;
 	}
 	vu->dev = d;
 	vu->cfg.publish(vu->cfg.ctx, d);
 	__atomic_store_n(&vu->info.live, true, __ATOMIC_RELAXED);
+	return 0;
 }
 
 static void close_fd(int *fd)
@@ -163,11 +165,16 @@ static int reply(struct vhost_user *vu, struct vu_msg *m, uint32_t size)
 {
 	m->flags = VU_VERSION | VU_REPLY;
 	m->size = size;
-	return send(vu->fd, m, HDR_SIZE + size, MSG_NOSIGNAL) == (ssize_t)(HDR_SIZE + size) ? 0 : -1;
+	/* a guest that does not read its replies ends the connection, it
+	 * does not stop this thread */
+	return send(vu->fd, m, HDR_SIZE + size, MSG_NOSIGNAL | MSG_DONTWAIT) ==
+		(ssize_t)(HDR_SIZE + size) ? 0 : -1;
 }
 
-/* 0: a message in m (fds[] filled, *nfds of them); 1: the guest hung up;
- * -1: broken. */
+static bool wait_readable(struct vhost_user *vu, int fd, int timeout_ms);
+
+/* 0: a message in m (fds[] filled, *nfds of them); 1: the guest hung up
+ * (or we were told to stop); -1: broken. */
 static int recv_msg(struct vhost_user *vu, struct vu_msg *m, int *fds, int *nfds)
 {
 	char cbuf[CMSG_SPACE(MAX_FDS * sizeof(int))];
@@ -199,6 +206,9 @@ static int recv_msg(struct vhost_user *vu, struct vu_msg *m, int *fds, int *nfds
 	if (r != HDR_SIZE || (mh.msg_flags & MSG_CTRUNC) || m->size > sizeof(m->p))
 		return -1;
 	for (uint32_t got = 0; got < m->size;) {
+		/* a guest that stops halfway must not keep vhost_user_stop() waiting */
+		if (!wait_readable(vu, vu->fd, -1))
+			return 1;
 		r = recv(vu->fd, (char *)&m->p + got, m->size - got, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -354,8 +364,7 @@ static int handle(struct vhost_user *vu, struct vu_msg *m, int *fds, int nfds)
 			close(fds[i]);
 	if (rc < 0)
 		return -1;
-	try_publish(vu);
-	return 0;
+	return try_publish(vu);
 }
 
 /* ---- the thread ---- */
