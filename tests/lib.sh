@@ -55,6 +55,17 @@ kb_fail() { echo "FAIL: $KB_TEST: $*"; KB_FAILED=1; }
 # kb_check NAME CMD...: PASS or FAIL by CMD's status.
 kb_check() { local n=$1; shift; if "$@"; then kb_pass "$n"; else kb_fail "$n"; fi; }
 kb_done() { exit $KB_FAILED; }
+# kb_report_lines FILE: a driver's "ok: WHAT" and "bad: WHAT" lines, as
+# PASS and FAIL.
+kb_report_lines() {
+	local line
+	while read -r line; do
+		case $line in
+		ok:*) kb_pass "${line#ok: }" ;;
+		bad:*) kb_fail "${line#bad: }" ;;
+		esac
+	done <"$1"
+}
 
 # Register things for cleanup.
 kb_track_pid() { _kb_pids+=("$1"); }

@@ -32,13 +32,7 @@ l2sec_run() {
 		{ kb_fail "switch did not start"; kb_done; }
 	ip netns exec "$NS" $PY "$KB_ROOT/tests/integration/switch_l2sec.py" "$mode" "$KBCTL" "$CTL" \
 		"${far[@]}" >"$KB_TMP/drv.log" 2>&1
-	local line
-	while read -r line; do
-		case $line in
-		ok:*) kb_pass "${line#ok: }" ;;
-		bad:*) kb_fail "${line#bad: }" ;;
-		esac
-	done <"$KB_TMP/drv.log"
+	kb_report_lines "$KB_TMP/drv.log"
 	grep -q '^ok:' "$KB_TMP/drv.log" || { kb_fail "the scapy driver ran no phase"; tail -n 20 "$KB_TMP/drv.log"; }
 }
 
