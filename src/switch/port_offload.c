@@ -123,6 +123,23 @@ uint16_t port_offload_tx(struct module *m, struct port_base *pb, uint16_t q, str
 			struct rte_gso_ctx ctx = ol->gso;
 			uint32_t hdr = (uint32_t)p->l2_len + p->l3_len + p->l4_len;
 
+			/* rte_gso copies the frame's ol_flags into the direct
+			 * header segments it makes, RTE_MBUF_F_EXTERNAL too: then
+			 * freeing them (here, or rte_gso's own cleanup when it
+			 * fails) follows a stale shinfo.  A frame on a VhostPort
+			 * guest's buffers is cut from a copy. */
+			if (RTE_MBUF_HAS_EXTBUF(p)) {
+				struct rte_mbuf *c = rte_pktmbuf_copy(p, ctx.direct_pool, 0, UINT32_MAX);
+
+				rte_pktmbuf_free(p);
+				if (!c) {
+					m->drops++;
+					ol->gso_drops++;
+					continue;
+				}
+				p = c;
+			}
+
 			ctx.gso_size = (uint16_t)(p->tso_segsz + hdr);
 			int k = rte_gso_segment(p, &ctx, segs, GSO_MAX_SEGS);
 

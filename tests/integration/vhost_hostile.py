@@ -14,7 +14,8 @@ valid device (memfd memory, both rings, kick and call eventfds) whose
 transmit ring lies: a loop, a next out of range, addresses outside memory,
 a 4 GB length, a receive descriptor, a header longer than its chain
 (rx_bad, each chain returned in the used ring), then an avail index 1000
-ahead (the device stops); a new connection works again.  Last, a message
+ahead (the device stops); a new connection works again, and TSO frames
+on its buffers sent to itself are cut for it (it took no TSO).  Last, a message
 cut off halfway, held open: prints 'stalled' and sleeps until killed (the
 switch must still stop on SIGINT).
 
@@ -247,6 +248,18 @@ class Guest:
             cur = (cur + 1) & 0xffff
         struct.pack_into("<H", self.m, a + 2, cur if idx is None else idx)
 
+    def post_rx(self, n, size=2048):
+        """n receive buffers of size bytes on queue 0."""
+        for i in range(n):
+            struct.pack_into("<QIHH", self.m, RING[0] + 16 * i,
+                             GPA + DATA + 0x20000 + i * size, size, D_WRITE, 0)
+            struct.pack_into("<H", self.m, RING[0] + 0x1000 + 4 + 2 * i, i)
+        struct.pack_into("<H", self.m, RING[0] + 0x1000 + 2, n)
+        os.eventfd_write(self.evs[1], 1)
+
+    def rx_used_idx(self):
+        return struct.unpack_from("<H", self.m, RING[0] + 0x2000 + 2)[0]
+
     def kick(self):
         os.eventfd_write(self.kickfd, 1)
 
@@ -324,6 +337,42 @@ g.kick()
 c = wait_counter("rx_pkts", rx_pkts + 1)
 report(c.get("link") == "up" and num(c, "rx_pkts") == rx_pkts + 1,
        "reconnected: a frame goes through again (rx_pkts %d -> %d)" % (rx_pkts, num(c, "rx_pkts")))
+
+
+def tso_frame(g, at, gso_size, paylen=3000):
+    """A TCP/IPv4 TSO frame to this port's own MAC (the switch sends it
+    back to us), with its virtio header, at DATA + at; returns its gpa."""
+    hdr = struct.pack("<BBHHHHH", 1, 1, 54, gso_size, 34, 16, 0)   # NEEDS_CSUM, GSO_TCPV4
+    eth = bytes.fromhex("020000000003") + bytes.fromhex("0200000000aa") + b"\x08\x00"
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 40 + paylen, 1, 0, 64, 6, 0,
+                     bytes([10, 9, 9, 1]), bytes([10, 9, 9, 2]))
+    tcp = struct.pack(">HHIIBBHHH", 1234, 80, 1, 0, 5 << 4, 0x10, 65535, 0, 0)
+    f = hdr + eth + ip + tcp + bytes(range(256)) * (paylen // 256) + bytes(paylen % 256)
+    g.m[DATA + at:DATA + at + len(f)] = f
+    return GPA + DATA + at, len(f)
+
+
+# Frames the switch must cut for us (we did not take TSO): one that
+# rte_gso cuts in 3, one it cannot (an MSS of 1): both on our own buffers.
+c = counters()
+segs, drops = num(c, "gso_segs"), num(c, "gso_drops")
+g.post_rx(16)
+addr, ln = tso_frame(g, 0x1000, 1000)
+g.desc(1, addr, ln)
+addr, ln = tso_frame(g, 0x3000, 1)
+g.desc(2, addr, ln)
+g.post([1, 2])
+g.kick()
+c = wait_counter("gso_drops", drops + 1)
+end = time.time() + 10
+while g.rx_used_idx() < 3 and time.time() < end:
+    time.sleep(0.1)
+c = counters()
+report(num(c, "gso_segs") == segs + 3 and num(c, "gso_drops") == drops + 1
+       and g.rx_used_idx() == 3,
+       "TSO frames on guest buffers cut for a guest without TSO: gso_segs %d -> %d, "
+       "gso_drops %d -> %d (an MSS of 1), 3 receive buffers used (%d)"
+       % (segs, num(c, "gso_segs"), drops, num(c, "gso_drops"), g.rx_used_idx()))
 g.close()
 
 os.close(fd)
