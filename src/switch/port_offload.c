@@ -159,6 +159,12 @@ uint16_t port_offload_tx(struct module *m, struct port_base *pb, uint16_t q, str
 				rte_pktmbuf_free(p);   /* the segments hold its data */
 				ol->gso_frames++;
 				ol->gso_segs += (uint64_t)k;
+				/* rte_gso copies the frame's ol_flags into each new
+				 * header mbuf, EXTERNAL too when the frame lies in a
+				 * guest's buffer (VhostPort): those are direct mbufs,
+				 * and one still flagged would be freed as external */
+				for (int j = 0; j < k; j++)
+					segs[j]->ol_flags &= ~RTE_MBUF_F_EXTERNAL;
 			}
 			for (int j = 0; j < k; j++) {
 				segs[j]->ol_flags &= ~RTE_MBUF_F_TX_TCP_SEG;
