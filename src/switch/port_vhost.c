@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -102,11 +103,14 @@ static uint16_t vport_tx(struct port_base *pb, uint16_t q, struct rte_mbuf **pkt
 	return k;
 }
 
+/* RWF_NOWAIT, not O_NONBLOCK alone: the guest shares the kickfd's flags,
+ * and with them cleared read() would block the worker until it kicked. */
 static void drain(int fd)
 {
 	uint64_t v;
+	struct iovec iov = { .iov_base = &v, .iov_len = sizeof(v) };
 
-	if (fd >= 0 && read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+	if (fd >= 0 && preadv2(fd, &iov, 1, -1, RWF_NOWAIT) < 0 && errno != EAGAIN)
 		return;
 }
 

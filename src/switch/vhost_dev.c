@@ -3,6 +3,7 @@
  * lengths, addresses -- is read once and checked before use: a bad chain
  * is a counted drop, a bad index stops the device (vhost_dev.broken). */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,9 +34,15 @@ static void used_publish(struct vhost_vq *vq, struct vhost_stats *st)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (vq->callfd >= 0 &&
 	    !(__atomic_load_n(&vq->avail->flags, __ATOMIC_RELAXED) & VRING_AVAIL_F_NO_INTERRUPT)) {
+		/* The guest shares the fd's flags: it may clear O_NONBLOCK and
+		 * fill the counter, and write() would block the worker.  So
+		 * only when a write goes now (a full counter is a call
+		 * pending anyway). */
+		struct pollfd pf = { .fd = vq->callfd, .events = POLLOUT };
 		uint64_t one = 1;
 
-		if (write(vq->callfd, &one, sizeof(one)) == sizeof(one))
+		if (poll(&pf, 1, 0) == 1 && pf.revents == POLLOUT &&
+		    write(vq->callfd, &one, sizeof(one)) == sizeof(one))
 			st->calls++;
 	}
 }

@@ -6,7 +6,8 @@
 #   Sets XFER_RC (client's exit status), XFER_SENT / XFER_RECV ("bytes
 #   sha256" each side printed, empty when missing), XFER_TX / XFER_RX (the
 #   sending and receiving side's logs).  Returns 1 when the server did not
-#   start (reported as a FAIL).
+#   start (reported as a FAIL).  XFER_LIMIT: the client's limit in seconds
+#   (default 120).
 XFER=$KB_BUILD/tests/unit/stack/kbxfer
 
 # xfer_vm_conf FILE SOCK IP MAC TAG [EXTRA]: a VM on a virtio-user port
@@ -40,7 +41,7 @@ xfer_pair() {
 	if ! kb_wait_log 60 "$sl" '^kbxfer: listening'; then
 		kb_fail "$tag $dir: server did not start"; tail -n 20 "$sl"; return 1
 	fi
-	timeout 120 "$XFER" -f "$cconf" -c "$addr" -m $cmode -n "$bytes" >"$cl" 2>&1
+	timeout "${XFER_LIMIT:-120}" "$XFER" -f "$cconf" -c "$addr" -m $cmode -n "$bytes" >"$cl" 2>&1
 	XFER_RC=$?
 	wait "$spid" 2>/dev/null
 	if [[ $dir == up ]]; then XFER_TX=$cl XFER_RX=$sl; else XFER_TX=$sl XFER_RX=$cl; fi

@@ -12,9 +12,10 @@
 # headers: rx_bad counted, every chain handed back; an avail index 1000
 # ahead: the device stops) and that works again after reconnecting, then
 # TSO frames it sends to itself (it took no TSO: the switch cuts them with
-# rte_gso; one with an MSS of 1 is a counted gso_drop).  The
-# transfer arrives intact, kbswitch runs throughout, and stops on SIGINT
-# (exit 0) while a last peer holds a message cut off halfway.
+# rte_gso; one with an MSS of 1 is a counted gso_drop).  Last it makes its
+# kick and call eventfds blocking (it shares their flags with the switch)
+# and holds a message cut off halfway: the VMs move 4 MB again, and
+# kbswitch stops on SIGINT (exit 0).  Both transfers arrive intact.
 # timeout: 150
 # asan: yes
 source "$(dirname "$0")/../lib.sh"
@@ -72,6 +73,10 @@ kb_report_lines "$KB_TMP/evil.log"
 kb_check "the hostile frontend ran to its end" grep -q '^stalled' "$KB_TMP/evil.log" ||
 	tail -n 20 "$KB_TMP/evil.log"
 kb_check "kbswitch still running" kb_alive "$SW"
+if XFER_LIMIT=30 xfer_pair vms2 "$KB_TMP/vm1.conf" "$KB_TMP/vm2.conf" 10.0.0.1:5001 down 4m; then
+	kb_check "the VMs' 4 MB arrive intact while it blocks its fds (rc=$XFER_RC sent='$XFER_SENT' received='$XFER_RECV')" \
+		test "$XFER_RC" -eq 0 -a -n "$XFER_SENT" -a "$XFER_SENT" == "$XFER_RECV"
+fi
 ports=$("$KBCTL" --ctl "$CTL" show port 2>&1)
 vmbad=$(grep -E '^vm[12]::' <<<"$ports" | grep -oE '(rx_bad|rx_nombuf|tx_bad|tx_toobig|proto_errors)=[1-9][0-9]*')
 kb_check "the VMs' ports dropped nothing and broke nothing (${vmbad:-no drop counter moved})" \

@@ -15,9 +15,10 @@ transmit ring lies: a loop, a next out of range, addresses outside memory,
 a 4 GB length, a receive descriptor, a header longer than its chain
 (rx_bad, each chain returned in the used ring), then an avail index 1000
 ahead (the device stops); a new connection works again, and TSO frames
-on its buffers sent to itself are cut for it (it took no TSO).  Last, a message
-cut off halfway, held open: prints 'stalled' and sleeps until killed (the
-switch must still stop on SIGINT).
+on its buffers sent to itself are cut for it (it took no TSO).  Last, a
+device whose kick and call eventfds it made blocking (the call fd full),
+and a message cut off halfway, held open: prints 'stalled' and sleeps
+until killed (the VMs must still move data, the switch stop on SIGINT).
 
 Prints 'ok: WHAT' or 'bad: WHAT' lines; exits 1 on any bad one.
 """
@@ -274,9 +275,9 @@ class Guest:
         os.close(self.fd)
 
 
-def frame(g, at, i):
-    """A 12-byte virtio header and a 60-byte frame to nobody, at DATA + at."""
-    f = bytes(12) + bytes.fromhex("020000000099") + bytes.fromhex("0200000000aa") + b"\x88\xb5"
+def frame(g, at, i, dst="020000000099"):
+    """A 12-byte virtio header and a 60-byte frame to dst (nobody), at DATA + at."""
+    f = bytes(12) + bytes.fromhex(dst) + bytes.fromhex("0200000000aa") + b"\x88\xb5"
     f += bytes([i]) * (72 - len(f))
     g.m[DATA + at:DATA + at + 72] = f
     return GPA + DATA + at
@@ -376,11 +377,31 @@ report(num(c, "gso_segs") == segs + 3 and num(c, "gso_drops") == drops + 1
 g.close()
 
 os.close(fd)
+
+# ---- a guest that makes its eventfds block, then stops mid-message ----
+# It shares the fds' flags with the switch: its call fd (receive ring) full
+# and blocking, its kick fd blocking and empty.  Its frames to itself still
+# come back (the call is skipped, the kick fd drained without blocking);
+# bash then moves 4 MB between the VMs while it holds a message cut off
+# halfway, and stops the switch with SIGINT.
+connects = num(counters(), "connects")
+g = Guest()
+c = wait_live(connects + 1)
+tx = num(c, "tx_pkts")
+g.post_rx(16)
+os.eventfd_write(g.evs[0], 0xfffffffffffffffe)   # a write of 1 more would wait
+os.set_blocking(g.evs[0], True)
+os.set_blocking(g.evs[3], True)
+for i in range(2):
+    g.desc(i, frame(g, 0x100 * i, 4 + i, dst="020000000003"), 72)
+    g.post([i])
+    g.kick()
+    c = wait_counter("tx_pkts", tx + i + 1, secs=5)
+report(num(c, "tx_pkts") == tx + 2 and g.rx_used_idx() == 2,
+       "blocking, full call fd and blocking kick fd: its frames to itself still come back "
+       "(tx_pkts %d -> %d, %d receive buffers used)" % (tx, num(c, "tx_pkts"), g.rx_used_idx()))
 if failed:
     sys.exit(1)
-
-# ---- a message cut off halfway, held open ----
-s = connect()
-send(s, msg(SET_FEATURES, size=8) + b"\0\0")
+send(g.s, msg(SET_FEATURES, size=8) + b"\0\0")
 print("stalled", flush=True)
 time.sleep(120)
