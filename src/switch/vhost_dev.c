@@ -258,9 +258,11 @@ struct piece {
 /* One transmit chain as an mbuf chain on the guest's buffers.  Returns 0
  * (*out set), -ENOMEM (left in the ring), -EINVAL (bad chain: the caller
  * returns it unused), -EPROTO (bad header: already returned) or -EBUSY
- * (a head posted again while lent: it comes back once, when freed). */
+ * (a head posted again while lent: it comes back once, when freed).
+ * *budget: descriptors the burst may still walk (chains that share
+ * descriptors would otherwise cost a burst size * ring size). */
 static int take_chain(struct vhost_dev *d, struct vhost_vq *vq, struct rte_mempool *mp,
-		      uint16_t head, struct rte_mbuf **out)
+		      uint16_t head, struct rte_mbuf **out, uint32_t *budget)
 {
 	union {
 		struct virtio_net_hdr_mrg_rxbuf m;
@@ -274,13 +276,14 @@ static int take_chain(struct vhost_dev *d, struct vhost_vq *vq, struct rte_mempo
 	/* its shinfo and reference are in use: reusing them would leak the device */
 	if (__atomic_load_n(&d->tok[head].lent, __ATOMIC_ACQUIRE))
 		return -EBUSY;
-	for (uint32_t hops = 0;; hops++) {
+	for (;;) {
 		struct vring_desc dsc;
 		uint8_t *p;
 		uint32_t len;
 
-		if (idx >= vq->size || hops >= vq->size)
+		if (idx >= vq->size || *budget == 0)
 			return -EINVAL;   /* out of the table, or a loop */
+		(*budget)--;
 		memcpy(&dsc, &vq->desc[idx], sizeof(dsc));   /* read once */
 		if (dsc.flags & (VRING_DESC_F_WRITE | VRING_DESC_F_INDIRECT))
 			return -EINVAL;
@@ -345,6 +348,7 @@ uint16_t vhost_dev_dequeue(struct vhost_dev *d, struct rte_mempool *mp, struct r
 {
 	struct vhost_vq *vq = &d->vq[1];
 	uint16_t u0 = vq->last_used, avail, cnt, got = 0;
+	uint32_t budget = vq->size;   /* a burst of distinct chains walks no more */
 
 	if (unlikely(d->broken))
 		return 0;
@@ -368,7 +372,7 @@ uint16_t vhost_dev_dequeue(struct vhost_dev *d, struct rte_mempool *mp, struct r
 			st->rx_bad++;
 			break;
 		}
-		r = take_chain(d, vq, mp, head, &pkts[got]);
+		r = take_chain(d, vq, mp, head, &pkts[got], &budget);
 		if (unlikely(r == -ENOMEM)) {
 			st->rx_nombuf++;
 			break;
@@ -420,7 +424,9 @@ static int put_frame(struct vhost_dev *d, struct vhost_vq *vq, const struct rte_
 	struct virtio_net_hdr_mrg_rxbuf hdr;
 	uint16_t la = vq->last_avail, nbufs = 0;
 	const struct rte_mbuf *s = m;
-	uint32_t soff = 0, left = m->pkt_len, hdr_left = d->hdr_len;
+	/* hops: over all its buffers, which a guest may chain through the
+	 * same descriptors (ring size * ring size steps, else) */
+	uint32_t soff = 0, left = m->pkt_len, hdr_left = d->hdr_len, hops = 0;
 	uint8_t *hdr_at = NULL;
 
 	while (hdr_left || left) {
@@ -434,12 +440,12 @@ static int put_frame(struct vhost_dev *d, struct vhost_vq *vq, const struct rte_
 		head = __atomic_load_n(&vq->avail->ring[la & vq->mask], __ATOMIC_RELAXED);
 		la++;
 		idx = head;
-		for (uint32_t hops = 0;; hops++) {
+		for (;;) {
 			struct vring_desc dsc;
 			uint8_t *p;
 			uint32_t room;
 
-			if (idx >= vq->size || hops >= vq->size)
+			if (idx >= vq->size || hops++ >= vq->size)
 				return -EINVAL;
 			memcpy(&dsc, &vq->desc[idx], sizeof(dsc));
 			if (!(dsc.flags & VRING_DESC_F_WRITE) || (dsc.flags & VRING_DESC_F_INDIRECT))

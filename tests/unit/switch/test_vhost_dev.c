@@ -220,6 +220,36 @@ static bool env_up_one(struct env *e, uint32_t len)
 	return true;
 }
 
+/* Chains that share descriptors: each head 0..7 starts a walk down to
+ * descriptor 7 (the only one with data).  A burst walks no more
+ * descriptors than the ring has: the first chain goes, the rest are bad. */
+static void tx_shared_tails(void)
+{
+	struct env e;
+	struct rte_mbuf *m[QSIZE];
+
+	CHECK(env_up(&e, VHOST_DEV_FEATURES));
+	if (!e.d)
+		return;
+	memset(e.base + DATA_OFF, 0, 12);
+	for (uint16_t i = 0; i < QSIZE - 1; i++)
+		desc_set(&e, 1, i, 0, 0, VRING_DESC_F_NEXT, (uint16_t)(i + 1));
+	desc_set(&e, 1, QSIZE - 1, gpa(&e, DATA_OFF), 72, 0, 0);
+	for (uint16_t i = 0; i < QSIZE; i++)
+		post(&e, 1, i);
+	CHECK_EQ(vhost_dev_dequeue(e.d, g_pool, m, QSIZE, &e.st), 1);
+	CHECK_EQ(e.st.rx_bad, QSIZE - 1);
+	CHECK(!e.d->broken);
+	if (e.st.rx_pkts == 1) {
+		CHECK_EQ(m[0]->pkt_len, 60);
+		rte_pktmbuf_free(m[0]);
+	}
+	vhost_dev_complete(e.d, &e.st);
+	CHECK_EQ(e.used[1]->idx, QSIZE);
+	CHECK_EQ(e.d->refcnt, 1);
+	env_down(&e);
+}
+
 /* A head posted again while the switch still holds it: dropped and
  * counted; the device's references still balance. */
 static void tx_head_posted_twice(void)
@@ -503,6 +533,34 @@ static void rx_no_or_bad_buffer(void)
 	}
 }
 
+/* Receive buffers chained through the same empty descriptors: one frame
+ * walks no more descriptors than the ring has (the ring is broken). */
+static void rx_shared_tails(void)
+{
+	static const uint16_t segs[] = { 100 };
+	uint8_t flat[100];
+	struct rte_mbuf *m;
+	struct env e;
+
+	CHECK(env_up(&e, VHOST_DEV_FEATURES));
+	if (!e.d)
+		return;
+	m = frame(segs, 1, 3, flat);
+	CHECK(m != NULL);
+	desc_set(&e, 0, 0, gpa(&e, DATA_OFF), 64, VRING_DESC_F_WRITE, 0);
+	for (uint16_t i = 1; i < QSIZE; i++)
+		desc_set(&e, 0, i, 0, 0, VRING_DESC_F_WRITE | (i < QSIZE - 1 ? VRING_DESC_F_NEXT : 0),
+			 (uint16_t)(i + 1));
+	for (uint16_t i = 0; i < QSIZE; i++)
+		post(&e, 0, i);
+	CHECK_EQ(vhost_dev_enqueue(e.d, &m, 1, &e.st), 0);
+	CHECK_EQ(e.st.tx_bad, 1);
+	CHECK(e.d->broken);
+	CHECK_EQ(e.used[0]->idx, 0);
+	rte_pktmbuf_free(m);
+	env_down(&e);
+}
+
 /* Without MRG_RXBUF a frame must fit one buffer: what does not is dropped
  * and counted (whether one buffer is posted or several), and the buffer
  * stays for the next frame. */
@@ -656,9 +714,9 @@ int main(int argc, char **argv)
 	char *eal[] = { "test_vhost_dev", "--no-huge", "-m", "64", "--no-shconf", "--no-pci",
 			"--no-telemetry", "-l", "0", "--log-level", "lib.eal:error", NULL };
 	static const struct kbtest t[] = {
-		T(tx_good_chain), T(tx_bad_chains), T(tx_head_posted_twice), T(tx_index_jump),
-		T(tx_offload_flags), T(rx_mergeable), T(rx_no_or_bad_buffer), T(rx_not_mergeable_toobig),
-		T(dev_bad_rings), T(mem_bad_tables),
+		T(tx_good_chain), T(tx_bad_chains), T(tx_shared_tails), T(tx_head_posted_twice),
+		T(tx_index_jump), T(tx_offload_flags), T(rx_mergeable), T(rx_no_or_bad_buffer),
+		T(rx_shared_tails), T(rx_not_mergeable_toobig), T(dev_bad_rings), T(mem_bad_tables),
 	};
 	int rc;
 
