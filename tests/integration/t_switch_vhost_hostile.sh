@@ -12,7 +12,8 @@
 # headers: rx_bad counted, every chain handed back; an avail index 1000
 # ahead: the device stops) and that works again after reconnecting, then
 # TSO frames it sends to itself (it took no TSO: the switch cuts them with
-# rte_gso; one with an MSS of 1 is a counted gso_drop).  Last it makes its
+# rte_gso; one with an MSS of 1 is a counted gso_drop; a read-only receive
+# buffer then stops that device, tx_bad).  Last it makes its
 # kick and call eventfds blocking (it shares their flags with the switch)
 # and holds a message cut off halfway: the VMs move 4 MB again, and
 # kbswitch stops on SIGINT (exit 0).  Both transfers arrive intact.

@@ -15,7 +15,8 @@ transmit ring lies: a loop, a next out of range, addresses outside memory,
 a 4 GB length, a receive descriptor, a header longer than its chain
 (rx_bad, each chain returned in the used ring), then an avail index 1000
 ahead (the device stops); a new connection works again, and TSO frames
-on its buffers sent to itself are cut for it (it took no TSO).  Last, a
+on its buffers sent to itself are cut for it (it took no TSO), until a
+read-only receive buffer stops that device (tx_bad).  Last, a
 device whose kick and call eventfds it made blocking (the call fd full),
 and a message cut off halfway, held open: prints 'stalled' and sleeps
 until killed (the VMs must still move data, the switch stop on SIGINT).
@@ -374,6 +375,16 @@ report(num(c, "gso_segs") == segs + 3 and num(c, "gso_drops") == drops + 1
        "TSO frames on guest buffers cut for a guest without TSO: gso_segs %d -> %d, "
        "gso_drops %d -> %d (an MSS of 1), 3 receive buffers used (%d)"
        % (segs, num(c, "gso_segs"), drops, num(c, "gso_drops"), g.rx_used_idx()))
+# the next receive buffer is one we may not write: that ring is broken
+tx_bad = num(c, "tx_bad")
+struct.pack_into("<QIHH", g.m, RING[0] + 16 * 3, GPA + DATA + 0x20000, 2048, 0, 0)
+g.desc(3, frame(g, 0x200, 5, dst="020000000003"), 72)
+g.post([3])
+g.kick()
+c = wait_counter("tx_bad", tx_bad + 1)
+report(num(c, "tx_bad") == tx_bad + 1 and g.rx_used_idx() == 3,
+       "a read-only receive buffer: tx_bad %d -> %d, nothing written (used idx %d)"
+       % (tx_bad, num(c, "tx_bad"), g.rx_used_idx()))
 g.close()
 
 os.close(fd)
