@@ -1,6 +1,7 @@
 #include "kb_rxintr.h"
 
 #include <fcntl.h>
+#include <sys/uio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,6 +15,15 @@ static bool driver_is(uint16_t port, const char *name)
 
 	return rte_eth_dev_info_get(port, &di) == 0 && di.driver_name &&
 	       strcmp(di.driver_name, name) == 0;
+}
+
+void kb_fd_drain(int fd)
+{
+	uint64_t v;
+	struct iovec iov = { .iov_base = &v, .iov_len = sizeof(v) };
+
+	if (fd >= 0 && preadv2(fd, &iov, 1, -1, RWF_NOWAIT) < 0)
+		return;   /* EAGAIN: nothing to drain */
 }
 
 bool kb_rxintr_configure(uint16_t port, struct rte_eth_conf *conf)
@@ -65,7 +75,6 @@ static void drain_vhost_kick(struct kb_rxintr *q)
 {
 	int vid = rte_eth_vhost_get_vid_from_port_id(q->port);
 	struct rte_vhost_vring vr;
-	uint64_t v;
 
 	if (vid < 0 || rte_vhost_get_vhost_vring(vid, (uint16_t)(q->queue * 2 + 1), &vr) != 0 ||
 	    vr.kickfd < 0)
@@ -78,14 +87,11 @@ static void drain_vhost_kick(struct kb_rxintr *q)
 			fcntl(vr.kickfd, F_SETFL, fl | O_NONBLOCK);
 		q->kickfd = vr.kickfd;
 	}
-	if (read(vr.kickfd, &v, sizeof(v)) < 0)
-		return;   /* EAGAIN: nothing to drain */
+	kb_fd_drain(vr.kickfd);
 }
 
 void kb_rxintr_disarm(struct kb_rxintr *q)
 {
-	uint64_t v;
-
 	if (q->fd < 0 || !q->armed)
 		return;
 	q->armed = false;
@@ -96,6 +102,6 @@ void kb_rxintr_disarm(struct kb_rxintr *q)
 	rte_eth_dev_rx_intr_disable(q->port, q->queue);
 	if (q->vhost)
 		drain_vhost_kick(q);
-	else if (read(q->fd, &v, sizeof(v)) < 0)
-		return;   /* EAGAIN: nothing to drain */
+	else
+		kb_fd_drain(q->fd);
 }

@@ -40,6 +40,11 @@ struct kb_rxintr {
 	void *ctx;         /* set_notify's */
 };
 
+/* Reads an eventfd's count without ever blocking: RWF_NOWAIT, not
+ * O_NONBLOCK alone, since the peer (a guest, a frontend) shares the fd's
+ * flags and may clear it.  fd < 0: nothing. */
+void kb_fd_drain(int fd);
+
 /* Before rte_eth_dev_configure(): asks for rx queue interrupts in conf when
  * the port's driver supports them as above.  Returns whether it did. */
 bool kb_rxintr_configure(uint16_t port, struct rte_eth_conf *conf);

@@ -58,7 +58,9 @@ bool offload_fix_cksums(struct rte_mbuf *m, bool partial)
 		struct rte_ipv4_hdr *ip = l3;
 
 		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		/* over the l3_len checked on receive, not the ihl the frame
+		 * says now: a VhostPort frame lies in its guest's memory */
+		ip->hdr_checksum = (uint16_t)~rte_raw_cksum(ip, m->l3_len);
 		ck = rte_ipv4_phdr_cksum(ip, 0);
 	} else if (m->ol_flags & RTE_MBUF_F_TX_IPV6) {
 		/* a Linux guest's IPv6 TCP/UDP is left partial as its IPv4 is */
@@ -159,12 +161,6 @@ uint16_t port_offload_tx(struct module *m, struct port_base *pb, uint16_t q, str
 				rte_pktmbuf_free(p);   /* the segments hold its data */
 				ol->gso_frames++;
 				ol->gso_segs += (uint64_t)k;
-				/* rte_gso copies the frame's ol_flags into each new
-				 * header mbuf, EXTERNAL too when the frame lies in a
-				 * guest's buffer (VhostPort): those are direct mbufs,
-				 * and one still flagged would be freed as external */
-				for (int j = 0; j < k; j++)
-					segs[j]->ol_flags &= ~RTE_MBUF_F_EXTERNAL;
 			}
 			for (int j = 0; j < k; j++) {
 				segs[j]->ol_flags &= ~RTE_MBUF_F_TX_TCP_SEG;

@@ -103,17 +103,6 @@ static uint16_t vport_tx(struct port_base *pb, uint16_t q, struct rte_mbuf **pkt
 	return k;
 }
 
-/* RWF_NOWAIT, not O_NONBLOCK alone: the guest shares the kickfd's flags,
- * and with them cleared read() would block the worker until it kicked. */
-static void drain(int fd)
-{
-	uint64_t v;
-	struct iovec iov = { .iov_base = &v, .iov_len = sizeof(v) };
-
-	if (fd >= 0 && preadv2(fd, &iov, 1, -1, RWF_NOWAIT) < 0 && errno != EAGAIN)
-		return;
-}
-
 /* kb_rxintr's arm/disarm, on the worker. */
 static void vport_notify(struct kb_rxintr *ri, bool on)
 {
@@ -130,8 +119,8 @@ static void vport_notify(struct kb_rxintr *ri, bool on)
 		return;
 	}
 	if (d)
-		drain(d->vq[1].kickfd);
-	drain(p->selffd);
+		kb_fd_drain(d->vq[1].kickfd);
+	kb_fd_drain(p->selffd);
 }
 
 static struct kb_rxintr *vport_rxintr(struct port_base *pb, int q)

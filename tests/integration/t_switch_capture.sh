@@ -38,7 +38,7 @@ import re, sys
 s = open(sys.argv[1]).read()
 for vm, dev in (("vm1", "net_pcap0,rx_pcap=$D/fifo,tx_pcap=$D/got_a.pcap"),
                 ("vm2", "net_pcap1,rx_pcap=$D/empty.pcap,tx_pcap=$D/got_b.pcap")):
-    s, n = re.subn(r"^%s = PMDPort\(.*?\)\n" % vm, "%s = PMDPort(vdev='%s')\n" % (vm, dev), s,
+    s, n = re.subn(r"^%s = VhostPort\(.*?\)\n" % vm, "%s = PMDPort(vdev='%s')\n" % (vm, dev), s,
                    flags=re.S | re.M)
     assert n == 1, vm
 open(sys.argv[2], "w").write(s)

@@ -19,7 +19,7 @@ kb_bg "$KB_TMP/sw.log" timeout 180 "$SW" $(kb_eal_mem vhost 128) --no-pci -l 0 \
 SWPID=$KB_LAST_PID
 kb_wait_for 60 bash -c "test -S '$CTL' || ! kill -0 $SWPID" && test -S "$CTL" || { kb_fail "switch did not start"; tail -20 "$KB_TMP/sw.log"; kb_done; }
 
-kb_check "show port lists both vhost ports" bash -c "[[ \$('$KBCTL' --ctl '$CTL' show port | grep -c '::PMDPort port_id=.*vdev=net_vhost') == 2 ]]"
+kb_check "show port lists both vhost ports" bash -c "[[ \$('$KBCTL' --ctl '$CTL' show port | grep -c '::VhostPort port_id=.*path=') == 2 ]]"
 kb_check "show module lists L2Forward with 3 entries" bash -c "'$KBCTL' --ctl '$CTL' show module | grep -q '^l2::L2Forward drops=0 .*entries=3 '"
 kb_check "show pipeline lists gates with counters" bash -c "'$KBCTL' --ctl '$CTL' show pipeline | grep -q '^  l2:2 -> 0:bcast pkts=0 bytes=0'"
 kb_check "del l2: ok" bash -c "[[ \$('$KBCTL' --ctl '$CTL' del l2 l2 $M2) == ok ]]"

@@ -27,7 +27,7 @@ done
 kb_bg "$KB_TMP/sw.log" timeout 145 "$SW" $(kb_eal_mem vhost 128) --no-pci -l 0 \
 	--file-prefix=kbnvs$KB_ID -- -f "$KB_ROOT/conf/forward_vms.bess" --ctl "$CTL"
 kb_wait_for 60 test -S "$CTL" || { kb_fail "kbswitch did not start"; tail -n 20 "$KB_TMP/sw.log"; kb_done; }
-kb_pass "kbswitch runs $N VM ports: $("$KBCTL" --ctl "$CTL" show port | grep -c '::PMDPort') ports"
+kb_pass "kbswitch runs $N VM ports: $("$KBCTL" --ctl "$CTL" show port | grep -c '::VhostPort') ports"
 
 mkdir -p "$KB_TMP/www"
 head -c 1048576 /dev/urandom >"$KB_TMP/www/file.bin"

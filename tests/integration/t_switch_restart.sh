@@ -63,7 +63,7 @@ stop_switch() {
 # links_up N: N of the switch's ports are up
 links_up() { [[ $("$KBCTL" --ctl "$CTL" show port 2>/dev/null | grep -c 'link=up') == "$1" ]]; }
 # bytes the switch has sent to VM 2 (the download's direction)
-to_vm2() { "$KBCTL" --ctl "$CTL" show port 2>/dev/null | sed -n 's/^vm2::PMDPort.* tx_bytes=\([0-9]*\).*/\1/p'; }
+to_vm2() { "$KBCTL" --ctl "$CTL" show port 2>/dev/null | sed -n 's/^vm2::VhostPort.* tx_bytes=\([0-9]*\).*/\1/p'; }
 past_step() { (( $(to_vm2 || echo 0) >= STEP )); }
 saved_back() { [[ $("$KBCTL" --ctl "$CTL" command module l2 lookup 02:00:00:00:00:99) == 1 ]]; }
 # idle_blocked PID: the VM's lcore thread sleeps in epoll (kb_wait: blocked on

@@ -28,7 +28,7 @@ case_() {
 }
 
 case_ unknown_class "$P
-x::Frobnicate()" 2:1 "unknown module class 'Frobnicate' (expected one of PMDPort, QueueInc, QueueOut, PortInc, PortOut, L2Forward, Replicate, Merge, Sink, Source, Bypass, Rewrite, RoundRobin, RandomUpdate, VLANPush, VLANPop, PortSecurity)"
+x::Frobnicate()" 2:1 "unknown module class 'Frobnicate' (expected one of PMDPort, VhostPort, QueueInc, QueueOut, PortInc, PortOut, L2Forward, Replicate, Merge, Sink, Source, Bypass, Rewrite, RoundRobin, RandomUpdate, VLANPush, VLANPop, PortSecurity)"
 case_ unknown_argument "$P
 q::QueueInc(port=p, qid=0, color=3)" 2:34 "unknown argument 'color' to QueueInc (expected port, qid, prefetch)"
 case_ unknown_command "$P

@@ -70,7 +70,7 @@ bulk() {
 	BPID=$KB_LAST_PID
 }
 moving() { (( $("$KB_BIN/src/switch/kbctl" --ctl "$CTL" show port 2>/dev/null |
-	sed -n 's/^vm2::PMDPort.* tx_pkts=\([0-9]*\).*/\1/p' | head -n 1) > 2000 )); }
+	sed -n 's/^vm2::VhostPort.* tx_pkts=\([0-9]*\).*/\1/p' | head -n 1) > 2000 )); }
 
 round() {   # round NAME: the switch and VM 1 (and VM 2 for traffic) up
 	start_switch || { kb_fail "$1: kbswitch did not start"; tail -n 15 "$KB_TMP/sw.log"; kb_done; }
