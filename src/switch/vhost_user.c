@@ -28,6 +28,10 @@ enum {
 	VU_SET_VRING_ENABLE = 18,
 };
 
+/* Offered, with no protocol feature behind it: QEMU 7.2 refuses to start
+ * a vhost-user net backend without (it asks for the protocol features and
+ * the queue count, and enables the rings explicitly). */
+#define VU_F_PROTOCOL_FEATURES (1ULL << 30)
 #define VU_VERSION 0x1
 #define VU_REPLY 0x4
 #define VU_NOFD 0x100
@@ -53,6 +57,7 @@ struct vu_msg {
 struct vu_ring {
 	struct vhost_vq_setup s;
 	bool num_set, addr_set, kick_set;
+	bool disabled;   /* SET_VRING_ENABLE 0 (rings are enabled unless told) */
 };
 
 struct vhost_user {
@@ -120,7 +125,8 @@ static int try_publish(struct vhost_user *vu)
 	if (vu->dev || !vu->mem)
 		return 0;
 	for (int q = 0; q < 2; q++) {
-		if (!vu->ring[q].num_set || !vu->ring[q].addr_set || !vu->ring[q].kick_set)
+		if (!vu->ring[q].num_set || !vu->ring[q].addr_set || !vu->ring[q].kick_set ||
+		    vu->ring[q].disabled)
 			return 0;
 		s[q] = vu->ring[q].s;
 	}
@@ -201,8 +207,8 @@ static int recv_msg(struct vhost_user *vu, struct vu_msg *m, int *fds, int *nfds
 					close(fd);
 			}
 		}
-	if (r == 0)
-		return 1;
+	if (r == 0 || (r < 0 && errno == ECONNRESET))
+		return 1;   /* gone (a guest that exits as we connect resets) */
 	if (r != HDR_SIZE || (mh.msg_flags & MSG_CTRUNC) || m->size > sizeof(m->p))
 		return -1;
 	for (uint32_t got = 0; got < m->size;) {
@@ -262,7 +268,7 @@ static int handle(struct vhost_user *vu, struct vu_msg *m, int *fds, int nfds)
 	switch (m->request) {
 	case VU_GET_FEATURES:
 	case VU_GET_PROTOCOL_FEATURES:
-		m->p.u64 = m->request == VU_GET_FEATURES ? VHOST_DEV_FEATURES : 0;
+		m->p.u64 = m->request == VU_GET_FEATURES ? VHOST_DEV_FEATURES | VU_F_PROTOCOL_FEATURES : 0;
 		rc = reply(vu, m, 8);
 		break;
 	case VU_GET_QUEUE_NUM:
@@ -275,12 +281,21 @@ static int handle(struct vhost_user *vu, struct vu_msg *m, int *fds, int nfds)
 			break;
 		}
 		unpublish(vu);
-		vu->features = m->p.u64 & VHOST_DEV_FEATURES;
+		vu->features = m->p.u64 & VHOST_DEV_FEATURES;   /* (the protocol bit is the channel's) */
 		__atomic_store_n(&vu->info.features, vu->features, __ATOMIC_RELAXED);
 		break;
 	case VU_SET_OWNER:
 	case VU_SET_PROTOCOL_FEATURES:
-	case VU_SET_VRING_ENABLE:   /* only with protocol features: rings start on their kick */
+		break;
+	case VU_SET_VRING_ENABLE:
+		if (m->size != sizeof(m->p.state) || (q = ring_index(vu, m->p.state.index)) < 0) {
+			rc = -1;
+			break;
+		}
+		if (vu->ring[q].disabled != !m->p.state.num) {
+			unpublish(vu);
+			vu->ring[q].disabled = !m->p.state.num;
+		}
 		break;
 	case VU_RESET_OWNER:
 		unpublish(vu);
