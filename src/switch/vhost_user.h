@@ -11,8 +11,10 @@
  * back the transmit chains still lent out (waiting for them briefly), so
  * that the indexes it reports are true.
  *
- * Offered: VHOST_DEV_FEATURES; no protocol features (so no multiqueue, no
- * reply-ack, no dirty logging: no live migration).  A message that breaks
+ * Offered: VHOST_DEV_FEATURES, and VHOST_USER_F_PROTOCOL_FEATURES with no
+ * protocol feature behind it (QEMU wants the bit; so no multiqueue, no
+ * reply-ack, no dirty logging: no live migration).  Rings are enabled
+ * unless SET_VRING_ENABLE turns them off, and start on their kick.  A message that breaks
  * the protocol (a size or fd count that does not match, a ring outside
  * guest memory) ends the connection and is counted; the guest may connect
  * again. */
