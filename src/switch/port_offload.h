@@ -17,6 +17,28 @@
 
 #define OFFLOAD_RX_FLAGS (RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_MASK)
 
+/* The Tx checksum request of a TCP (tcp) or UDP frame whose IP header (ipv:
+ * RTE_MBUF_F_TX_IPV4 or _IPV6) starts at l2 and is l3 long, with its
+ * header lengths; false when the L4 header is not in the first segment.
+ * Serves net_vhost's Rx flags (below) and a VhostPort guest's virtio
+ * header (vhost_dev.c). */
+static inline bool offload_tx_cksum(struct rte_mbuf *m, uint32_t l2, uint32_t l3, uint64_t ipv,
+				    bool tcp)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t l4 = 8;
+
+	if (rte_pktmbuf_data_len(m) < l2 + l3 + (tcp ? 20 : 8))
+		return false;
+	if (tcp)
+		l4 = (p[l2 + l3 + 12] >> 4) * 4u;
+	m->ol_flags |= ipv | (tcp ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM);
+	m->l2_len = l2;
+	m->l3_len = l3;
+	m->l4_len = l4;
+	return true;
+}
+
 /* Returns false for a frame whose headers it cannot find (then it is left
  * alone: its checksum stays partial, the receiver counts it bad). */
 static inline bool offload_rx_to_tx_one(struct rte_mbuf *m)
@@ -24,7 +46,7 @@ static inline bool offload_rx_to_tx_one(struct rte_mbuf *m)
 	uint64_t f = m->ol_flags;
 	uint32_t pt = m->packet_type;
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t l2 = RTE_ETHER_HDR_LEN, l3, l4;
+	uint32_t l2 = RTE_ETHER_HDR_LEN, l3;
 
 	if ((f & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_NONE)
 		return true;   /* complete checksum (or none claimed): nothing to carry */
@@ -39,22 +61,15 @@ static inline bool offload_rx_to_tx_one(struct rte_mbuf *m)
 	uint64_t ipv = l3 == 40 && !RTE_ETH_IS_IPV4_HDR(pt) ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4;
 
 	if ((pt & RTE_PTYPE_L4_MASK) == RTE_PTYPE_L4_TCP) {
-		if (rte_pktmbuf_data_len(m) < l2 + l3 + 20)
+		if (!offload_tx_cksum(m, l2, l3, ipv, true))
 			return false;
-		l4 = (p[l2 + l3 + 12] >> 4) * 4u;
-		m->ol_flags |= ipv | RTE_MBUF_F_TX_TCP_CKSUM;
 		if (f & RTE_MBUF_F_RX_LRO)
 			m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;   /* tso_segsz came along */
-	} else if ((pt & RTE_PTYPE_L4_MASK) == RTE_PTYPE_L4_UDP) {
-		l4 = 8;
-		m->ol_flags |= ipv | RTE_MBUF_F_TX_UDP_CKSUM;
-	} else {
-		return false;
+		return true;
 	}
-	m->l2_len = l2;
-	m->l3_len = l3;
-	m->l4_len = l4;
-	return true;
+	if ((pt & RTE_PTYPE_L4_MASK) == RTE_PTYPE_L4_UDP)
+		return offload_tx_cksum(m, l2, l3, ipv, false);
+	return false;
 }
 
 /* A burst from a port with offloads on; frames without any are one test. */

@@ -10,6 +10,7 @@
 
 #include <rte_ether.h>
 
+#include "port_offload.h"
 #include "vhost_dev.h"
 
 #define MAX_PIECES 128     /* data pieces of one transmit chain */
@@ -193,7 +194,7 @@ void vhost_dev_complete(struct vhost_dev *d, struct vhost_stats *st)
 static bool hdr_to_flags(struct rte_mbuf *m, const struct virtio_net_hdr *h)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t dl = m->data_len, l2 = RTE_ETHER_HDR_LEN, l3, l4;
+	uint32_t dl = m->data_len, l2 = RTE_ETHER_HDR_LEN, l3;
 	uint8_t gso = h->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
 	uint64_t ipv;
 	uint16_t et;
@@ -223,30 +224,17 @@ static bool hdr_to_flags(struct rte_mbuf *m, const struct virtio_net_hdr *h)
 	 * (port_offload.c) are written where these lengths say */
 	if (l3 > 511 || l3 < (ipv == RTE_MBUF_F_TX_IPV4 ? (p[l2] & 15) * 4u : 40u))
 		return false;
-	if (h->csum_offset == 16) {   /* TCP */
-		if (dl < l2 + l3 + 20)
-			return false;
-		l4 = (p[l2 + l3 + 12] >> 4) * 4u;
-		m->ol_flags |= ipv | RTE_MBUF_F_TX_TCP_CKSUM;
-		if (gso == VIRTIO_NET_HDR_GSO_TCPV4 || gso == VIRTIO_NET_HDR_GSO_TCPV6) {
-			if (!h->gso_size || l4 < 20 || dl < l2 + l3 + l4)
-				return false;
-			m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
-			m->tso_segsz = h->gso_size;
-		} else if (gso != VIRTIO_NET_HDR_GSO_NONE) {
-			return false;
-		}
-	} else if (h->csum_offset == 6 && gso == VIRTIO_NET_HDR_GSO_NONE) {   /* UDP */
-		l4 = 8;
-		if (dl < l2 + l3 + l4)
-			return false;
-		m->ol_flags |= ipv | RTE_MBUF_F_TX_UDP_CKSUM;
-	} else {
+	if (h->csum_offset == 6)   /* UDP */
+		return gso == VIRTIO_NET_HDR_GSO_NONE && offload_tx_cksum(m, l2, l3, ipv, false);
+	if (h->csum_offset != 16 || !offload_tx_cksum(m, l2, l3, ipv, true))
 		return false;
-	}
-	m->l2_len = l2;
-	m->l3_len = l3;
-	m->l4_len = l4;
+	if (gso == VIRTIO_NET_HDR_GSO_NONE)
+		return true;
+	if ((gso != VIRTIO_NET_HDR_GSO_TCPV4 && gso != VIRTIO_NET_HDR_GSO_TCPV6) || !h->gso_size ||
+	    m->l4_len < 20 || dl < l2 + l3 + m->l4_len)
+		return false;
+	m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+	m->tso_segsz = h->gso_size;
 	return true;
 }
 

@@ -211,7 +211,7 @@ static void test_build_errors(void)
 	CHECK_STR(build_err("q::QueueOut(port=s)\n", e, sizeof(e)),
 		  "t.bess:1:18: NameError: name 's' is not defined");
 	CHECK_STR(build_err("s::Sink()\nq::QueueOut(port=s)\n", e, sizeof(e)),
-		  "t.bess:2:18: QueueOut: 's' is a Sink, expected a PMDPort");
+		  "t.bess:2:18: QueueOut: 's' is a Sink, expected a PMDPort or VhostPort");
 	CHECK_STR(build_err("p = PMDPort(vdev='net_null0', num_out_q=2)\n"
 			    "a::PortOut(port=p)\nb::QueueOut(port=p, qid=1)\n", e, sizeof(e)),
 		  "t.bess:3:18: QueueOut: outgoing queue 1 of port 'p' is already claimed by 'a'");
