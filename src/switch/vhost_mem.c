@@ -76,15 +76,3 @@ void vhost_mem_put(struct vhost_mem *m)
 	if (m && __atomic_sub_fetch(&m->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
 		unmap_all(m);
 }
-
-uint8_t *vhost_mem_uva(const struct vhost_mem *m, uint64_t uva, uint64_t len)
-{
-	for (uint32_t i = 0; i < m->n; i++) {
-		const struct vhost_mem_region *r = &m->r[i];
-		uint64_t off = uva - r->uva;
-
-		if (uva >= r->uva && off < r->size && len <= r->size - off)
-			return r->hva + off;
-	}
-	return NULL;
-}

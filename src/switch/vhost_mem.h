@@ -10,6 +10,7 @@
 #ifndef KB_SWITCH_VHOST_MEM_H
 #define KB_SWITCH_VHOST_MEM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -40,19 +41,30 @@ struct vhost_mem *vhost_mem_map(const struct vhost_mem_desc *d, const int *fds, 
 void vhost_mem_get(struct vhost_mem *m);
 void vhost_mem_put(struct vhost_mem *m);
 
-/* Our address of [addr, addr+len) when it lies in one region, else NULL. */
-static inline uint8_t *vhost_mem_gpa(const struct vhost_mem *m, uint64_t gpa, uint64_t len)
+/* Our address of [addr, addr+len) when it lies in one region, else NULL;
+ * addr is a guest physical address (descriptors), or with uva the
+ * frontend's own address (ring addresses). */
+static inline uint8_t *vhost_mem_xlate(const struct vhost_mem *m, uint64_t addr, uint64_t len,
+				       bool uva)
 {
 	for (uint32_t i = 0; i < m->n; i++) {
 		const struct vhost_mem_region *r = &m->r[i];
-		uint64_t off = gpa - r->gpa;
+		uint64_t base = uva ? r->uva : r->gpa, off = addr - base;
 
-		if (gpa >= r->gpa && off < r->size && len <= r->size - off)
+		if (addr >= base && off < r->size && len <= r->size - off)
 			return r->hva + off;
 	}
 	return NULL;
 }
 
-uint8_t *vhost_mem_uva(const struct vhost_mem *m, uint64_t uva, uint64_t len);
+static inline uint8_t *vhost_mem_gpa(const struct vhost_mem *m, uint64_t gpa, uint64_t len)
+{
+	return vhost_mem_xlate(m, gpa, len, false);
+}
+
+static inline uint8_t *vhost_mem_uva(const struct vhost_mem *m, uint64_t uva, uint64_t len)
+{
+	return vhost_mem_xlate(m, uva, len, true);
+}
 
 #endif
