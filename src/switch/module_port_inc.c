@@ -7,8 +7,7 @@
 #include "port_rx.h"
 
 struct port_inc {
-	struct module *port_mod;
-	struct port_base *port;
+	struct module *port;   /* its port_base(): port.h */
 	uint16_t nq;
 	bool offloads;
 	uint16_t want[RTE_MAX_QUEUES_PER_PORT];   /* per queue (port_rx.h) */
@@ -23,17 +22,14 @@ static int pinc_init(struct module *m, const struct script_args *a, struct kb_er
 		return -1;
 	if (!script_args_get(a, "port"))
 		return script_err_at(err, &a->pos, "PortInc: missing argument 'port'");
-	if (port_claim(m, script_args_get(a, "port"), PORT_INC, -1, &p->port_mod, err))
-		return -1;
-	p->port = port_base(p->port_mod);
-	return 0;
+	return port_claim(m, script_args_get(a, "port"), PORT_INC, -1, &p->port, err);
 }
 
 static int pinc_start(struct module *m, struct kb_err *err)
 {
 	struct port_inc *p = m->priv;
-	p->nq = (uint16_t)p->port->nq[PORT_INC];
-	p->offloads = p->port->offloads;
+	p->nq = (uint16_t)port_base(p->port)->nq[PORT_INC];
+	p->offloads = port_base(p->port)->offloads;
 	return 0;
 }
 
@@ -44,7 +40,7 @@ static unsigned pinc_run(struct worker *w, struct module *m)
 	unsigned n = 0;
 
 	for (uint16_t q = 0; q < p->nq; q++) {
-		n += port_rx_burst(p->port, q, &b, &p->want[q]);
+		n += port_rx_burst(port_base(p->port), q, &b, &p->want[q]);
 		if (p->offloads)
 			offload_rx_to_tx(b.pkts, b.cnt);
 		module_emit(w, m, 0, &b);
@@ -59,7 +55,7 @@ static int pinc_wakeups(struct module *m, struct kb_rxintr **out, int max)
 	if (p->nq > max)
 		return -1;
 	for (uint16_t q = 0; q < p->nq; q++)
-		if (!(out[q] = port_rxintr(p->port, q)))
+		if (!(out[q] = port_rxintr(port_base(p->port), q)))
 			return -1;
 	return p->nq;
 }
@@ -67,7 +63,7 @@ static int pinc_wakeups(struct module *m, struct kb_rxintr **out, int max)
 static void pinc_describe(const struct module *m, char *buf, size_t len)
 {
 	const struct port_inc *p = m->priv;
-	snprintf(buf, len, "port=%s", p->port_mod->name);
+	snprintf(buf, len, "port=%s", p->port->name);
 }
 
 const struct module_class mod_port_inc = {

@@ -6,8 +6,7 @@
 #include "port_tx.h"
 
 struct port_out {
-	struct module *port_mod;
-	struct port_base *port;
+	struct module *port;   /* its port_base(): port.h */
 	uint16_t nq;
 	uint64_t sent;
 };
@@ -21,35 +20,32 @@ static int pout_init(struct module *m, const struct script_args *a, struct kb_er
 		return -1;
 	if (!script_args_get(a, "port"))
 		return script_err_at(err, &a->pos, "PortOut: missing argument 'port'");
-	if (port_claim(m, script_args_get(a, "port"), PORT_OUT, -1, &p->port_mod, err))
-		return -1;
-	p->port = port_base(p->port_mod);
-	return 0;
+	return port_claim(m, script_args_get(a, "port"), PORT_OUT, -1, &p->port, err);
 }
 
 static int pout_start(struct module *m, struct kb_err *err)
 {
 	struct port_out *p = m->priv;
-	p->nq = (uint16_t)p->port->nq[PORT_OUT];
+	p->nq = (uint16_t)port_base(p->port)->nq[PORT_OUT];
 	return 0;
 }
 
 static void pout_process(struct worker *w, struct module *m, struct pkt_batch *b)
 {
 	struct port_out *p = m->priv;
-	p->sent += port_tx(m, p->port, (uint16_t)(w->wid % p->nq), b);
+	p->sent += port_tx(m, port_base(p->port), (uint16_t)(w->wid % p->nq), b);
 }
 
 static int pout_tx_port(const struct module *m)
 {
 	const struct port_out *p = m->priv;
-	return p->port->pid;
+	return port_base(p->port)->pid;
 }
 
 static void pout_describe(const struct module *m, char *buf, size_t len)
 {
 	const struct port_out *p = m->priv;
-	snprintf(buf, len, "port=%s sent=%" PRIu64, p->port_mod->name, p->sent);
+	snprintf(buf, len, "port=%s sent=%" PRIu64, p->port->name, p->sent);
 }
 
 const struct module_class mod_port_out = {

@@ -7,8 +7,7 @@
 #include "port_rx.h"
 
 struct queue_inc {
-	struct module *port_mod;
-	struct port_base *port;
+	struct module *port;   /* its port_base(): port.h */
 	int64_t qid;
 	uint16_t want;   /* next burst's size (port_rx.h) */
 	bool offloads;
@@ -24,16 +23,13 @@ static int qinc_init(struct module *m, const struct script_args *a, struct kb_er
 		return -1;
 	if (!script_args_get(a, "port"))
 		return script_err_at(err, &a->pos, "QueueInc: missing argument 'port'");
-	if (port_claim(m, script_args_get(a, "port"), PORT_INC, (int)q->qid, &q->port_mod, err))
-		return -1;
-	q->port = port_base(q->port_mod);
-	return 0;
+	return port_claim(m, script_args_get(a, "port"), PORT_INC, (int)q->qid, &q->port, err);
 }
 
 static int qinc_start(struct module *m, struct kb_err *err)
 {
 	struct queue_inc *q = m->priv;
-	q->offloads = q->port->offloads;
+	q->offloads = port_base(q->port)->offloads;
 	return 0;
 }
 
@@ -42,7 +38,7 @@ static unsigned qinc_run(struct worker *w, struct module *m)
 	struct queue_inc *q = m->priv;
 	struct pkt_batch b;
 
-	if (port_rx_burst(q->port, (uint16_t)q->qid, &b, &q->want)) {
+	if (port_rx_burst(port_base(q->port), (uint16_t)q->qid, &b, &q->want)) {
 		unsigned n = b.cnt;
 
 		if (q->offloads)
@@ -57,7 +53,7 @@ static int qinc_wakeups(struct module *m, struct kb_rxintr **out, int max)
 {
 	struct queue_inc *q = m->priv;
 
-	if (max < 1 || !(out[0] = port_rxintr(q->port, (int)q->qid)))
+	if (max < 1 || !(out[0] = port_rxintr(port_base(q->port), (int)q->qid)))
 		return -1;
 	return 1;
 }
@@ -65,7 +61,7 @@ static int qinc_wakeups(struct module *m, struct kb_rxintr **out, int max)
 static void qinc_describe(const struct module *m, char *buf, size_t len)
 {
 	const struct queue_inc *q = m->priv;
-	snprintf(buf, len, "port=%s qid=%lld", q->port_mod->name, (long long)q->qid);
+	snprintf(buf, len, "port=%s qid=%lld", q->port->name, (long long)q->qid);
 }
 
 const struct module_class mod_queue_inc = {

@@ -5,8 +5,7 @@
 #include "port_tx.h"
 
 struct queue_out {
-	struct module *port_mod;
-	struct port_base *port;
+	struct module *port;   /* its port_base(): port.h */
 	int64_t qid;
 	uint64_t sent;
 };
@@ -21,28 +20,25 @@ static int qout_init(struct module *m, const struct script_args *a, struct kb_er
 		return -1;
 	if (!script_args_get(a, "port"))
 		return script_err_at(err, &a->pos, "QueueOut: missing argument 'port'");
-	if (port_claim(m, script_args_get(a, "port"), PORT_OUT, (int)q->qid, &q->port_mod, err))
-		return -1;
-	q->port = port_base(q->port_mod);
-	return 0;
+	return port_claim(m, script_args_get(a, "port"), PORT_OUT, (int)q->qid, &q->port, err);
 }
 
 static void qout_process(struct worker *w, struct module *m, struct pkt_batch *b)
 {
 	struct queue_out *q = m->priv;
-	q->sent += port_tx(m, q->port, (uint16_t)q->qid, b);
+	q->sent += port_tx(m, port_base(q->port), (uint16_t)q->qid, b);
 }
 
 static int qout_tx_port(const struct module *m)
 {
 	const struct queue_out *q = m->priv;
-	return q->port->pid;
+	return port_base(q->port)->pid;
 }
 
 static void qout_describe(const struct module *m, char *buf, size_t len)
 {
 	const struct queue_out *q = m->priv;
-	snprintf(buf, len, "port=%s qid=%lld sent=%" PRIu64, q->port_mod->name,
+	snprintf(buf, len, "port=%s qid=%lld sent=%" PRIu64, q->port->name,
 		 (long long)q->qid, q->sent);
 }
 

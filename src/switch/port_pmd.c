@@ -13,8 +13,6 @@
 #include "port_offload.h"
 #include "port_pmd.h"
 
-#define MAX_Q PORT_MAX_Q
-
 struct pmd_port {
 	struct port_base base;      /* first: port.h */
 	const char *src_key;        /* "vdev", "pci" or "port_id" */
@@ -25,7 +23,7 @@ struct pmd_port {
 	bool started;
 	bool intr;                  /* rx interrupts configured */
 	bool cb_registered;
-	struct kb_rxintr rxintr[MAX_Q];
+	struct kb_rxintr rxintr[PORT_MAX_Q];
 };
 
 static struct kb_rxintr *pmd_rxintr(struct port_base *pb, int qid);
@@ -54,8 +52,8 @@ static int pmd_init(struct module *m, const struct script_args *a, struct kb_err
 	    script_arg_str(a, "PMDPort", "vdev", 0, &vdev, err) ||
 	    script_arg_str(a, "PMDPort", "pci", 0, &pci, err) ||
 	    script_arg_int(a, "PMDPort", "port_id", 0, 0, RTE_MAX_ETHPORTS - 1, &p->port_id, err) ||
-	    script_arg_int(a, "PMDPort", "num_inc_q", 0, 1, MAX_Q, &p->base.nq[0], err) ||
-	    script_arg_int(a, "PMDPort", "num_out_q", 0, 1, MAX_Q, &p->base.nq[1], err) ||
+	    script_arg_int(a, "PMDPort", "num_inc_q", 0, 1, PORT_MAX_Q, &p->base.nq[0], err) ||
+	    script_arg_int(a, "PMDPort", "num_out_q", 0, 1, PORT_MAX_Q, &p->base.nq[1], err) ||
 	    script_arg_int(a, "PMDPort", "size_inc_q", 0, 64, 16384, &p->qsize[0], err) ||
 	    script_arg_int(a, "PMDPort", "size_out_q", 0, 64, 16384, &p->qsize[1], err))
 		return -1;

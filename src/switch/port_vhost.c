@@ -103,19 +103,27 @@ static uint16_t vport_tx(struct port_base *pb, uint16_t q, struct rte_mbuf **pkt
 	return k;
 }
 
+/* Makes the port's wake-up readable: a worker blocked on it polls. */
+static void kick_self(struct vhost_port *p)
+{
+	uint64_t one = 1;
+
+	if (write(p->selffd, &one, sizeof(one)) < 0)
+		return;   /* EAGAIN: already readable */
+}
+
 /* kb_rxintr's arm/disarm, on the worker. */
 static void vport_notify(struct kb_rxintr *ri, bool on)
 {
 	struct vhost_port *p = ri->ctx;
 	struct vhost_dev *d = __atomic_load_n(&p->live, __ATOMIC_ACQUIRE);
-	uint64_t one = 1;
 
 	if (d)
 		vhost_dev_notify(d, on);
 	if (on) {
 		/* a guest that gave no kickfd cannot wake us: do not sleep */
-		if (d && d->vq[1].kickfd < 0 && write(p->selffd, &one, sizeof(one)) < 0)
-			return;
+		if (d && d->vq[1].kickfd < 0)
+			kick_self(p);
 		return;
 	}
 	if (d)
@@ -169,7 +177,6 @@ static void vport_publish(void *ctx, struct vhost_dev *d)
 {
 	struct vhost_port *p = ctx;
 	struct vhost_dev *old = p->live;
-	uint64_t one = 1;
 
 	if (old && old->vq[1].kickfd >= 0)
 		epoll_ctl(p->epfd, EPOLL_CTL_DEL, old->vq[1].kickfd, NULL);
@@ -182,8 +189,8 @@ static void vport_publish(void *ctx, struct vhost_dev *d)
 	__atomic_store_n(&p->live, d, __ATOMIC_RELEASE);
 	if (old)
 		pipeline_synchronize(p->m->pl);
-	if (d && write(p->selffd, &one, sizeof(one)) < 0)
-		return;   /* already readable */
+	if (d)
+		kick_self(p);   /* a sleeping worker arms the new rings */
 }
 
 /* An id for m->port that no ethdev has (L2Forward learns by it). */

@@ -107,9 +107,9 @@ static inline void vhost_dev_get(struct vhost_dev *d, int n)
 }
 
 /* Up to n frames from the guest's transmit ring, as mbufs (from mp, for
- * the headers only) whose data is the guest's buffers.  Returns them first
- * done with, the chains the switch freed since the last call (their
- * descriptors go back to the guest). */
+ * the headers only) whose data is the guest's buffers.  First hands the
+ * guest back the chains the switch freed since the last call (their
+ * descriptors go back into its used ring). */
 uint16_t vhost_dev_dequeue(struct vhost_dev *d, struct rte_mempool *mp, struct rte_mbuf **pkts,
 			   uint16_t n, struct vhost_stats *st);
 /* Hands back the transmit chains that were freed: the worker's, or the
