@@ -52,6 +52,9 @@ extern "C" {
 #define DPDK_TX_BACKLOG    512    /* packets a core (and the Tx thread) holds behind a full port */
 #define DPDK_SND_BUF       16384  /* bytes of a send-queue buffer (dpdk_sndbuf_alloc) */
 #define DPDK_SND_BUFS      512    /* such buffers per application core (8 MB) */
+#define DPDK_RX_BUF_STD    2048   /* bytes of the pool's mbufs (RTE_MBUF_DEFAULT_DATAROOM) */
+#define DPDK_RX_BUF_LRO    16384  /* bytes of a receive buffer with LRO (conf key rx_buf) */
+#define DPDK_RX_BUF_MAX    65407  /* an mbuf's 16-bit buf_len less its 128-byte headroom */
 
 enum dpdk_mode { DPDK_MODE_SINGLE = 0, DPDK_MODE_1KB = 1, DPDK_MODE_2KB = 2 };
 
@@ -78,6 +81,8 @@ struct dpdk_info {
 	bool lro;               /* received packets may be larger than the MTU */
 	bool multi_seg;         /* the port sends chained mbufs (payload by reference) */
 	uint16_t mtu;           /* largest L3 packet on the wire (conf key mtu) */
+	uint32_t rx_buf;        /* bytes of a receive buffer (conf key rx_buf; with LRO
+				 * DPDK_RX_BUF_LRO): a longer frame arrives chained */
 	int app_cpu[DPDK_MAX_CORES]; /* the CPU of app core i, where mtcp_core_affinitize(i)
 				 * binds a thread: core_list's, else one that kb_place
 				 * leaves to VMs (-1: unknown, do not pin) */
@@ -121,6 +126,7 @@ struct dpdk_layer_stats {
 	uint64_t arp_hold_dropped; /* held for ARP, then given up (timeout/full) */
 	uint64_t nobuf;            /* no mbuf for an ARP reply/request */
 	uint64_t ctl_ring_full;    /* 2kb: ARP reply lost between Rx and Tx thread */
+	uint64_t rx_copied;        /* frames of up to 2 KB copied out of big rx buffers */
 	uint64_t nic_imissed;      /* the port's own counters (rte_eth_stats) */
 	uint64_t nic_rx_nombuf;    /* no mbuf to refill the vNIC's rx ring */
 	uint64_t nic_ierrors, nic_oerrors;

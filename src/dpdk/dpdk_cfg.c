@@ -213,6 +213,13 @@ static int parse_routes(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *
 	return 0;
 }
 
+uint32_t dpdk_cfg_rx_buf(const struct dpdk_cfg *cfg, bool lro)
+{
+	if (cfg->rx_buf)
+		return cfg->rx_buf;
+	return lro && cfg->offloads ? DPDK_RX_BUF_LRO : DPDK_RX_BUF_STD;
+}
+
 uint32_t dpdk_cfg_vring_size(const struct dpdk_cfg *cfg)
 {
 	uint32_t want = cfg->nic_rx_desc > cfg->nic_tx_desc ? cfg->nic_rx_desc : cfg->nic_tx_desc;
@@ -378,6 +385,7 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 	    get_u32(c, "mem_mb", 16, 1 << 20, &cfg->mem_mb, err) < 0 ||
 	    get_u32(c, "linger_ms", 0, 10000, &cfg->linger_ms, err) < 0 ||
 	    get_u32(c, "mtu", 576, 9000, &cfg->mtu, err) < 0 ||
+	    get_u32(c, "rx_buf", 1024, DPDK_RX_BUF_MAX, &cfg->rx_buf, err) < 0 ||
 	    kb_conf_bool(c, "offloads", &cfg->offloads, err) < 0 ||
 	    kb_conf_bool(c, "pure_poll", &cfg->pure_poll, err) < 0 ||
 	    copy_str(c, "file_prefix", cfg->file_prefix, sizeof(cfg->file_prefix), err) < 0 ||
@@ -451,6 +459,27 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 		while (sz - 1 < need)
 			sz *= 2;
 		cfg->pool_size = (uint32_t)(sz - 1);
+	}
+	/* Buffers bigger than the pool's come from a pool of their own, for
+	 * the vNIC's rx queue only: the posted ones (the vring), what the
+	 * stack's receive queues keep of large frames (small ones are copied
+	 * out at once, dl_rx_process) and bursts; then the next 2^k - 1.
+	 * The default mem_mb grows by its size where a port may take LRO
+	 * (virtio: virtio-user, or a PCI device in a guest). */
+	bool may_lro = cfg->offloads && (cfg->port_is_virtio_user || !cfg->port_is_vdev);
+
+	if (may_lro || (cfg->rx_buf && cfg->rx_buf != DPDK_RX_BUF_STD)) {
+		uint64_t need = (vr > cfg->nic_rx_desc ? vr : cfg->nic_rx_desc) + 256 +
+				(uint64_t)cfg->n_app * 128, sz = 1024;
+
+		while (sz - 1 < need)
+			sz *= 2;
+		cfg->rx_pool_size = (uint32_t)(sz - 1);
+		/* per buffer: the data room, headroom, mbuf and mempool header */
+		uint64_t b = dpdk_cfg_rx_buf(cfg, true), bytes = cfg->rx_pool_size * (b + 384);
+
+		if (b > DPDK_RX_BUF_STD && !kb_conf_get(c, "mem_mb"))
+			cfg->mem_mb += (uint32_t)((bytes + (1 << 20) - 1) >> 20);
 	}
 	if (!cfg->file_prefix[0])
 		snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "kbdpdk%d", (int)getpid());

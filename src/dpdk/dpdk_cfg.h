@@ -48,6 +48,8 @@ struct dpdk_cfg {
 	uint32_t linger_ms;
 	uint32_t mtu;             /* largest L3 packet on the wire */
 	bool offloads;            /* negotiate TSO/LRO/checksum offloads (conf key offloads) */
+	uint32_t rx_buf;          /* bytes of a receive buffer; 0: auto (dpdk_cfg_rx_buf) */
+	uint32_t rx_pool_size;    /* receive buffers when they are not the pool's (rx_buf > 2 KB) */
 	char file_prefix[64];
 	char eal_args[512];
 	struct { int line, col; } eal_args_pos;   /* in conf_path; 0 when not given */
@@ -71,6 +73,12 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err);
 /* net_virtio_user's vring size (its queue_size devarg, both directions):
  * nic_rx_desc/nic_tx_desc's larger, as a power of 2 up to 32768. */
 uint32_t dpdk_cfg_vring_size(const struct dpdk_cfg *cfg);
+
+/* The receive buffers' size for a port that does or does not take large
+ * receive: conf rx_buf, else DPDK_RX_BUF_LRO with LRO and the pool's 2 KB
+ * without.  A frame bigger than a buffer is chained (mergeable buffers), so
+ * big buffers mean fewer, longer copies for whoever fills them. */
+uint32_t dpdk_cfg_rx_buf(const struct dpdk_cfg *cfg, bool lro);
 
 /* Whether hugepages can be used now: hugetlbfs mounted and enough free. */
 bool dpdk_cfg_hugepages_ok(uint32_t mem_mb);

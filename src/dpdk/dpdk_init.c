@@ -93,6 +93,40 @@ static void negotiate_offloads(struct dpdk_layer *dl, const struct rte_eth_dev_i
 	}
 }
 
+/* The vNIC's receive buffers (dpdk_cfg_rx_buf): the pool's 2 KB mbufs, or
+ * with LRO 16 KB ones of their own pool.  A 64 KB segment then fills 4-5
+ * buffers instead of 33, so whoever fills them (the switch) copies it in a
+ * few long runs: through kbswitch one flow went from 41 to 63-65 Gbit/s
+ * when the host's two CPUs share no cache, and kept its 85-90 when they do
+ * (docs/design.md, "Receive buffers").  Small frames do not stay in them
+ * (dl_rx_process).  Without the memory for them (a mem_mb given too small)
+ * the default falls back to 2 KB, saying so; a rx_buf asked for fails. */
+static int rx_pool_setup(struct dpdk_layer *dl, struct kb_err *err)
+{
+	struct dpdk_cfg *cfg = &dl->cfg;
+	uint32_t b = dpdk_cfg_rx_buf(cfg, dl->info.lro);
+
+	dl->rx_pool = dl->pool;
+	dl->info.rx_buf = DPDK_RX_BUF_STD;
+	if (b == DPDK_RX_BUF_STD)
+		return 0;
+	struct rte_mempool *mp = rte_pktmbuf_pool_create("kb_rx", cfg->rx_pool_size, POOL_CACHE, 0,
+							 (uint16_t)(b + RTE_PKTMBUF_HEADROOM),
+							 SOCKET_ID_ANY);
+
+	if (!mp) {
+		if (cfg->rx_buf)
+			return kb_err_set(err, "rx_buf: a pool of %u x %u bytes: %s (mem_mb %u)",
+					  cfg->rx_pool_size, b, rte_strerror(rte_errno), cfg->mem_mb);
+		fprintf(stderr, "kbdpdk: no memory for %u receive buffers of %u bytes (mem_mb %u): "
+			"2 KB ones\n", cfg->rx_pool_size, b, cfg->mem_mb);
+		return 0;
+	}
+	dl->rx_pool = mp;
+	dl->info.rx_buf = b;
+	return 0;
+}
+
 static int port_setup(struct dpdk_layer *dl, struct kb_err *err)
 {
 	struct dpdk_cfg *cfg = &dl->cfg;
@@ -137,8 +171,10 @@ static int port_setup(struct dpdk_layer *dl, struct kb_err *err)
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx);
 	int sock = rte_eth_dev_socket_id(pid);
 
+	if (rx_pool_setup(dl, err) < 0)
+		return -1;
 	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(pid, 0, nrx, (unsigned)sock, NULL, dl->pool);
+		rc = rte_eth_rx_queue_setup(pid, 0, nrx, (unsigned)sock, NULL, dl->rx_pool);
 	if (rc == 0)
 		rc = rte_eth_tx_queue_setup(pid, 0, ntx, (unsigned)sock, NULL);
 	if (rc != 0)
@@ -577,6 +613,8 @@ void dpdk_destroy(struct dpdk_layer *dl)
 			rte_pktmbuf_free(dl->txs.hold.s[i].pkt[k]);
 	if (dl->port_started)
 		port_teardown(dl);
+	if (dl->rx_pool && dl->rx_pool != dl->pool)
+		rte_mempool_free(dl->rx_pool);
 	if (dl->pool)
 		rte_mempool_free(dl->pool);
 	if (dl->ind_pool)
@@ -684,6 +722,7 @@ void dpdk_layer_stats(const struct dpdk_layer *dl, struct dpdk_layer_stats *o)
 	o->arp_hold_dropped = rd(&dl->txs.arp_hold_dropped);
 	o->nobuf = rd(&dl->rxs.nobuf) + rd(&dl->txs.nobuf);
 	o->ctl_ring_full = rd(&dl->rxs.ctl_ring_full);
+	o->rx_copied = rd(&dl->rxs.rx_copied);
 	o->link_down = __atomic_load_n(&dl->link_down, __ATOMIC_RELAXED);
 	o->link_up = __atomic_load_n(&dl->link_up, __ATOMIC_RELAXED);
 	struct rte_eth_stats es;
@@ -713,10 +752,11 @@ void dpdk_print_stats(const struct dpdk_layer *dl, FILE *f)
 		l.non_ip_dropped, l.nobuf, l.idle_sleeps, l.idle_blocks,
 		dl->rxq.fd >= 0 ? "yes" : "no");
 	fprintf(f, "  port: imissed=%lu rx_nombuf=%lu ierrors=%lu oerrors=%lu link_down=%lu "
-		"link_up=%lu mtu=%u offloads: tso=%d lro=%d tx_cksum=%d rx_l4_cksum=%d multi_seg=%d\n",
+		"link_up=%lu mtu=%u offloads: tso=%d lro=%d tx_cksum=%d rx_l4_cksum=%d multi_seg=%d "
+		"rx_buf=%u rx_copied=%lu\n",
 		l.nic_imissed, l.nic_rx_nombuf, l.nic_ierrors, l.nic_oerrors, l.link_down, l.link_up,
 		dl->info.mtu, dl->info.tso, dl->info.lro, dl->info.tx_cksum_offload,
-		dl->info.rx_l4_cksum, dl->info.multi_seg);
+		dl->info.rx_l4_cksum, dl->info.multi_seg, dl->info.rx_buf, l.rx_copied);
 	fprintf(f, "  malformed:");
 	for (int v = PKT_RUNT; v < PKT_VERDICTS; v++)
 		fprintf(f, " %s=%lu", pkt_verdict_name(v), rd(&dl->rxs.verdict[v]));

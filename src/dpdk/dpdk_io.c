@@ -122,6 +122,21 @@ static enum pkt_cksum rx_cksum(const struct dpdk_layer *dl, const struct rte_mbu
 	}
 }
 
+/* A frame that fits the pool's 2 KB, in a big rx buffer, is copied into one
+ * and its buffer goes back to the vNIC at once: the stack keeps received
+ * pieces until the application reads them, and 16 KB held for each ACK or
+ * request would drain the rx pool.  Without a mbuf the big one stays. */
+static struct rte_mbuf *rx_copybreak(struct dpdk_layer *dl, struct rte_mbuf *m)
+{
+	struct rte_mbuf *c = rte_pktmbuf_copy(m, dl->pool, 0, UINT32_MAX);
+
+	if (!c)
+		return m;
+	dl->rxs.rx_copied++;
+	rte_pktmbuf_free(m);
+	return c;
+}
+
 void dl_rx_process(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n,
 		   struct rte_mbuf *out[][DPDK_MAX_BURST], uint16_t *nout)
 {
@@ -142,6 +157,8 @@ void dl_rx_process(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n,
 			int core = pi.rss ? softrss_core(softrss_hash_tb(tb, pi.saddr, pi.daddr,
 									 pi.sport, pi.dport), n_app) : 0;
 
+			if (m->pool != dl->pool && m->pkt_len <= DPDK_RX_BUF_STD)
+				m = rx_copybreak(dl, m);
 			out[core][nout[core]++] = m;
 			continue;
 		}

@@ -66,6 +66,12 @@ one_run() {
 			test "${big:-0}" -gt 0
 		kb_check "$name $dir: checksums left to the ports (cksum_offloaded=$(stat "$rx" cksum_offloaded), bad_cksum=$(stat "$rx" bad_cksum))" \
 			test "$(stat "$rx" cksum_offloaded)" -gt 0 -a "$(stat "$rx" bad_cksum)" -eq 0
+		# 16 KB receive buffers with LRO; the ACKs, copied out of them,
+		# left them to the vNIC (no refill ever failed)
+		kb_check "$name $dir: both took 16 KB receive buffers (rx_buf=$(stat "$rx" rx_buf), $(stat "$tx" rx_buf))" \
+			test "$(stat "$rx" rx_buf)" -eq 16384 -a "$(stat "$tx" rx_buf)" -eq 16384
+		kb_check "$name $dir: the sender's ACKs were copied out of them (rx_copied=$(stat "$tx" rx_copied), rx_nombuf=$(stat "$tx" rx_nombuf) $(stat "$rx" rx_nombuf))" \
+			test "$(stat "$tx" rx_copied)" -gt 0 -a "$(stat "$tx" rx_nombuf)" -eq 0 -a "$(stat "$rx" rx_nombuf)" -eq 0
 	elif [[ $name == mixed ]]; then
 		local port
 		port=$(timeout 10 "$KB_BUILD/src/switch/kbctl" --ctl "$KB_TMP/sw.ctl" show port 2>&1 | grep 'vm2::')
@@ -74,6 +80,8 @@ one_run() {
 	else
 		kb_check "$name $dir: 9000-byte frames, no TSO ($bytes bytes in $segs segments, tso_segs=$(stat "$tx" tso_segs))" \
 			test "$(stat "$tx" tso_segs)" -eq 0 -a "$((bytes / (segs ? segs : 1)))" -gt 4000
+		kb_check "$name $dir: without offloads the pool's 2 KB buffers, nothing copied (rx_buf=$(stat "$rx" rx_buf), rx_copied=$(stat "$tx" rx_copied))" \
+			test "$(stat "$rx" rx_buf)" -eq 2048 -a "$(stat "$tx" rx_copied)" -eq 0
 	fi
 }
 

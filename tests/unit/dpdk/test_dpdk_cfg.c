@@ -112,7 +112,7 @@ static void eal_args(void)
 		strcat(joined, " ");
 	}
 	CHECK_STR(joined, "--lcores 0@(1,0),1@0 --file-prefix vm1 --no-telemetry --log-level=notice "
-		  "--no-huge -m 128 "
+		  "--no-huge -m 161 "   /* 128 + 16 KB rx buffers */
 		  "--no-shconf --single-file-segments --no-pci "
 		  "--vdev=net_virtio_user0,path=/tmp/x.sock,queues=1,mac=02:00:00:00:00:01,queue_size=1024 "
 		  "--log-level=lib.eal:debug ");
@@ -245,4 +245,41 @@ static void app_cpus(void)
 	CHECK(CPU_ISSET(0, &vm));
 }
 
-KBTEST_MAIN(T(routes), T(rxtx_placement), T(app_cpus), T(minimal_and_defaults), T(full_config), T(errors_have_positions), T(eal_args))
+/* rx_buf: 16 KB buffers of their own pool where a port takes LRO, room for
+ * them in the default mem_mb, the pool's 2 KB elsewhere. */
+static void rx_buffers(void)
+{
+	static struct dpdk_cfg c;
+
+	CHECK(parse(BASE, &c) == NULL);
+	CHECK_EQ(dpdk_cfg_rx_buf(&c, true), DPDK_RX_BUF_LRO);
+	CHECK_EQ(dpdk_cfg_rx_buf(&c, false), DPDK_RX_BUF_STD);
+	/* the 1024-slot vring's buffers and more: 2^k - 1 */
+	CHECK(c.rx_pool_size >= 1024 + 256 && ((c.rx_pool_size + 1) & c.rx_pool_size) == 0);
+	uint32_t mb = (uint32_t)(((uint64_t)c.rx_pool_size * DPDK_RX_BUF_LRO) >> 20);
+
+	CHECK(c.mem_mb >= 128 + mb);
+	/* a given mem_mb stays as it is */
+	CHECK(parse(BASE "mem_mb = 96\n", &c) == NULL);
+	CHECK_EQ(c.mem_mb, 96);
+	/* no LRO without offloads, and no room taken for it */
+	CHECK(parse(BASE "offloads = no\n", &c) == NULL);
+	CHECK_EQ(dpdk_cfg_rx_buf(&c, true), DPDK_RX_BUF_STD);
+	CHECK_EQ(c.mem_mb, 128);
+	/* net_tap takes no LRO: nothing reserved */
+	CHECK(parse("port = net_tap0,iface=kb0\nip = 10.0.0.1/24\n", &c) == NULL);
+	CHECK_EQ(c.mem_mb, 128);
+	/* asked for: whatever the port */
+	CHECK(parse(BASE "rx_buf = 65407\n", &c) == NULL);
+	CHECK_EQ(dpdk_cfg_rx_buf(&c, false), 65407);
+	CHECK(c.mem_mb >= 128 + (uint32_t)(((uint64_t)c.rx_pool_size * 65407) >> 20));
+	CHECK(parse(BASE "rx_buf = 1024\noffloads = no\n", &c) == NULL);
+	CHECK_EQ(dpdk_cfg_rx_buf(&c, true), 1024);
+	CHECK(c.rx_pool_size > 0);
+	CHECK_STR(parse(BASE "rx_buf = 65408\n", &c),
+		  "vm.conf:3:10: rx_buf: expected an integer in 1024..65407, got '65408'");
+	CHECK_STR(parse(BASE "rx_buf = 512\n", &c),
+		  "vm.conf:3:10: rx_buf: expected an integer in 1024..65407, got '512'");
+}
+
+KBTEST_MAIN(T(rx_buffers), T(routes), T(rxtx_placement), T(app_cpus), T(minimal_and_defaults), T(full_config), T(errors_have_positions), T(eal_args))
