@@ -38,12 +38,14 @@ vm_conf() { xfer_vm_conf "$1" "$2" "$3" "$4" kbcg "$EXTRA"; }   # FILE SOCK IP M
 
 # run WHO: one transfer with WHO (switch|sender|receiver) under callgrind;
 # prints its instructions per byte.  The switch's line splits its worker's
-# figure: "forwarding" is the vhost dequeue (rte_vhost_dequeue_burst, with
-# its copy, and also its calls on empty rings) plus L2Forward -> QueueOut
-# -> vhost enqueue (l2_process, inclusive); the rest is the PMD's and our
-# polling of queues that had nothing (the ACK direction's, mostly) before
-# the worker blocks, which depends on how fast the VMs run under callgrind
-# (0.2-0.3 per byte).
+# figure: "forwarding" is the dequeue (VhostPort's vhost_dev_dequeue, or
+# net_vhost's rte_vhost_dequeue_burst with its copy; also their calls on
+# empty rings) plus L2Forward -> QueueOut -> enqueue (l2_process,
+# inclusive); the rest is polling of queues that had nothing (the ACK
+# direction's, mostly) before the worker blocks, which depends on how fast
+# the VMs run under callgrind (0.2-0.3 per byte).  As for the VMs, the
+# figure outside memcpy is the stable one: glibc copies runs of a few KB
+# and more with "rep movsb", which callgrind counts a byte at a time.
 run() {
 	local who=$1 d=$KB_TMP/$1
 	# run is called in $(...): a subshell, whose processes tests/lib.sh's
@@ -78,23 +80,26 @@ run() {
 	[[ -z $KEEP ]] || { mkdir -p "$KEEP" && cp "$d/cg.out" "$KEEP/$who.out"; }
 	local total
 	total=$(awk '/^(summary|totals):/ { print $2; exit }' "$d/cg.out")
+	# callgrind counts each byte of a "rep movsb" (glibc's memcpy for
+	# big copies) as an instruction: the figure without memcpy is the
+	# stable one
+	local m
+	m=$(callgrind_annotate --auto=no "$d/cg.out" 2>/dev/null | tr -d , |
+		awk '/:__mem(cpy|move)/ { m += $1 } END { print m + 0 }')
 	if [[ $who != switch ]]; then
-		# callgrind counts each byte of a "rep movsb" (glibc's memcpy for
-		# big copies) as an instruction: the figure without memcpy is the
-		# stable one
-		callgrind_annotate --auto=no "$d/cg.out" 2>/dev/null | tr -d , |
-			awk -v t="$total" -v n="$n" '/:__mem(cpy|move)/ { m += $1 }
-				END { printf "%.2f (outside memcpy %.2f)\n", t / n, (t - m) / n }'
+		awk -v t="$total" -v m="$m" -v n="$n" \
+			'BEGIN { printf "%.2f (outside memcpy %.2f)\n", t / n, (t - m) / n }'
 		return
 	fi
 	callgrind_annotate --auto=no --inclusive=yes "$d/cg.out" 2>/dev/null | tr -d , |
-		awk -v t="$total" -v n="$n" '
+		awk -v t="$total" -v m="$m" -v n="$n" '
 			# a function is listed once per source file it has code
 			# from (inlined headers): its own line is the largest
-			/:rte_vhost_dequeue_burst / { if ($1 > d) d = $1 }
+			/:(rte_vhost_dequeue_burst|vhost_dev_dequeue) / { if ($1 > d) d = $1 }
 			/:l2_process( |$)/ { if ($1 > l) l = $1 }
 			END { f = d + l
-			      printf "%.2f (forwarding %.2f, empty polls %.2f)\n", t / n, f / n, (t - f) / n }'
+			      printf "%.2f (outside memcpy %.2f; forwarding %.2f, empty polls %.2f)\n",
+				     t / n, (t - m) / n, f / n, (t - f) / n }'
 }
 
 echo "instructions per byte, $BYTES bulk, kbswitch between two VM processes (callgrind)"
