@@ -386,6 +386,7 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 	    get_u32(c, "linger_ms", 0, 10000, &cfg->linger_ms, err) < 0 ||
 	    get_u32(c, "mtu", 576, 9000, &cfg->mtu, err) < 0 ||
 	    get_u32(c, "rx_buf", 1024, DPDK_RX_BUF_MAX, &cfg->rx_buf, err) < 0 ||
+	    get_u32(c, "rx_pool_size", 256, 1 << 22, &cfg->rx_pool_size, err) < 0 ||
 	    kb_conf_bool(c, "offloads", &cfg->offloads, err) < 0 ||
 	    kb_conf_bool(c, "pure_poll", &cfg->pure_poll, err) < 0 ||
 	    copy_str(c, "file_prefix", cfg->file_prefix, sizeof(cfg->file_prefix), err) < 0 ||
@@ -468,13 +469,24 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 	 * (virtio: virtio-user, or a PCI device in a guest). */
 	bool may_lro = cfg->offloads && (cfg->port_is_virtio_user || !cfg->port_is_vdev);
 
+	uint32_t posted = vr > cfg->nic_rx_desc ? vr : cfg->nic_rx_desc;
+	struct kb_conf_entry *rp = kb_conf_get(c, "rx_pool_size");
+
+	/* fewer would leave the vNIC's refill short of buffers for good */
+	if (rp && cfg->rx_pool_size < posted + DPDK_RX_POOL_SPARE) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "at least %u (the vNIC's %u rx descriptors and %u)",
+			 posted + DPDK_RX_POOL_SPARE, posted, DPDK_RX_POOL_SPARE);
+		return kb_conf_bad(c, rp, err, what);
+	}
 	if (may_lro || (cfg->rx_buf && cfg->rx_buf != DPDK_RX_BUF_STD)) {
-		uint64_t need = (vr > cfg->nic_rx_desc ? vr : cfg->nic_rx_desc) + 256 +
-				(uint64_t)cfg->n_app * 128, sz = 1024;
+		uint64_t need = posted + DPDK_RX_POOL_SPARE + (uint64_t)cfg->n_app * 128, sz = 1024;
 
 		while (sz - 1 < need)
 			sz *= 2;
-		cfg->rx_pool_size = (uint32_t)(sz - 1);
+		if (!rp)
+			cfg->rx_pool_size = (uint32_t)(sz - 1);
 		/* per buffer: the data room, headroom, mbuf and mempool header */
 		uint64_t b = dpdk_cfg_rx_buf(cfg, true), bytes = cfg->rx_pool_size * (b + 384);
 

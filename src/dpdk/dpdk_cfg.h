@@ -49,7 +49,8 @@ struct dpdk_cfg {
 	uint32_t mtu;             /* largest L3 packet on the wire */
 	bool offloads;            /* negotiate TSO/LRO/checksum offloads (conf key offloads) */
 	uint32_t rx_buf;          /* bytes of a receive buffer; 0: auto (dpdk_cfg_rx_buf) */
-	uint32_t rx_pool_size;    /* receive buffers when they are not the pool's (rx_buf > 2 KB) */
+	uint32_t rx_pool_size;    /* receive buffers when they are not the pool's (conf key,
+				   * default: the vNIC's descriptors and more, as 2^k - 1) */
 	char file_prefix[64];
 	char eal_args[512];
 	struct { int line, col; } eal_args_pos;   /* in conf_path; 0 when not given */

@@ -101,7 +101,7 @@ static void negotiate_offloads(struct dpdk_layer *dl, const struct rte_eth_dev_i
  * (docs/design.md, "Receive buffers").  Small frames do not stay in them
  * (dl_rx_process).  Without the memory for them (a mem_mb given too small)
  * the default falls back to 2 KB, saying so; a rx_buf asked for fails. */
-static int rx_pool_setup(struct dpdk_layer *dl, struct kb_err *err)
+static int rx_pool_setup(struct dpdk_layer *dl, uint32_t posted, struct kb_err *err)
 {
 	struct dpdk_cfg *cfg = &dl->cfg;
 	uint32_t b = dpdk_cfg_rx_buf(cfg, dl->info.lro);
@@ -110,7 +110,11 @@ static int rx_pool_setup(struct dpdk_layer *dl, struct kb_err *err)
 	dl->info.rx_buf = DPDK_RX_BUF_STD;
 	if (b == DPDK_RX_BUF_STD)
 		return 0;
-	struct rte_mempool *mp = rte_pktmbuf_pool_create("kb_rx", cfg->rx_pool_size, POOL_CACHE, 0,
+	/* no lcore cache: dl_rx_process() reads the free count every burst,
+	 * which is then one ring's count (with caches it walks every lcore's,
+	 * and counts buffers the refilling lcore cannot reach); a 16 KB buffer
+	 * is freed a few hundred thousand times a second at most */
+	struct rte_mempool *mp = rte_pktmbuf_pool_create("kb_rx", cfg->rx_pool_size, 0, 0,
 							 (uint16_t)(b + RTE_PKTMBUF_HEADROOM),
 							 SOCKET_ID_ANY);
 
@@ -124,6 +128,11 @@ static int rx_pool_setup(struct dpdk_layer *dl, struct kb_err *err)
 	}
 	dl->rx_pool = mp;
 	dl->info.rx_buf = b;
+	/* beyond the posted buffers, half of the rest stays free: the refill
+	 * takes what one burst used (up to 64 descriptors and a frame's rest)
+	 * all at once or not at all */
+	if (posted < cfg->rx_pool_size)
+		dl->rx_low = (cfg->rx_pool_size - posted) / 2;
 	return 0;
 }
 
@@ -171,7 +180,9 @@ static int port_setup(struct dpdk_layer *dl, struct kb_err *err)
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx);
 	int sock = rte_eth_dev_socket_id(pid);
 
-	if (rx_pool_setup(dl, err) < 0)
+	uint32_t vr = cfg->port_is_virtio_user ? dpdk_cfg_vring_size(cfg) : 0;
+
+	if (rx_pool_setup(dl, vr > nrx ? vr : nrx, err) < 0)
 		return -1;
 	if (rc == 0)
 		rc = rte_eth_rx_queue_setup(pid, 0, nrx, (unsigned)sock, NULL, dl->rx_pool);
@@ -723,6 +734,7 @@ void dpdk_layer_stats(const struct dpdk_layer *dl, struct dpdk_layer_stats *o)
 	o->nobuf = rd(&dl->rxs.nobuf) + rd(&dl->txs.nobuf);
 	o->ctl_ring_full = rd(&dl->rxs.ctl_ring_full);
 	o->rx_copied = rd(&dl->rxs.rx_copied);
+	o->rx_pool_low = rd(&dl->rxs.rx_pool_low);
 	o->link_down = __atomic_load_n(&dl->link_down, __ATOMIC_RELAXED);
 	o->link_up = __atomic_load_n(&dl->link_up, __ATOMIC_RELAXED);
 	struct rte_eth_stats es;
@@ -753,10 +765,11 @@ void dpdk_print_stats(const struct dpdk_layer *dl, FILE *f)
 		dl->rxq.fd >= 0 ? "yes" : "no");
 	fprintf(f, "  port: imissed=%lu rx_nombuf=%lu ierrors=%lu oerrors=%lu link_down=%lu "
 		"link_up=%lu mtu=%u offloads: tso=%d lro=%d tx_cksum=%d rx_l4_cksum=%d multi_seg=%d "
-		"rx_buf=%u rx_copied=%lu\n",
+		"rx_buf=%u rx_copied=%lu rx_pool_low=%lu\n",
 		l.nic_imissed, l.nic_rx_nombuf, l.nic_ierrors, l.nic_oerrors, l.link_down, l.link_up,
 		dl->info.mtu, dl->info.tso, dl->info.lro, dl->info.tx_cksum_offload,
-		dl->info.rx_l4_cksum, dl->info.multi_seg, dl->info.rx_buf, l.rx_copied);
+		dl->info.rx_l4_cksum, dl->info.multi_seg, dl->info.rx_buf, l.rx_copied,
+		l.rx_pool_low);
 	fprintf(f, "  malformed:");
 	for (int v = PKT_RUNT; v < PKT_VERDICTS; v++)
 		fprintf(f, " %s=%lu", pkt_verdict_name(v), rd(&dl->rxs.verdict[v]));

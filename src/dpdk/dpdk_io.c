@@ -125,17 +125,29 @@ static enum pkt_cksum rx_cksum(const struct dpdk_layer *dl, const struct rte_mbu
 /* A frame that fits the pool's 2 KB, in a big rx buffer, is copied into one
  * and its buffer goes back to the vNIC at once: the stack keeps received
  * pieces until the application reads them, and 16 KB held for each ACK or
- * request would drain the rx pool.  Without a mbuf the big one stays. */
-static struct rte_mbuf *rx_copybreak(struct dpdk_layer *dl, struct rte_mbuf *m)
+ * request would drain the rx pool.  So are bigger frames while few big
+ * buffers are free (receive queues that their applications do not read
+ * hold them): the vNIC's refill must never run short, or every
+ * connection's packets would wait for the slowest reader.  Without a mbuf
+ * the big one stays. */
+static struct rte_mbuf *rx_copybreak(struct dpdk_layer *dl, struct rte_mbuf *m, bool low)
 {
+	bool small = m->pkt_len <= DPDK_RX_BUF_STD;
+
+	if (!small && !low)
+		return m;
 	struct rte_mbuf *c = rte_pktmbuf_copy(m, dl->pool, 0, UINT32_MAX);
 
 	if (!c)
 		return m;
-	dl->rxs.rx_copied++;
+	if (small)
+		dl->rxs.rx_copied++;
+	else
+		dl->rxs.rx_pool_low++;
 	rte_pktmbuf_free(m);
 	return c;
 }
+
 
 void dl_rx_process(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n,
 		   struct rte_mbuf *out[][DPDK_MAX_BURST], uint16_t *nout)
@@ -143,6 +155,9 @@ void dl_rx_process(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n,
 	struct dpdk_rxside *rs = &dl->rxs;
 	const struct softrss_table *tb = softrss_sym_table();
 	int n_app = dl->info.n_app_cores;
+
+	/* the big rx pool has no lcore cache: its free count is one ring's */
+	bool low = dl->rx_pool != dl->pool && rte_mempool_avail_count(dl->rx_pool) < dl->rx_low;
 
 	rs->nic_rx += n;
 	for (uint16_t i = 0; i < n; i++) {
@@ -157,8 +172,8 @@ void dl_rx_process(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n,
 			int core = pi.rss ? softrss_core(softrss_hash_tb(tb, pi.saddr, pi.daddr,
 									 pi.sport, pi.dport), n_app) : 0;
 
-			if (m->pool != dl->pool && m->pkt_len <= DPDK_RX_BUF_STD)
-				m = rx_copybreak(dl, m);
+			if (m->pool != dl->pool)
+				m = rx_copybreak(dl, m, low);
 			out[core][nout[core]++] = m;
 			continue;
 		}

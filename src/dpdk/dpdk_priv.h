@@ -87,6 +87,7 @@ struct dpdk_rxside {
 	uint64_t nobuf;               /* no mbuf for an ARP reply */
 	uint64_t ctl_ring_full;       /* 2kb: ARP reply could not reach the Tx thread */
 	uint64_t rx_copied;           /* small frames copied out of big rx buffers */
+	uint64_t rx_pool_low;         /* bigger ones copied out, the big buffers running out */
 	struct kb_idle idle;
 	struct kb_wait wait;          /* NIC rx interrupt (+ 1kb: the cores' tx kicks) */
 } __rte_cache_aligned;
@@ -127,6 +128,7 @@ struct dpdk_layer {
 	struct rte_mempool *ind_pool; /* data-less mbufs that attach payload (addFragsToRing) */
 	struct rte_mempool *snd_pool; /* DPDK_SND_BUF-byte send-queue buffers */
 	struct rte_mempool *rx_pool;  /* the vNIC's rx buffers: pool, or bigger ones (info.rx_buf) */
+	uint32_t rx_low;              /* free big buffers below which every frame is copied out */
 	struct dpdk_core core[DPDK_MAX_CORES];
 	struct dpdk_rxside rxs;
 	struct dpdk_txside txs;

@@ -36,7 +36,8 @@ xfer_pair() {
 	local sl=$KB_TMP/$tag-$dir-srv.log cl=$KB_TMP/$tag-$dir-cli.log
 	if [[ $dir == up ]]; then smode=recv cmode=send; else smode=send cmode=recv; fi
 	XFER_RC=1 XFER_SENT="" XFER_RECV=""
-	kb_bg "$sl" timeout 120 "$XFER" -f "$sconf" -l "${addr##*:}" -m $smode -n "$bytes"
+	# shellcheck disable=SC2086  # XFER_SRV_ARGS: extra words for the server
+	kb_bg "$sl" timeout 120 "$XFER" -f "$sconf" -l "${addr##*:}" -m $smode -n "$bytes" ${XFER_SRV_ARGS:-}
 	local spid=$KB_LAST_PID
 	if ! kb_wait_log 60 "$sl" '^kbxfer: listening'; then
 		kb_fail "$tag $dir: server did not start"; tail -n 20 "$sl"; return 1

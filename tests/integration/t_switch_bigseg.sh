@@ -10,7 +10,11 @@
 #   mixed  vm2 with offloads = no: its virtio takes neither TSO nor partial
 #          checksums, so the switch cuts vm1's 64 KB frames for it (rte_gso)
 #          and completes their checksums (kbctl show port: gso_segs), every
-#          frame (gso_drops=0).
+#          frame (gso_drops=0);
+#   hold   vm1 runs its stack 1.5 s before reading, with a 4 MB window and
+#          256 big receive buffers beyond its vring's: they run low, and the
+#          layer copies frames out of them instead of letting the vNIC's
+#          refill run short.
 # SHA-256 of what one side sent must equal what the other received, and the
 # counters must show the big segments were really used.
 # timeout: 300
@@ -72,6 +76,12 @@ one_run() {
 			test "$(stat "$rx" rx_buf)" -eq 16384 -a "$(stat "$tx" rx_buf)" -eq 16384
 		kb_check "$name $dir: the sender's ACKs were copied out of them (rx_copied=$(stat "$tx" rx_copied), rx_nombuf=$(stat "$tx" rx_nombuf) $(stat "$rx" rx_nombuf))" \
 			test "$(stat "$tx" rx_copied)" -gt 0 -a "$(stat "$tx" rx_nombuf)" -eq 0 -a "$(stat "$rx" rx_nombuf)" -eq 0
+	elif [[ $name == hold ]]; then
+		# vm1 let its 4 MB window fill before reading: the big buffers
+		# ran low, so frames were copied out of them, and the vNIC's
+		# refill never went short
+		kb_check "$name $dir: the receiver copied frames out while its big buffers ran low (rx_pool_low=$(stat "$rx" rx_pool_low), rx_nombuf=$(stat "$rx" rx_nombuf))" \
+			test "$(stat "$rx" rx_pool_low)" -gt 0 -a "$(stat "$rx" rx_nombuf)" -eq 0
 	elif [[ $name == mixed ]]; then
 		local port
 		port=$(timeout 10 "$KB_BUILD/src/switch/kbctl" --ctl "$KB_TMP/sw.ctl" show port 2>&1 | grep 'vm2::')
@@ -90,5 +100,7 @@ one_run tso down ""
 one_run jumbo up "offloads = no
 mtu = 9000"
 one_run mixed down "" "offloads = no"
+XFER_SRV_ARGS="-p 1500" one_run hold up "rcvbuf = 4194304
+rx_pool_size = 1280" ""
 kb_check "kbswitch still running" kb_alive "$SW"
 kb_done

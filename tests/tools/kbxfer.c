@@ -32,6 +32,7 @@
 
 static volatile sig_atomic_t g_stop;
 static bool g_nohash;   /* -q: measure the transport, not SHA-256 */
+static int g_hold_ms;   /* -p: recv: run the stack this long before the first read */
 
 static void on_sig(int s) { (void)s; g_stop = 1; }
 
@@ -56,6 +57,8 @@ static void usage(FILE *f)
 		"  -s SEED   pattern seed (default 1)\n"
 		"  -t N      N threads, one mTCP context each (cores 0..N-1)\n"
 		"  -q        no SHA-256 and a fixed pattern (benchmarks)\n"
+		"  -p MS     recv: keep the stack running MS ms before the first read\n"
+		"            (the receive queue fills up to its window)\n"
 		"Prints 'kbxfer: up' once the port is started, 'kbxfer: listening',\n"
 		"then per connection\n"
 		"'kbxfer: sent|recv BYTES SHA256' and exits 0 when all succeeded.\n");
@@ -146,6 +149,18 @@ static int do_recv(mctx_t m, int s, bool echo)
 	double t0 = now_s();
 
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	if (g_hold_ms) {
+		/* the stack runs (acks, fills the receive queue to its window);
+		 * the application does not read yet */
+		int ep = mtcp_epoll_create(m, 4);
+		struct mtcp_epoll_event ev[4];
+		double end = now_s() + g_hold_ms / 1e3;
+
+		while (ep >= 0 && now_s() < end && !g_stop)
+			mtcp_epoll_wait(m, ep, ev, 4, 10);
+		if (ep >= 0)
+			mtcp_close(m, ep);
+	}
 	for (;;) {
 		ssize_t r = mtcp_read(m, s, buf, sizeof(buf));
 
@@ -345,7 +360,7 @@ int main(int argc, char **argv)
 	uint64_t seed = 1;
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 
-	while ((c = getopt_long(argc, argv, "f:l:c:m:n:k:s:t:r:qh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:l:c:m:n:k:s:t:r:p:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'f': conf = optarg; break;
 		case 'l': port = atoi(optarg); break;
@@ -357,11 +372,13 @@ int main(int argc, char **argv)
 		case 't': threads = atoi(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
 		case 'q': g_nohash = true; break;
+		case 'p': g_hold_ms = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (!conf || (!port == !peer) || bytes < 0 || conns < 1 || threads < 1 || threads > 16 ||
+	    g_hold_ms < 0 || g_hold_ms > 60000 ||
 	    rounds < 1 || (mode && strcmp(mode, "send") && strcmp(mode, "recv") &&
 			   strcmp(mode, "echo") && strcmp(mode, "rr") && strcmp(mode, "crr"))) {
 		usage(stderr);

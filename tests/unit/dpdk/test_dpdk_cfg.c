@@ -280,6 +280,16 @@ static void rx_buffers(void)
 		  "vm.conf:3:10: rx_buf: expected an integer in 1024..65407, got '65408'");
 	CHECK_STR(parse(BASE "rx_buf = 512\n", &c),
 		  "vm.conf:3:10: rx_buf: expected an integer in 1024..65407, got '512'");
+	/* the big buffers' pool: given, kept; fewer than the vring's and
+	 * DPDK_RX_POOL_SPARE would starve the vNIC's refill */
+	CHECK(parse(BASE "rx_pool_size = 1280\n", &c) == NULL);
+	CHECK_EQ(c.rx_pool_size, 1280);
+	CHECK_STR(parse(BASE "rx_pool_size = 1279\n", &c),
+		  "vm.conf:3:16: rx_pool_size: expected at least 1280 (the vNIC's 1024 rx "
+		  "descriptors and 256), got '1279'");
+	CHECK_STR(parse(BASE "nic_rx_desc = 2048\nrx_pool_size = 2000\n", &c),
+		  "vm.conf:4:16: rx_pool_size: expected at least 2304 (the vNIC's 2048 rx "
+		  "descriptors and 256), got '2000'");
 }
 
 KBTEST_MAIN(T(rx_buffers), T(routes), T(rxtx_placement), T(app_cpus), T(minimal_and_defaults), T(full_config), T(errors_have_positions), T(eal_args))
