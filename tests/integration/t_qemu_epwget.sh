@@ -100,7 +100,8 @@ kb_check "guest A: epserver counted $((REQS + 1)) requests: $(grep -m1 '^epserve
 	grep -qE "^epserver: done: .*\(200: $((REQS + 1)), " "$KB_TMP/a.log"
 # Big segments in a guest too: virtio-net-pci on the switch's tso=1 ports
 # negotiates TSO and LRO, guest A sends 64 KB segments, guest B takes them
-# whole (multi-segment mbufs) and trusts the partial checksums.
+# whole (multi-segment mbufs, in 16 KB receive buffers) and trusts the
+# partial checksums.
 if [[ $SWITCH == kbswitch ]]; then
 	kb_check "guest A: the NIC took TSO and LRO ($(grep -m1 -o 'offloads: .*' "$KB_TMP/a.log"))" \
 		grep -q 'offloads: tso=1 lro=1' "$KB_TMP/a.log"
@@ -108,6 +109,8 @@ if [[ $SWITCH == kbswitch ]]; then
 		grep -qE 'tso_segs=[1-9]' "$KB_TMP/a.log"
 	kb_check "guest B: received them whole ($(grep -m1 -o 'rx_big_segs=[0-9]*' "$KB_TMP/b.log"))" \
 		grep -qE 'rx_big_segs=[1-9]' "$KB_TMP/b.log"
+	kb_check "guest B: in 16 KB receive buffers ($(grep -m1 -o 'rx_buf=[0-9]* rx_copied=[0-9]*' "$KB_TMP/b.log"))" \
+		grep -q 'rx_buf=16384' "$KB_TMP/b.log"
 fi
 if (( KB_FAILED )); then
 	for g in a b; do echo "---- guest ${g^^} console (tail)"; tail -n 30 "$KB_TMP/$g.log"; done
