@@ -56,6 +56,8 @@ extern "C" {
 #define DPDK_RX_BUF_LRO    16384  /* bytes of a receive buffer with LRO (conf key rx_buf) */
 #define DPDK_RX_BUF_MAX    65407  /* an mbuf's 16-bit buf_len less its 128-byte headroom */
 #define DPDK_RX_POOL_SPARE 256    /* big rx buffers beyond the vNIC's descriptors, at least */
+#define DPDK_RX_KEEP_MAX   640    /* frames up to this size stay in big rx buffers (dl_rx_process),
+				   * bigger ones up to DPDK_RX_BUF_STD are copied out */
 
 enum dpdk_mode { DPDK_MODE_SINGLE = 0, DPDK_MODE_1KB = 1, DPDK_MODE_2KB = 2 };
 
@@ -127,7 +129,7 @@ struct dpdk_layer_stats {
 	uint64_t arp_hold_dropped; /* held for ARP, then given up (timeout/full) */
 	uint64_t nobuf;            /* no mbuf for an ARP reply/request */
 	uint64_t ctl_ring_full;    /* 2kb: ARP reply lost between Rx and Tx thread */
-	uint64_t rx_copied;        /* frames of up to 2 KB copied out of big rx buffers */
+	uint64_t rx_copied;        /* frames of 641 B..2 KB copied out of big rx buffers */
 	uint64_t rx_pool_low;      /* bigger frames copied out too, the big buffers running out */
 	uint64_t nic_imissed;      /* the port's own counters (rte_eth_stats) */
 	uint64_t nic_rx_nombuf;    /* no mbuf to refill the vNIC's rx ring */
