@@ -129,29 +129,27 @@ static enum pkt_cksum rx_cksum(const struct dpdk_layer *dl, const struct rte_mbu
  * the stack lets go of header-only ones (ACKs, SYNs) at once and copies a
  * payload of up to 512 bytes behind what it already holds (tcp_rcvbuf.h),
  * so copying them here would only cost (5% of connections/s, measured).
- * Every frame is copied while few big
- * buffers are free (receive queues that their applications do not read
- * hold them): the vNIC's refill must never run short, or every
- * connection's packets would wait for the slowest reader.  Without a mbuf
- * the big one stays. */
+ * While few big buffers are free (low: receive queues that are not read
+ * hold them), every frame is copied: the vNIC's refill must never run
+ * short, or every connection's packets would wait for the slowest reader.
+ * Without a mbuf the big one stays. */
 static struct rte_mbuf *rx_copybreak(struct dpdk_layer *dl, struct rte_mbuf *m, bool low)
 {
-	bool small = m->pkt_len <= DPDK_RX_BUF_STD && m->pkt_len > DPDK_RX_KEEP_MAX;
+	bool fits = m->pkt_len <= DPDK_RX_BUF_STD && m->pkt_len > DPDK_RX_KEEP_MAX;
 
-	if (!small && !low)
+	if (!fits && !low)
 		return m;
 	struct rte_mbuf *c = rte_pktmbuf_copy(m, dl->pool, 0, UINT32_MAX);
 
 	if (!c)
 		return m;
-	if (small)
+	if (fits)
 		dl->rxs.rx_copied++;
 	else
 		dl->rxs.rx_pool_low++;
 	rte_pktmbuf_free(m);
 	return c;
 }
-
 
 void dl_rx_process(struct dpdk_layer *dl, struct rte_mbuf **pkts, uint16_t n,
 		   struct rte_mbuf *out[][DPDK_MAX_BURST], uint16_t *nout)
