@@ -213,6 +213,16 @@ static int parse_routes(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *
 	return 0;
 }
 
+/* A mempool's best size: 2^k - 1 for the smallest k >= log2(min) that holds need. */
+static uint32_t pool_count(uint64_t need, uint64_t min)
+{
+	uint64_t sz = min;
+
+	while (sz - 1 < need)
+		sz *= 2;
+	return (uint32_t)(sz - 1);
+}
+
 uint32_t dpdk_cfg_rx_buf(const struct dpdk_cfg *cfg, bool lro)
 {
 	if (cfg->rx_buf)
@@ -440,6 +450,7 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 	cfg->rxtx = (enum dpdk_rxtx)rx;
 	cfg->memory = (enum dpdk_mem)mm;
 	uint32_t vr = cfg->port_is_virtio_user ? dpdk_cfg_vring_size(cfg) : 0;
+	uint32_t posted = vr > cfg->nic_rx_desc ? vr : cfg->nic_rx_desc;   /* rx buffers in the vNIC */
 
 	if (!kb_conf_get(c, "pool_size")) {
 		/* Enough for every place an mbuf can wait at once -- rings, vNIC
@@ -448,18 +459,14 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 		 * refill; then the next 2^k - 1 (the pool's best size). */
 		uint64_t need = (uint64_t)cfg->n_app * (cfg->rx_ring_size + cfg->tx_ring_size + 64 +
 							 2 * DPDK_MAX_BURST) +
-				(vr > cfg->nic_rx_desc ? vr : cfg->nic_rx_desc) +
-				(vr > cfg->nic_tx_desc ? vr : cfg->nic_tx_desc) + 256 +
+				posted + (vr > cfg->nic_tx_desc ? vr : cfg->nic_tx_desc) + 256 +
 				(uint64_t)(cfg->n_app + 1) * DPDK_TX_BACKLOG +
 				(uint64_t)(cfg->n_app + 3) * 384 + 2048 +
 				/* the stack keeps received and unacknowledged
 				 * payload in mbufs (tcp_rcvbuf/tcp_sndbuf) */
 				(uint64_t)cfg->n_app * 2048;
-		uint64_t sz = 8192;
 
-		while (sz - 1 < need)
-			sz *= 2;
-		cfg->pool_size = (uint32_t)(sz - 1);
+		cfg->pool_size = pool_count(need, 8192);
 	}
 	/* Buffers bigger than the pool's come from a pool of their own, for
 	 * the vNIC's rx queue only: the posted ones (the vring), what the
@@ -468,8 +475,6 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 	 * The default mem_mb grows by its size where a port may take LRO
 	 * (virtio: virtio-user, or a PCI device in a guest). */
 	bool may_lro = cfg->offloads && (cfg->port_is_virtio_user || !cfg->port_is_vdev);
-
-	uint32_t posted = vr > cfg->nic_rx_desc ? vr : cfg->nic_rx_desc;
 	struct kb_conf_entry *rp = kb_conf_get(c, "rx_pool_size");
 
 	/* fewer would leave the vNIC's refill short of buffers for good */
@@ -481,12 +486,9 @@ int dpdk_cfg_parse(struct kb_conf *c, struct dpdk_cfg *cfg, struct kb_err *err)
 		return kb_conf_bad(c, rp, err, what);
 	}
 	if (may_lro || (cfg->rx_buf && cfg->rx_buf != DPDK_RX_BUF_STD)) {
-		uint64_t need = posted + DPDK_RX_POOL_SPARE + (uint64_t)cfg->n_app * 128, sz = 1024;
-
-		while (sz - 1 < need)
-			sz *= 2;
 		if (!rp)
-			cfg->rx_pool_size = (uint32_t)(sz - 1);
+			cfg->rx_pool_size = pool_count(posted + DPDK_RX_POOL_SPARE +
+						       (uint64_t)cfg->n_app * 128, 1024);
 		/* per buffer: the data room, headroom, mbuf and mempool header */
 		uint64_t b = dpdk_cfg_rx_buf(cfg, true), bytes = cfg->rx_pool_size * (b + 384);
 
